@@ -1,0 +1,465 @@
+"""What is reported on the ground, each fact tied to the sources that state it.
+
+Incidents, evacuation orders, population counts and control designations are "facts": each has
+a stable public uid, our own one-line summary (never a source's sentences) and citations.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from evactrack.db import (
+    DatePrecision,
+    FieldCheckConstraint,
+    choices_constraint,
+    figure,
+    figure_constraints,
+    part_not_above_whole,
+    point_constraint,
+)
+from locations.models import Area
+from reports.choices import (
+    ControlKind,
+    CountKind,
+    CountMethod,
+    FacilityType,
+    GeoPrecision,
+    IncidentType,
+    OrderKind,
+    OrderState,
+    OrganizationKind,
+    PopulationGroup,
+    Reliability,
+    TargetScope,
+    VerificationState,
+)
+
+# The facts a citation can support: one nullable foreign key each on Citation.
+CITED_FACT_FIELDS = ("incident", "order", "population_count", "designation")
+CHILDREN_ABOVE_TOTAL = _("Children cannot outnumber everyone counted.")
+
+
+def date_not_in_future(value, field):
+    if value is not None and value > timezone.localdate():
+        raise ValidationError({field: _("This date is in the future.")})
+
+
+class Organization(models.Model):
+    """An organization that reports facts or runs a partner system."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    slug = models.SlugField(_("slug"), max_length=64, unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=OrganizationKind.choices)
+
+    class Meta:
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+        ordering = ["name"]
+        constraints = [choices_constraint("kind", OrganizationKind.choices)]
+
+    def __str__(self):
+        return self.name
+
+
+class Source(models.Model):
+    """Where facts come from: an article, a statement, a dataset."""
+
+    slug = models.SlugField(_("slug"), max_length=100, unique=True, help_text=_("Stable short name."))
+    publisher = models.CharField(_("publisher"), max_length=200, blank=True)
+    title = models.CharField(_("title"), max_length=300)
+    url = models.URLField(_("URL"), max_length=500, blank=True)
+    published_on = models.DateField(_("published on"), null=True, blank=True)
+    published_on_precision = models.CharField(
+        _("publication date precision"), max_length=8, choices=DatePrecision.choices, blank=True
+    )
+    language = models.CharField(_("language"), max_length=8, blank=True, help_text=_("ISO 639-1, e.g. en, uk."))
+    reliability = models.CharField(_("reliability"), max_length=1, choices=Reliability.choices, default=Reliability.F)
+    summary = models.TextField(_("our summary"), blank=True, help_text=_("Our own words, never the source's."))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
+
+    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
+
+    class Meta:
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
+        ordering = ["-published_on", "slug"]
+        constraints = [
+            choices_constraint("reliability", Reliability.choices),
+            models.UniqueConstraint(fields=["url"], condition=~Q(url=""), name="%(app_label)s_%(class)s_unique_url"),
+            FieldCheckConstraint(
+                condition=Q(published_on__isnull=True, published_on_precision="")
+                | Q(published_on__isnull=False, published_on_precision__in=DatePrecision.values),
+                name="%(app_label)s_%(class)s_published_on_precision_matches",
+                field="published_on_precision",
+                violation_error_message=_("Give the precision of a known publication date, and none without one."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.publisher or _('unknown publisher')}: {self.title}"
+
+    def clean(self):
+        date_not_in_future(self.published_on, "published_on")
+
+
+class Fact(models.Model):
+    """What incidents, orders, counts and designations share: identity, summary, provenance."""
+
+    uid = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
+    summary = models.TextField(_("our summary"), help_text=_("One line in our own words, never a source's."))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Partners sync with ?updated_since=: every write moves this forward.
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
+
+    class Meta:
+        abstract = True
+
+
+class Incident(Fact):
+    """Something that happened at a place and time: a strike, an attack, a discovery."""
+
+    incident_type = models.CharField(_("type"), max_length=32, choices=IncidentType.choices)
+    occurred_on = models.DateField(_("occurred on"))
+    occurred_on_precision = models.CharField(
+        _("date precision"), max_length=8, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="incidents")
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    geo_precision = models.CharField(
+        _("location precision"), max_length=16, choices=GeoPrecision.choices, default=GeoPrecision.ADMIN_AREA
+    )
+    fatalities, fatalities_qualifier = figure(_("people killed"))
+    injured, injured_qualifier = figure(_("people injured"))
+    children_killed, children_killed_qualifier = figure(_("children killed"))
+    children_injured, children_injured_qualifier = figure(_("children injured"))
+    facility_type = models.CharField(_("facility hit"), max_length=16, choices=FacilityType.choices, blank=True)
+    facility_name = models.CharField(_("facility name"), max_length=200, blank=True)
+    reporting_organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("reporting organization"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="incidents",
+    )
+    verification_state = models.CharField(
+        _("verification"), max_length=16, choices=VerificationState.choices, default=VerificationState.REPORTED
+    )
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    verified_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    verification_note = models.TextField(_("review note"), blank=True)
+
+    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
+
+    class Meta:
+        verbose_name = _("incident")
+        verbose_name_plural = _("incidents")
+        ordering = ["-occurred_on", "-id"]
+        indexes = [
+            models.Index(fields=["area", "occurred_on"], name="reports_incident_area_date"),
+            models.Index(fields=["occurred_on"], name="reports_incident_date"),
+        ]
+        constraints = [
+            choices_constraint("incident_type", IncidentType.choices),
+            choices_constraint("occurred_on_precision", DatePrecision.choices),
+            choices_constraint("geo_precision", GeoPrecision.choices),
+            choices_constraint("verification_state", VerificationState.choices),
+            FieldCheckConstraint(
+                condition=Q(facility_type="") | Q(facility_type__in=FacilityType.values),
+                name="%(app_label)s_%(class)s_facility_type_valid",
+                field="facility_type",
+                violation_error_message=_("Not one of the allowed values."),
+            ),
+            *figure_constraints("fatalities", "injured", "children_killed", "children_injured"),
+            part_not_above_whole("children_killed", "fatalities", message=CHILDREN_ABOVE_TOTAL),
+            part_not_above_whole("children_injured", "injured", message=CHILDREN_ABOVE_TOTAL),
+            point_constraint(),
+            FieldCheckConstraint(
+                condition=Q(verification_state=VerificationState.REPORTED) | Q(verified_at__isnull=False),
+                name="%(app_label)s_%(class)s_review_has_date",
+                field="verified_at",
+                violation_error_message=_("A reviewed incident records when it was reviewed."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_incident_type_display()} — {self.area.name_en}, {self.occurred_on}"
+
+    def clean(self):
+        date_not_in_future(self.occurred_on, "occurred_on")
+
+
+class EvacuationOrder(Fact):
+    """An authority's order (or recommendation) to leave, covering one or many areas."""
+
+    reference = models.CharField(_("reference"), max_length=100, blank=True, help_text=_("Official number."))
+    title = models.CharField(_("title"), max_length=300)
+    issuing_authority = models.CharField(_("issuing authority"), max_length=300)
+    kind = models.CharField(_("kind"), max_length=16, choices=OrderKind.choices)
+    population_group = models.CharField(
+        _("who must leave"), max_length=32, choices=PopulationGroup.choices, default=PopulationGroup.EVERYONE
+    )
+    issued_on = models.DateField(_("issued on"), null=True, blank=True)
+    effective_from = models.DateField(_("effective from"))
+    effective_from_precision = models.CharField(
+        _("start date precision"), max_length=8, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    effective_until = models.DateField(_("effective until"), null=True, blank=True)
+    lifted_on = models.DateField(_("lifted on"), null=True, blank=True)
+    state = models.CharField(_("state"), max_length=16, choices=OrderState.choices, default=OrderState.ACTIVE)
+    people_subject, people_subject_qualifier = figure(_("people subject"))
+    children_subject, children_subject_qualifier = figure(_("children subject"))
+    target_areas = models.ManyToManyField(
+        Area, through="OrderTarget", verbose_name=_("target areas"), related_name="evacuation_orders"
+    )
+    destination_areas = models.ManyToManyField(
+        Area, verbose_name=_("destinations"), blank=True, related_name="evacuation_destinations"
+    )
+
+    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"], m2m_fields=[destination_areas])
+
+    class Meta:
+        verbose_name = _("evacuation order")
+        verbose_name_plural = _("evacuation orders")
+        ordering = ["-effective_from", "-id"]
+        constraints = [
+            choices_constraint("kind", OrderKind.choices),
+            choices_constraint("population_group", PopulationGroup.choices),
+            choices_constraint("state", OrderState.choices),
+            choices_constraint("effective_from_precision", DatePrecision.choices),
+            *figure_constraints("people_subject", "children_subject"),
+            part_not_above_whole("children_subject", "people_subject", message=CHILDREN_ABOVE_TOTAL),
+            FieldCheckConstraint(
+                condition=Q(effective_until__isnull=True) | Q(effective_until__gte=F("effective_from")),
+                name="%(app_label)s_%(class)s_ends_after_start",
+                field="effective_until",
+                violation_error_message=_("An order cannot end before it starts."),
+            ),
+            FieldCheckConstraint(
+                condition=Q(lifted_on__isnull=True) | Q(lifted_on__gte=F("effective_from")),
+                name="%(app_label)s_%(class)s_lifted_after_start",
+                field="lifted_on",
+                violation_error_message=_("An order cannot be lifted before it starts."),
+            ),
+            FieldCheckConstraint(
+                condition=Q(issued_on__isnull=True) | Q(issued_on__lte=F("effective_from")),
+                name="%(app_label)s_%(class)s_issued_before_start",
+                field="issued_on",
+                violation_error_message=_("An order is issued on or before the day it takes effect."),
+            ),
+            FieldCheckConstraint(
+                condition=Q(state=OrderState.LIFTED, lifted_on__isnull=False)
+                | ~Q(state=OrderState.LIFTED) & Q(lifted_on__isnull=True),
+                name="%(app_label)s_%(class)s_lifted_state_has_date",
+                field="lifted_on",
+                violation_error_message=_("A lifted order has the date it was lifted, and only a lifted one."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        date_not_in_future(self.issued_on, "issued_on")
+        date_not_in_future(self.lifted_on, "lifted_on")
+
+
+class OrderTarget(models.Model):
+    """An area an order covers: the whole subtree under it, or just that area."""
+
+    order = models.ForeignKey(
+        EvacuationOrder, verbose_name=_("order"), on_delete=models.CASCADE, related_name="targets"
+    )
+    area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="order_targets")
+    scope = models.CharField(_("scope"), max_length=8, choices=TargetScope.choices, default=TargetScope.SUBTREE)
+
+    class Meta:
+        verbose_name = _("order target")
+        verbose_name_plural = _("order targets")
+        ordering = ["order", "area__path"]
+        constraints = [
+            choices_constraint("scope", TargetScope.choices),
+            models.UniqueConstraint(fields=["order", "area"], name="%(app_label)s_%(class)s_unique_area_per_order"),
+        ]
+
+    def __str__(self):
+        return f"{self.area} ({self.get_scope_display()})"
+
+
+class PopulationCount(Fact):
+    """How many people (and children) an area had, has, lost or hosts at a reference date."""
+
+    area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="population_counts")
+    kind = models.CharField(_("kind"), max_length=16, choices=CountKind.choices)
+    reference_date = models.DateField(_("reference date"))
+    reference_date_precision = models.CharField(
+        _("reference date precision"), max_length=8, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    total, total_qualifier = figure(_("people"))
+    children, children_qualifier = figure(_("children (0–17)"))
+    method = models.CharField(_("method"), max_length=16, choices=CountMethod.choices)
+
+    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
+
+    class Meta:
+        verbose_name = _("population count")
+        verbose_name_plural = _("population counts")
+        ordering = ["area", "-reference_date", "-id"]
+        indexes = [models.Index(fields=["area", "kind", "reference_date"], name="reports_count_area_kind_date")]
+        constraints = [
+            choices_constraint("kind", CountKind.choices),
+            choices_constraint("method", CountMethod.choices),
+            choices_constraint("reference_date_precision", DatePrecision.choices),
+            *figure_constraints("total", "children"),
+            part_not_above_whole("children", "total", message=CHILDREN_ABOVE_TOTAL),
+            FieldCheckConstraint(
+                condition=Q(total__isnull=False) | Q(children__isnull=False),
+                name="%(app_label)s_%(class)s_has_a_figure",
+                field="total",
+                violation_error_message=_("A count needs at least one figure: people or children."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.area.name_en}: {self.get_kind_display()} {self.reference_date}"
+
+    def clean(self):
+        date_not_in_future(self.reference_date, "reference_date")
+
+
+class ControlDesignation(Fact):
+    """An official designation that an area is occupied or under active hostilities, with dates."""
+
+    area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="designations")
+    kind = models.CharField(_("kind"), max_length=24, choices=ControlKind.choices)
+    valid_from = models.DateField(_("from"))
+    valid_from_precision = models.CharField(
+        _("start date precision"), max_length=8, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    valid_until = models.DateField(_("until"), null=True, blank=True, help_text=_("Empty while it lasts."))
+    valid_until_precision = models.CharField(
+        _("end date precision"), max_length=8, choices=DatePrecision.choices, blank=True
+    )
+
+    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
+
+    class Meta:
+        verbose_name = _("control designation")
+        verbose_name_plural = _("control designations")
+        ordering = ["area", "-valid_from"]
+        constraints = [
+            choices_constraint("kind", ControlKind.choices),
+            choices_constraint("valid_from_precision", DatePrecision.choices),
+            FieldCheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=F("valid_from")),
+                name="%(app_label)s_%(class)s_ends_after_start",
+                field="valid_until",
+                violation_error_message=_("A designation cannot end before it starts."),
+            ),
+            FieldCheckConstraint(
+                condition=Q(valid_until__isnull=True, valid_until_precision="")
+                | Q(valid_until__isnull=False, valid_until_precision__in=DatePrecision.values),
+                name="%(app_label)s_%(class)s_valid_until_precision_matches",
+                field="valid_until_precision",
+                violation_error_message=_("Give the precision of a known end date, and none without one."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.area.name_en}: {self.get_kind_display()} from {self.valid_from}"
+
+    def clean(self):
+        date_not_in_future(self.valid_from, "valid_from")
+        date_not_in_future(self.valid_until, "valid_until")
+
+
+class Citation(models.Model):
+    """One source stating one fact, with where in the source it says so."""
+
+    source = models.ForeignKey(Source, verbose_name=_("source"), on_delete=models.PROTECT, related_name="citations")
+    locator = models.CharField(
+        _("where in the source"), max_length=100, blank=True, help_text=_("Paragraph, page or table: ¶9.")
+    )
+    note = models.CharField(_("what it states (our words)"), max_length=300, blank=True)
+    incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.CASCADE, related_name="citations")
+    order = models.ForeignKey(
+        EvacuationOrder, null=True, blank=True, on_delete=models.CASCADE, related_name="citations"
+    )
+    population_count = models.ForeignKey(
+        PopulationCount, null=True, blank=True, on_delete=models.CASCADE, related_name="citations"
+    )
+    designation = models.ForeignKey(
+        ControlDesignation, null=True, blank=True, on_delete=models.CASCADE, related_name="citations"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("citation")
+        verbose_name_plural = _("citations")
+        ordering = ["source", "locator"]
+        constraints = [
+            models.CheckConstraint(
+                # Exactly one fact per citation.
+                condition=Q(incident__isnull=False, order=None, population_count=None, designation=None)
+                | Q(incident=None, order__isnull=False, population_count=None, designation=None)
+                | Q(incident=None, order=None, population_count__isnull=False, designation=None)
+                | Q(incident=None, order=None, population_count=None, designation__isnull=False),
+                name="%(app_label)s_%(class)s_cites_one_fact",
+                violation_error_message=_("A citation supports exactly one fact."),
+            ),
+            *[
+                models.UniqueConstraint(
+                    fields=[fact, "source", "locator"],
+                    condition=Q(**{f"{fact}__isnull": False}),
+                    name=f"%(app_label)s_%(class)s_unique_{fact}_locator",
+                )
+                for fact in CITED_FACT_FIELDS
+            ],
+        ]
+
+    def __str__(self):
+        return f"{self.source.slug} {self.locator}".strip()
+
+
+class DirtyArea(models.Model):
+    """An area whose status must be recomputed: written in the same transaction as the change.
+
+    The status engine drains this table; a change made while the broker is down stays here
+    until the periodic sweep picks it up.
+    """
+
+    area = models.OneToOneField(Area, primary_key=True, on_delete=models.CASCADE, related_name="+")
+    marked_at = models.DateTimeField(_("marked at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("area waiting for recompute")
+        verbose_name_plural = _("areas waiting for recompute")
+        ordering = ["marked_at"]
+
+    def __str__(self):
+        return f"{self.area_id} since {self.marked_at}"

@@ -1,0 +1,337 @@
+"""The only code that writes reports. The admin, the API, the seed loader and the importers call it.
+
+Every function validates (model fields, constraints, our rules), runs in one transaction, keeps
+history (who and when), and marks the areas whose status may change as dirty in that same
+transaction, so a recompute can never miss a change.
+"""
+
+import logging
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from celery import current_app
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from evactrack.db import reject_nul_characters
+from locations.models import Area
+from reports.choices import OrderState, TargetScope, VerificationState
+from reports.models import (
+    CITED_FACT_FIELDS,
+    Citation,
+    ControlDesignation,
+    DirtyArea,
+    EvacuationOrder,
+    Fact,
+    Incident,
+    OrderTarget,
+    PopulationCount,
+    Source,
+)
+
+logger = logging.getLogger(__name__)
+
+# The status engine's task, enqueued by name: reports never imports the engine.
+RECOMPUTE_DIRTY_TASK = "status.recompute_dirty"
+
+
+@dataclass(frozen=True)
+class CitationInput:
+    """A source stating a fact, and where in it (paragraph, page)."""
+
+    source: Source
+    locator: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class TargetInput:
+    area: Area
+    scope: str = TargetScope.SUBTREE
+
+
+# --- dirty marking -----------------------------------------------------------------------
+
+
+def areas_mark_dirty(*, areas: Iterable[Area] = (), subtrees: Iterable[Area] = ()) -> None:
+    """Queue these areas (and every area under each of `subtrees`) for a status recompute.
+
+    One INSERT … SELECT, whatever the size of the subtrees; areas already waiting keep their
+    original mark time so the oldest change stays visible.
+    """
+    area_ids = sorted({area.pk for area in areas})
+    # Paths hold only area codes ([A-Z0-9-] and "/"), so they need no LIKE escaping.
+    paths = sorted({area.path for area in subtrees})
+    if not area_ids and not paths:
+        return
+    conditions = [f"id IN ({', '.join(['%s'] * len(area_ids))})"] if area_ids else []
+    conditions += ["path LIKE %s"] * len(paths)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {DirtyArea._meta.db_table} (area_id, marked_at) "
+            f"SELECT id, %s FROM {Area._meta.db_table} WHERE {' OR '.join(conditions)} "
+            "ON CONFLICT (area_id) DO NOTHING",
+            [timezone.now(), *area_ids, *(path + "%" for path in paths)],
+        )
+    transaction.on_commit(enqueue_recompute_dirty)
+
+
+def enqueue_recompute_dirty() -> None:
+    """Ask a worker to recompute now. If the broker is down the write still stands: the
+    dirty rows wait for the periodic sweep."""
+    try:
+        current_app.send_task(RECOMPUTE_DIRTY_TASK, retry=False)
+    except Exception:
+        logger.warning("Broker unreachable; dirty areas will be picked up by the periodic sweep.", exc_info=True)
+
+
+# --- shared plumbing -------------------------------------------------------------------------
+
+
+def _save(instance, *, actor=None) -> None:
+    """Validate everything the database would refuse, with field names, then save with history."""
+    reject_nul_characters(instance)
+    instance.full_clean()
+    if actor is not None and getattr(actor, "pk", None):
+        instance._history_user = actor  # read by simple-history
+    instance.save()
+
+
+def _apply(instance, fields: dict) -> None:
+    unknown = [name for name in fields if not hasattr(type(instance), name)]
+    if unknown:
+        raise ValidationError({name: _("Unknown field.") for name in unknown})
+    for name, value in fields.items():
+        setattr(instance, name, value)
+
+
+def citations_set(*, fact: Fact, citations: Iterable[CitationInput]) -> None:
+    """Make the fact's citations exactly these. A fact always keeps at least one."""
+    citations = list(citations)
+    if not citations:
+        raise ValidationError({"citations": _("Every fact cites at least one source.")})
+    fact_field = _citation_field(fact)
+    wanted = {(c.source.pk, c.locator): c for c in citations}
+    existing = {(c.source_id, c.locator): c for c in Citation.objects.filter(**{fact_field: fact})}
+    for key, citation in existing.items():
+        if key not in wanted:
+            citation.delete()
+    for key, wanted_citation in wanted.items():
+        citation = existing.get(key)
+        if citation is None:
+            citation = Citation(source=wanted_citation.source, locator=wanted_citation.locator, **{fact_field: fact})
+        elif citation.note == wanted_citation.note:
+            continue
+        citation.note = wanted_citation.note
+        _save(citation)
+
+
+def _citation_field(fact: Fact) -> str:
+    for field in CITED_FACT_FIELDS:
+        if Citation._meta.get_field(field).related_model is type(fact):
+            return field
+    raise TypeError(f"{type(fact).__name__} cannot be cited")
+
+
+# --- sources ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def source_upsert(*, slug: str, title: str, actor=None, **fields) -> tuple[Source, bool]:
+    """Create the source with this slug or update it. Returns (source, created)."""
+    source = Source.objects.filter(slug=slug).first()
+    created = source is None
+    if created:
+        source = Source(slug=slug)
+    _apply(source, {"title": title, **fields})
+    _save(source, actor=actor)
+    return source, created
+
+
+# --- incidents ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def incident_create(*, citations: Iterable[CitationInput], actor=None, uid=None, **fields) -> Incident:
+    incident = Incident(uid=uid or uuid.uuid4(), created_by=_user_or_none(actor))
+    _apply(incident, fields)
+    _save(incident, actor=actor)
+    citations_set(fact=incident, citations=citations)
+    areas_mark_dirty(areas=[incident.area])
+    return incident
+
+
+@transaction.atomic
+def incident_update(*, incident: Incident, actor=None, citations=None, **fields) -> Incident:
+    previous_area = incident.area
+    _apply(incident, fields)
+    _save(incident, actor=actor)
+    if citations is not None:
+        citations_set(fact=incident, citations=citations)
+    areas_mark_dirty(areas={previous_area, incident.area})
+    return incident
+
+
+@transaction.atomic
+def incident_review(*, incident: Incident, state: str, actor, note: str = "") -> Incident:
+    """Verify, dispute or reject an incident (or send it back to 'reported')."""
+    if state not in VerificationState.values:
+        raise ValidationError({"verification_state": _("Not one of the allowed values.")})
+    if state in (VerificationState.REJECTED, VerificationState.DISPUTED) and not note.strip():
+        raise ValidationError({"verification_note": _("Say why the incident is rejected or disputed.")})
+    reviewed = state != VerificationState.REPORTED
+    return incident_update(
+        incident=incident,
+        actor=actor,
+        verification_state=state,
+        verification_note=note,
+        verified_by=_user_or_none(actor) if reviewed else None,
+        verified_at=timezone.now() if reviewed else None,
+    )
+
+
+@transaction.atomic
+def incident_delete(*, incident: Incident, actor=None) -> None:
+    area = incident.area
+    if actor is not None and getattr(actor, "pk", None):
+        incident._history_user = actor
+    incident.delete()
+    areas_mark_dirty(areas=[area])
+
+
+# --- evacuation orders ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def order_create(
+    *,
+    citations: Iterable[CitationInput],
+    targets: Iterable[TargetInput],
+    destinations: Iterable[Area] = (),
+    actor=None,
+    uid=None,
+    **fields,
+) -> EvacuationOrder:
+    order = EvacuationOrder(uid=uid or uuid.uuid4(), created_by=_user_or_none(actor))
+    _apply(order, fields)
+    _save(order, actor=actor)
+    order_targets_set(order=order, targets=targets)
+    order.destination_areas.set(destinations)
+    citations_set(fact=order, citations=citations)
+    return order
+
+
+@transaction.atomic
+def order_update(
+    *, order: EvacuationOrder, actor=None, citations=None, targets=None, destinations=None, **fields
+) -> EvacuationOrder:
+    _apply(order, fields)
+    _save(order, actor=actor)
+    if targets is not None:
+        order_targets_set(order=order, targets=targets)
+    else:
+        _mark_order_areas_dirty(order)
+    if destinations is not None:
+        order.destination_areas.set(destinations)
+    if citations is not None:
+        citations_set(fact=order, citations=citations)
+    return order
+
+
+def order_targets_set(*, order: EvacuationOrder, targets: Iterable[TargetInput]) -> None:
+    """Make the order cover exactly these areas. Areas it stops covering are recomputed too."""
+    targets = list(targets)
+    if not targets:
+        raise ValidationError({"targets": _("An order covers at least one area.")})
+    if len({target.area.pk for target in targets}) != len(targets):
+        raise ValidationError({"targets": _("Each area can be targeted once per order.")})
+    _mark_order_areas_dirty(order)  # the areas it covered before
+    existing = {target.area_id: target for target in order.targets.all()}
+    wanted = {target.area.pk: target for target in targets}
+    OrderTarget.objects.filter(order=order).exclude(area_id__in=wanted).delete()
+    for area_id, target in wanted.items():
+        row = existing.get(area_id) or OrderTarget(order=order, area=target.area)
+        if row.pk and row.scope == target.scope:
+            continue
+        row.scope = target.scope
+        _save(row)
+    _mark_order_areas_dirty(order)  # and the ones it covers now
+
+
+def _mark_order_areas_dirty(order: EvacuationOrder) -> None:
+    targets = list(order.targets.select_related("area"))
+    areas_mark_dirty(
+        areas=[t.area for t in targets if t.scope == TargetScope.SINGLE],
+        subtrees=[t.area for t in targets if t.scope == TargetScope.SUBTREE],
+    )
+
+
+@transaction.atomic
+def order_lift(*, order: EvacuationOrder, lifted_on=None, actor=None) -> EvacuationOrder:
+    if order.state == OrderState.LIFTED:
+        raise ValidationError({"state": _("This order is already lifted.")})
+    return order_update(order=order, actor=actor, state=OrderState.LIFTED, lifted_on=lifted_on or timezone.localdate())
+
+
+@transaction.atomic
+def orders_expire_due(*, as_of=None) -> int:
+    """Mark active orders whose end date has passed as expired. Returns how many changed."""
+    as_of = as_of or timezone.localdate()
+    due = EvacuationOrder.objects.select_for_update().filter(state=OrderState.ACTIVE, effective_until__lt=as_of)
+    count = 0
+    for order in due:
+        order_update(order=order, state=OrderState.EXPIRED)
+        count += 1
+    return count
+
+
+# --- population counts and control designations -------------------------------------------------
+
+
+@transaction.atomic
+def population_count_create(*, citations: Iterable[CitationInput], actor=None, uid=None, **fields) -> PopulationCount:
+    count = PopulationCount(uid=uid or uuid.uuid4(), created_by=_user_or_none(actor))
+    _apply(count, fields)
+    _save(count, actor=actor)
+    citations_set(fact=count, citations=citations)
+    areas_mark_dirty(areas=[count.area])
+    return count
+
+
+@transaction.atomic
+def population_count_update(*, count: PopulationCount, actor=None, citations=None, **fields) -> PopulationCount:
+    previous_area = count.area
+    _apply(count, fields)
+    _save(count, actor=actor)
+    if citations is not None:
+        citations_set(fact=count, citations=citations)
+    areas_mark_dirty(areas={previous_area, count.area})
+    return count
+
+
+@transaction.atomic
+def designation_create(*, citations: Iterable[CitationInput], actor=None, uid=None, **fields) -> ControlDesignation:
+    designation = ControlDesignation(uid=uid or uuid.uuid4(), created_by=_user_or_none(actor))
+    _apply(designation, fields)
+    _save(designation, actor=actor)
+    citations_set(fact=designation, citations=citations)
+    areas_mark_dirty(subtrees=[designation.area])
+    return designation
+
+
+@transaction.atomic
+def designation_update(*, designation: ControlDesignation, actor=None, citations=None, **fields) -> ControlDesignation:
+    previous_area = designation.area
+    _apply(designation, fields)
+    _save(designation, actor=actor)
+    if citations is not None:
+        citations_set(fact=designation, citations=citations)
+    areas_mark_dirty(subtrees={previous_area, designation.area})
+    return designation
+
+
+def _user_or_none(actor):
+    return actor if actor is not None and getattr(actor, "pk", None) else None
