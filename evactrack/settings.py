@@ -35,11 +35,16 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "django_filters",
+    # OpenAPI 3 schema of the partner API at /api/schema/ (issue 5).
+    "drf_spectacular",
+    # Swagger UI's files served from our own static files, so the docs work offline (issue 5).
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "simple_history",
     "locations",
     "reports",
     "evactrack.status",
+    "evactrack.api",
     "seeds",
 ]
 
@@ -137,8 +142,52 @@ if env.bool("DJANGO_SECURE_PROXY_SSL", default=False):
 REST_FRAMEWORK = {
     # Nothing is public by default: every endpoint needs an authenticated user.
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # Partner systems send hashed, expiring tokens; staff use their admin session (issue 5).
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "evactrack.api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # orjson renders lists several times faster than the stdlib encoder; HTML for staff browsing.
+    "DEFAULT_RENDERER_CLASSES": [
+        "evactrack.api.renderers.FastJSONRenderer",
+        "evactrack.api.renderers.BrowsableAPIRenderer",
+    ],
+    # The API takes JSON only: forms and multipart would bypass the size and type checks (415).
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "evactrack.api.pagination.CursorPagination",
+    # One error shape for every failure, Django ValidationErrors from the services included.
+    "EXCEPTION_HANDLER": "evactrack.api.exceptions.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "evactrack.api.schema.AutoSchema",
+    # Abuse control per client (token or session user), not security.
+    "DEFAULT_THROTTLE_CLASSES": ["evactrack.api.throttling.ClientRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"client": env.str("EVACTRACK_API_RATE", default="1200/minute")},
+    # Our filter is `format`: DRF's own ?format= would hijack it for renderers.
+    "URL_FORMAT_OVERRIDE": None,
+    # ISO 8601 with offset, UTC-agnostic: partners store what they are given.
+    "DATETIME_FORMAT": "iso-8601",
+}
+# How long a stored Idempotency-Key response is replayed; after that the key may be reused.
+EVACTRACK_IDEMPOTENCY_TTL_HOURS = env.int("EVACTRACK_IDEMPOTENCY_TTL_HOURS", default=24)
+# Tokens expire by default a year after issue, so a forgotten client stops working.
+EVACTRACK_TOKEN_DEFAULT_DAYS = env.int("EVACTRACK_TOKEN_DEFAULT_DAYS", default=365)
+# A child count under this is withheld from roles without sensitive access: small numbers
+# identify families.
+EVACTRACK_SMALL_CHILD_COUNT = env.int("EVACTRACK_SMALL_CHILD_COUNT", default=20)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "evactrack partner API",
+    "DESCRIPTION": "Areas, incidents, evacuation orders and population counts for partner systems.",
+    "VERSION": "1.0.0",
+    # The schema is behind authentication like everything else.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from drf-spectacular-sidecar's static files: no CDN, works offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # Cursor pagination and choices get stable component names partners can generate code from.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {},
 }
 
 # --- Celery ------------------------------------------------------------------------------
@@ -146,6 +195,7 @@ REST_FRAMEWORK = {
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
 CELERY_QUEUE_DIR = VAR_DIR / "celery-queue"
 if CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_QUEUE_DIR.mkdir(exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_QUEUE_DIR),
         "data_folder_out": str(CELERY_QUEUE_DIR),

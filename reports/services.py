@@ -30,12 +30,21 @@ from reports.models import (
     OrderTarget,
     PopulationCount,
     Source,
+    Tombstone,
 )
 
 logger = logging.getLogger(__name__)
 
 # The status engine's task, enqueued by name: reports never imports the engine.
 RECOMPUTE_DIRTY_TASK = "status.recompute_dirty"
+
+
+class RowsInvalid(ValidationError):
+    """Some rows of a batch are invalid: `rows` maps each row's index to its field errors."""
+
+    def __init__(self, rows: dict[int, dict[str, list[str]]]):
+        self.rows = rows
+        super().__init__(_("%(count)d rows are invalid; nothing was saved.") % {"count": len(rows)})
 
 
 @dataclass(frozen=True)
@@ -76,7 +85,9 @@ def areas_mark_dirty(*, areas: Iterable[Area] = (), subtrees: Iterable[Area] = (
             "ON CONFLICT (area_id) DO NOTHING",
             [timezone.now(), *area_ids, *(path + "%" for path in paths)],
         )
-    transaction.on_commit(enqueue_recompute_dirty)
+    # One message per transaction is enough: the task drains every dirty row it finds.
+    if not any(func is enqueue_recompute_dirty for _sids, func, _robust in connection.run_on_commit):
+        transaction.on_commit(enqueue_recompute_dirty)
 
 
 def enqueue_recompute_dirty() -> None:
@@ -198,8 +209,29 @@ def incident_delete(*, incident: Incident, actor=None) -> None:
     area = incident.area
     if actor is not None and getattr(actor, "pk", None):
         incident._history_user = actor
+    Tombstone.objects.create(resource="incident", uid=incident.uid, organization_id=incident.reporting_organization_id)
     incident.delete()
     areas_mark_dirty(areas=[area])
+
+
+@transaction.atomic
+def incident_create_many(*, rows: list[dict], actor=None) -> list[Incident]:
+    """Create every incident or none. Each row holds incident_create's keyword arguments.
+
+    Raises RowsInvalid mapping each failing row's index to its field errors, so a client can
+    fix all its rows in one round trip.
+    """
+    created, errors = [], {}
+    for index, row in enumerate(rows):
+        try:
+            # A savepoint per row: a failed row leaves the transaction usable for the others.
+            with transaction.atomic():
+                created.append(incident_create(actor=actor, **row))
+        except ValidationError as error:
+            errors[index] = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
+    if errors:
+        raise RowsInvalid(errors)
+    return created
 
 
 # --- evacuation orders ------------------------------------------------------------------------
