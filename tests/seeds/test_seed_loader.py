@@ -154,3 +154,14 @@ def test_a_bad_row_is_named_and_nothing_is_loaded(tmp_path):
     with pytest.raises(CommandError, match=r"incidents\[zaporizhzhia-shelling-2023-08\].*UA00000000000000000"):
         call_command("seed", file=str(path))
     assert Incident.objects.count() == 0 and Area.objects.count() == 0
+
+
+def test_readme_has_a_row_for_every_citation():
+    import yaml
+
+    readme = (SEED_FILE.parents[1] / "README.md").read_text()
+    data = yaml.safe_load(SEED_FILE.read_text())
+    for section in ("designations", "incidents", "orders", "population_counts"):
+        for row in data[section]:
+            for citation in row["citations"]:
+                assert f"| {citation['locator']} | `{row['key']}` |" in readme, (row["key"], citation["locator"])
