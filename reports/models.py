@@ -463,3 +463,25 @@ class DirtyArea(models.Model):
 
     def __str__(self):
         return f"{self.area_id} since {self.marked_at}"
+
+
+class Tombstone(models.Model):
+    """A fact that was deleted, so partners who sync with `updated_since` learn it is gone.
+
+    Written by the delete services in the same transaction as the delete.
+    """
+
+    resource = models.CharField(_("resource"), max_length=32, help_text=_("incident, order, population_count…"))
+    uid = models.UUIDField(_("public id"))
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("reporting organization"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    deleted_at = models.DateTimeField(_("deleted at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("deleted fact")
+        verbose_name_plural = _("deleted facts")
+        ordering = ["-id"]
+
+    def __str__(self):
+        return f"{self.resource} {self.uid} deleted {self.deleted_at}"

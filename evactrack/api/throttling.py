@@ -1,0 +1,13 @@
+from rest_framework.throttling import SimpleRateThrottle
+
+from evactrack.api.access import caller_of
+
+
+class ClientRateThrottle(SimpleRateThrottle):
+    """One budget per client: a token, or a staff member's session (abuse control only)."""
+
+    scope = "client"
+
+    def get_cache_key(self, request, view):
+        ident = caller_of(request).client if request.user and request.user.is_authenticated else self.get_ident(request)
+        return self.cache_format % {"scope": self.scope, "ident": ident}

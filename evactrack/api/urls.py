@@ -1,0 +1,23 @@
+"""/api/: version 1 of the partner API, its OpenAPI schema and its offline docs."""
+
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from evactrack.api import views
+from locations.api.urls import router as locations_router
+from reports.api.urls import router as reports_router
+
+# One router for the API root page, fed by each app's own router.
+router = DefaultRouter()
+for app_router in (locations_router, reports_router):
+    router.registry.extend(app_router.registry)
+
+app_name = "api"
+urlpatterns = [
+    path("v1/", include(router.urls)),
+    # Any other path under /api/ gets a JSON 404 in the API's error shape, not Django's HTML page.
+    re_path(r"^v1/.*$", views.not_found),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+]

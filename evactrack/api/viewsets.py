@@ -1,0 +1,165 @@
+"""What every API viewset shares: role checks, input hygiene, ETags, If-Match, idempotent POSTs."""
+
+import functools
+import hashlib
+
+import orjson
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status, viewsets
+from rest_framework.response import Response
+
+from evactrack.api import services
+from evactrack.api.access import caller_of
+from evactrack.api.conditional import check_if_match, etag_of, not_modified
+from evactrack.api.exceptions import PayloadTooLarge
+from evactrack.api.permissions import RolePermission
+from evactrack.api.renderers import dumps
+
+IDEMPOTENCY_KEY_MAX_LENGTH = 255
+# Statuses not worth replaying: the same request may well succeed when retried.
+NOT_STORED_STATUSES = {status.HTTP_409_CONFLICT, status.HTTP_429_TOO_MANY_REQUESTS}
+
+
+def idempotent(handler):
+    """Honour `Idempotency-Key` on a POST handler.
+
+    Same key and same request (method, path, body) → the stored response, replayed with
+    `Idempotent-Replayed: true`; same key, other request → 422; while the first request runs →
+    409. Keys are scoped per client (token or session user) and kept
+    EVACTRACK_IDEMPOTENCY_TTL_HOURS (24 h by default). Server errors release the key.
+    """
+
+    @functools.wraps(handler)
+    def wrapper(self, request, *args, **kwargs):
+        key = request.headers.get("Idempotency-Key")
+        if key is None:
+            return handler(self, request, *args, **kwargs)
+        if not key or len(key) > IDEMPOTENCY_KEY_MAX_LENGTH or not key.isprintable():
+            raise exceptions.ValidationError({"Idempotency-Key": [_("Use 1 to 255 printable characters.")]})
+        client = caller_of(request).client
+        # Reading the raw body first keeps it available to the parser afterwards.
+        digest = hashlib.sha256(
+            request.method.encode() + b" " + request.get_full_path().encode() + b"\n" + request._request.body
+        ).hexdigest()
+        record = services.idempotency_begin(client=client, key=key, request_digest=digest)
+        if record is not None:
+            headers = {"Idempotent-Replayed": "true"}
+            if record.location:
+                headers["Location"] = record.location
+            return Response(record.response_body, status=record.status_code, headers=headers)
+        try:
+            try:
+                response = handler(self, request, *args, **kwargs)
+            except Exception as exc:  # noqa: BLE001 - turned into the error response it deserves
+                response = self.handle_exception(exc)
+        except BaseException:
+            services.idempotency_release(client=client, key=key)
+            raise
+        if response.status_code >= 500 or response.status_code in NOT_STORED_STATUSES:
+            services.idempotency_release(client=client, key=key)
+        else:
+            services.idempotency_finish(
+                client=client,
+                key=key,
+                status_code=response.status_code,
+                body=orjson.loads(dumps(response.data)) if response.data is not None else None,
+                location=response.get("Location", ""),
+            )
+        return response
+
+    return wrapper
+
+
+class ApiViewSetMixin:
+    """Base of every API viewset."""
+
+    permission_classes = [RolePermission]
+    # Unsafe actions and the least role that may run them; others need a coordinator.
+    action_roles: dict = {}
+    # Whether PUT/PATCH must carry If-Match (428 without it).
+    if_match_required = True
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        length = request.headers.get("Content-Length")
+        if length and length.isdigit() and int(length) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            raise PayloadTooLarge()
+        # PostgreSQL cannot compare against text with NUL characters; refuse them by name.
+        bad = {name: [_("Text cannot contain NUL characters.")] for name, value in request.query_params.lists()
+               if "\x00" in name or any("\x00" in item for item in value)}  # fmt: skip
+        if bad:
+            raise exceptions.ValidationError(bad)
+
+    @property
+    def caller(self):
+        return caller_of(self.request)
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["caller"] = caller_of(self.request)
+        return context
+
+    def retrieve(self, request, *args, **kwargs):
+        instance = self.get_object()
+        if hasattr(instance, "updated_at") and not_modified(request, instance):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag_of(instance)})
+        response = Response(self.get_serializer(instance).data)
+        return self._with_etag(response, instance)
+
+    def _with_etag(self, response, instance):
+        if hasattr(instance, "updated_at"):
+            response["ETag"] = etag_of(instance)
+        # What a caller sees depends on who they are.
+        response["Vary"] = "Authorization, Cookie"
+        return response
+
+    def locked_object(self):
+        """The object, locked until the transaction ends, so If-Match and the write see one version."""
+        self.queryset_for_update = True
+        return self.get_object()
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if getattr(self, "queryset_for_update", False):
+            queryset = queryset.select_for_update(of=("self",))
+        return queryset
+
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        with transaction.atomic():
+            instance = self.locked_object()
+            check_if_match(request, instance, required=self.if_match_required)
+            serializer = self.get_serializer(instance, data=request.data, partial=partial)
+            serializer.is_valid(raise_exception=True)
+            instance = self.perform_update(serializer)
+        instance = self.get_queryset().get(pk=instance.pk)
+        return self._with_etag(Response(self.get_serializer(instance).data), instance)
+
+    def destroy(self, request, *args, **kwargs):
+        with transaction.atomic():
+            instance = self.locked_object()
+            check_if_match(request, instance, required=False)
+            self.perform_destroy(instance)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        instance = self.perform_create(serializer)
+        self.queryset_for_update = False
+        instance = self.get_queryset().get(pk=instance.pk)
+        response = Response(self.get_serializer(instance).data, status=status.HTTP_201_CREATED)
+        lookup = getattr(instance, self.lookup_field)
+        response["Location"] = request.build_absolute_uri(f"{request.path.rstrip('/')}/{lookup}/")
+        return self._with_etag(response, instance)
+
+
+class ReadOnlyViewSet(ApiViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    pass
+
+
+class ModelViewSet(ApiViewSetMixin, viewsets.ModelViewSet):
+    pass

@@ -1,0 +1,119 @@
+"""Filters of the area tree, shared by the API and anything else that lists areas.
+
+Only the tree itself: filters that need reports (active orders) or the status engine are
+added by the API's subclass in locations/api/views.py, so locations keeps importing no app.
+"""
+
+import math
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import F, Q
+from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
+from django.utils.translation import gettext_lazy as _
+
+from locations.choices import AreaCategory, AreaLevel
+from locations.models import Area
+from locations.selectors import area_get_by_code, areas_named
+
+EARTH_RADIUS_KM = 6371.0
+MAX_NEAR_KM = 500.0
+# django-filter's CharFilter has no bound; codes are at most 24 characters.
+CODE_MAX_LENGTH = 24
+
+
+def area_by_code_or_error(code: str, field: str) -> Area:
+    area = area_get_by_code(code) if len(code) <= CODE_MAX_LENGTH else None
+    if area is None:
+        raise ValidationError({field: _("Unknown area code %(code)s.") % {"code": code[:CODE_MAX_LENGTH]}})
+    return area
+
+
+def within_q(value: str, *, field: str, path_field: str = "path") -> Q:
+    """Rows whose area lies anywhere under the area with this code (the area itself included)."""
+    area = area_by_code_or_error(value, field)
+    return Q(**{f"{path_field}__startswith": area.path})
+
+
+class NearField(forms.CharField):
+    """`lat,lon,km`: a point and a radius."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        try:
+            lat, lon, km = (float(part) for part in value.split(","))
+        except ValueError:
+            raise ValidationError(_("Give latitude,longitude,kilometres, e.g. 49.71,37.61,10.")) from None
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180 and 0 < km <= MAX_NEAR_KM):
+            raise ValidationError(
+                _("Latitude -90..90, longitude -180..180, radius above 0 and at most %(max)d km.")
+                % {"max": MAX_NEAR_KM}
+            )
+        return lat, lon, km
+
+
+class NearFilter(django_filters.Filter):
+    field_class = NearField
+
+    def filter(self, queryset, value):
+        if not value:
+            return queryset
+        lat, lon, km = value
+        # A bounding box the indexes can use first, then the exact great-circle distance.
+        dlat = math.degrees(km / EARTH_RADIUS_KM)
+        dlon = math.degrees(km / (EARTH_RADIUS_KM * max(math.cos(math.radians(lat)), 0.01)))
+        queryset = queryset.filter(latitude__range=(lat - dlat, lat + dlat), longitude__range=(lon - dlon, lon + dlon))
+        haversine = (
+            2
+            * EARTH_RADIUS_KM
+            * ASin(
+                Sqrt(
+                    Power(Sin((Radians(F("latitude")) - math.radians(lat)) / 2), 2)
+                    + math.cos(math.radians(lat))
+                    * Cos(Radians(F("latitude")))
+                    * Power(Sin((Radians(F("longitude")) - math.radians(lon)) / 2), 2)
+                )
+            )
+        )
+        return queryset.alias(distance_km=haversine).filter(distance_km__lte=km)
+
+
+class AreaFilterSet(django_filters.FilterSet):
+    level = django_filters.MultipleChoiceFilter(choices=AreaLevel.choices)
+    category = django_filters.MultipleChoiceFilter(choices=AreaCategory.choices)
+    parent = django_filters.CharFilter(method="filter_parent", help_text=_("Code of the parent area."))
+    parent_id = django_filters.NumberFilter(field_name="parent_id", min_value=1, max_value=2**31 - 1)
+    within = django_filters.CharFilter(
+        method="filter_within", help_text=_("Code of an area: every area under it, at any depth, and itself.")
+    )
+    q = django_filters.CharFilter(method="filter_q", max_length=200, help_text=_("Any spelling of a name."))
+    near = NearFilter(help_text=_("lat,lon,km: areas with a point within km of the point."))
+    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+
+    class Meta:
+        model = Area
+        fields = ["level", "category", "parent", "parent_id", "within", "q", "near", "pcode", "updated_since"]
+
+    def filter_parent(self, queryset, name, value):
+        return queryset.filter(parent=area_by_code_or_error(value, name))
+
+    def filter_within(self, queryset, name, value):
+        return queryset.filter(within_q(value, field=name))
+
+    def filter_q(self, queryset, name, value):
+        resolver = _resolver()
+        if resolver is not None:
+            return queryset.filter(pk__in=resolver(value))
+        return queryset.filter(pk__in=areas_named(value).values("pk"))
+
+
+def _resolver():
+    """The gazetteer's resolver (issue 3) once it exists; until then, exact alias matches."""
+    try:
+        from locations import resolver
+    except ImportError:
+        return None
+    return getattr(resolver, "area_ids_matching", None)

@@ -1,0 +1,282 @@
+"""Reports as partners read and write them. Validation of meaning (children ≤ total, dates not
+in the future, one source at least) stays in the services; these only shape input and output
+and hide what a caller may not see."""
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from locations.api.serializers import iso
+from locations.models import Area
+from reports.choices import FacilityType
+from reports.models import EvacuationOrder, Incident, Organization, PopulationCount, Source, Tombstone
+from reports.services import CitationInput, TargetInput
+
+# Places where vulnerable people gather: their exact point is withheld from roles without
+# sensitive access unless the caller's own organization reported it.
+VULNERABLE_FACILITIES = {FacilityType.HEALTH, FacilityType.EDUCATION, FacilityType.SHELTER}
+CODE_MAX_LENGTH = 24
+
+
+class AreaCodeField(serializers.CharField):
+    """An area given by its code. Codes are resolved in one query per request by the view
+    (context["areas"]) when it can, so bulk input does not run one query per row."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", CODE_MAX_LENGTH)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        code = super().to_internal_value(data).strip().upper()
+        known = self.context.get("areas")
+        area = known.get(code) if known is not None else Area.objects.filter(code=code).first()
+        if area is None:
+            raise serializers.ValidationError(_("Unknown area code %(code)s.") % {"code": code})
+        return area
+
+    def to_representation(self, value):
+        return value.code
+
+
+class CitationSerializer(serializers.Serializer):
+    source = serializers.SlugField(max_length=100, help_text="Slug of a source (see /api/v1/sources/).")
+    locator = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+    def validate_source(self, slug):
+        known = self.context.get("sources")
+        source = known.get(slug) if known is not None else Source.objects.filter(slug=slug).first()
+        if source is None:
+            raise serializers.ValidationError(_("Unknown source %(slug)s.") % {"slug": slug})
+        return source
+
+
+def citations_out(fact) -> list[dict]:
+    # Reads the prefetched citations (with their sources): no query per row.
+    return [{"source": c.source.slug, "locator": c.locator, "note": c.note} for c in fact.citations.all()]
+
+
+def citations_in(validated: list[dict]) -> list[CitationInput]:
+    return [CitationInput(source=c["source"], locator=c["locator"], note=c["note"]) for c in validated]
+
+
+def caller_of_context(context):
+    return context.get("caller")
+
+
+def small_children(value) -> bool:
+    return value is not None and value < settings.EVACTRACK_SMALL_CHILD_COUNT
+
+
+class FactSerializer(serializers.ModelSerializer):
+    citations = CitationSerializer(many=True, help_text="At least one source stating the fact.")
+    withheld = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="Fields set to null because your role may not see them (null here does not mean unknown).",
+    )
+
+    def validate_citations(self, value):
+        if not value:
+            raise serializers.ValidationError(_("Every fact cites at least one source."))
+        return citations_in(value)
+
+
+INCIDENT_FIELDS = [
+    "uid", "incident_type", "occurred_on", "occurred_on_precision", "area", "area_name", "latitude", "longitude",
+    "geo_precision", "fatalities", "fatalities_qualifier", "injured", "injured_qualifier", "children_killed",
+    "children_killed_qualifier", "children_injured", "children_injured_qualifier", "facility_type", "facility_name",
+    "reporting_organization", "verification_state", "verified_at", "verification_note", "summary", "citations",
+    "withheld", "created_at", "updated_at",
+]  # fmt: skip
+
+
+class IncidentSerializer(FactSerializer):
+    area = AreaCodeField(help_text="Code of the area (KATOTTG).")
+    area_name = serializers.CharField(source="area.name_en", read_only=True)
+    reporting_organization = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Organization.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Slug. Partners always report as their own organization; coordinators may set any.",
+        style={"base_template": "input.html"},
+    )
+
+    class Meta:
+        model = Incident
+        fields = INCIDENT_FIELDS
+        read_only_fields = ["uid", "verification_state", "verified_at", "verification_note", "created_at",
+                            "updated_at"]  # fmt: skip
+
+    def to_representation(self, incident):
+        caller = caller_of_context(self.context)
+        data = {
+            "uid": str(incident.uid),
+            "incident_type": incident.incident_type,
+            "occurred_on": iso(incident.occurred_on),
+            "occurred_on_precision": incident.occurred_on_precision,
+            "area": incident.area.code,
+            "area_name": incident.area.name_en,
+            "latitude": incident.latitude,
+            "longitude": incident.longitude,
+            "geo_precision": incident.geo_precision,
+            "fatalities": incident.fatalities,
+            "fatalities_qualifier": incident.fatalities_qualifier,
+            "injured": incident.injured,
+            "injured_qualifier": incident.injured_qualifier,
+            "children_killed": incident.children_killed,
+            "children_killed_qualifier": incident.children_killed_qualifier,
+            "children_injured": incident.children_injured,
+            "children_injured_qualifier": incident.children_injured_qualifier,
+            "facility_type": incident.facility_type,
+            "facility_name": incident.facility_name,
+            "reporting_organization": incident.reporting_organization.slug if incident.reporting_organization else None,
+            "verification_state": incident.verification_state,
+            "verified_at": iso(incident.verified_at),
+            "verification_note": incident.verification_note,
+            "summary": incident.summary,
+            "citations": citations_out(incident),
+            "withheld": [],
+            "created_at": iso(incident.created_at),
+            "updated_at": iso(incident.updated_at),
+        }
+        if incident_point_withheld(caller, incident):
+            data["latitude"] = data["longitude"] = None
+            data["withheld"] = ["latitude", "longitude"]
+        return data
+
+
+def incident_point_withheld(caller, incident) -> bool:
+    return (
+        caller is not None
+        and not caller.sees_sensitive
+        and incident.facility_type in VULNERABLE_FACILITIES
+        and incident.latitude is not None
+        and incident.reporting_organization_id != caller.organization_id
+    )
+
+
+class ReviewSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class TargetSerializer(serializers.Serializer):
+    area = AreaCodeField()
+    scope = serializers.ChoiceField(choices=["subtree", "single"], default="subtree")
+
+
+ORDER_FIELDS = [
+    "uid", "reference", "title", "issuing_authority", "kind", "population_group", "issued_on", "effective_from",
+    "effective_from_precision", "effective_until", "lifted_on", "state", "people_subject", "people_subject_qualifier",
+    "children_subject", "children_subject_qualifier", "targets", "destinations", "summary", "citations", "withheld",
+    "created_at", "updated_at",
+]  # fmt: skip
+
+
+class EvacuationOrderSerializer(FactSerializer):
+    targets = TargetSerializer(many=True, help_text="Areas covered: each whole subtree, or one area only.")
+    destinations = serializers.ListField(child=AreaCodeField(), required=False, help_text="Codes of destinations.")
+
+    class Meta:
+        model = EvacuationOrder
+        fields = ORDER_FIELDS
+        read_only_fields = ["uid", "lifted_on", "state", "created_at", "updated_at"]
+
+    def validate_targets(self, value):
+        if not value:
+            raise serializers.ValidationError(_("An order covers at least one area."))
+        return [TargetInput(area=t["area"], scope=t["scope"]) for t in value]
+
+    def to_representation(self, order):
+        caller = caller_of_context(self.context)
+        data = {
+            "uid": str(order.uid),
+            "reference": order.reference,
+            "title": order.title,
+            "issuing_authority": order.issuing_authority,
+            "kind": order.kind,
+            "population_group": order.population_group,
+            "issued_on": iso(order.issued_on),
+            "effective_from": iso(order.effective_from),
+            "effective_from_precision": order.effective_from_precision,
+            "effective_until": iso(order.effective_until),
+            "lifted_on": iso(order.lifted_on),
+            "state": order.state,
+            "people_subject": order.people_subject,
+            "people_subject_qualifier": order.people_subject_qualifier,
+            "children_subject": order.children_subject,
+            "children_subject_qualifier": order.children_subject_qualifier,
+            "targets": [{"area": t.area.code, "scope": t.scope} for t in order.targets.all()],
+            "destinations": [area.code for area in order.destination_areas.all()],
+            "summary": order.summary,
+            "citations": citations_out(order),
+            "withheld": [],
+            "created_at": iso(order.created_at),
+            "updated_at": iso(order.updated_at),
+        }
+        if caller is not None and not caller.sees_sensitive and small_children(order.children_subject):
+            data["children_subject"], data["children_subject_qualifier"] = None, ""
+            data["withheld"] = ["children_subject"]
+        return data
+
+
+class LiftSerializer(serializers.Serializer):
+    lifted_on = serializers.DateField(required=False, allow_null=True, help_text="Default: today.")
+
+
+COUNT_FIELDS = [
+    "uid", "area", "area_name", "kind", "reference_date", "reference_date_precision", "total", "total_qualifier",
+    "children", "children_qualifier", "method", "summary", "citations", "withheld", "created_at", "updated_at",
+]  # fmt: skip
+
+
+class PopulationCountSerializer(FactSerializer):
+    area = AreaCodeField(help_text="Code of the area (KATOTTG).")
+    area_name = serializers.CharField(source="area.name_en", read_only=True)
+
+    class Meta:
+        model = PopulationCount
+        fields = COUNT_FIELDS
+        read_only_fields = ["uid", "created_at", "updated_at"]
+
+    def to_representation(self, count):
+        caller = caller_of_context(self.context)
+        data = {
+            "uid": str(count.uid),
+            "area": count.area.code,
+            "area_name": count.area.name_en,
+            "kind": count.kind,
+            "reference_date": iso(count.reference_date),
+            "reference_date_precision": count.reference_date_precision,
+            "total": count.total,
+            "total_qualifier": count.total_qualifier,
+            "children": count.children,
+            "children_qualifier": count.children_qualifier,
+            "method": count.method,
+            "summary": count.summary,
+            "citations": citations_out(count),
+            "withheld": [],
+            "created_at": iso(count.created_at),
+            "updated_at": iso(count.updated_at),
+        }
+        if caller is not None and not caller.sees_sensitive and small_children(count.children):
+            data["children"], data["children_qualifier"] = None, ""
+            data["withheld"] = ["children"]
+        return data
+
+
+class SourceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Source
+        fields = ["slug", "publisher", "title", "url", "published_on", "published_on_precision", "language",
+                  "reliability", "summary", "created_at", "updated_at"]  # fmt: skip
+        read_only_fields = ["created_at", "updated_at"]
+        # Uniqueness is checked by the service (source_upsert); DRF's validator would add a query.
+        extra_kwargs = {"slug": {"validators": []}, "url": {"validators": []}}
+
+
+class TombstoneSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Tombstone
+        fields = ["resource", "uid", "deleted_at"]

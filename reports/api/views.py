@@ -1,0 +1,472 @@
+"""Reports over the API. Views only choose rows and call services; rules live in the services."""
+
+from django.db.models import Prefetch, Q
+from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import exceptions, status
+from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter
+from rest_framework.response import Response
+
+from evactrack.api.choices import Role
+from evactrack.api.exceptions import flatten_errors
+from evactrack.api.exports import export_format, export_response
+from evactrack.api.renderers import ExportNegotiation, FastJSONRenderer
+from evactrack.api.schema import ErrorSerializer
+from evactrack.api.viewsets import ModelViewSet, ReadOnlyViewSet, idempotent
+from locations.models import Area
+from reports import services
+from reports.api.serializers import (
+    EvacuationOrderSerializer,
+    IncidentSerializer,
+    LiftSerializer,
+    PopulationCountSerializer,
+    ReviewSerializer,
+    SourceSerializer,
+    TombstoneSerializer,
+    incident_point_withheld,
+    small_children,
+)
+from reports.choices import OrderState, VerificationState
+from reports.filtersets import (
+    EvacuationOrderFilterSet,
+    IncidentFilterSet,
+    PopulationCountFilterSet,
+    SourceFilterSet,
+    TombstoneFilterSet,
+)
+from reports.models import Citation, EvacuationOrder, Incident, OrderTarget, PopulationCount, Source, Tombstone
+
+UUID_PATTERN = "[0-9a-fA-F-]{36}"
+BULK_MAX_ROWS = 1000
+
+
+def with_citations(queryset):
+    return queryset.prefetch_related(Prefetch("citations", queryset=Citation.objects.select_related("source")))
+
+
+IF_MATCH = OpenApiParameter(
+    "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
+    description="The ETag from your last GET of this object. Missing: 428; stale: 412.",
+)  # fmt: skip
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER,
+    description="Any unique string (a UUID). Retrying with the same key and body returns the stored response "
+    "instead of creating a second row; kept 24 hours, scoped to your client.",
+)  # fmt: skip
+FORMAT = OpenApiParameter(
+    "format", OpenApiTypes.STR, OpenApiParameter.QUERY, enum=["csv", "geojson"],
+    description="csv (with an HXL hashtag row) or geojson (FeatureCollection).",
+)  # fmt: skip
+ORDERING_ID = OpenApiParameter(
+    "ordering", OpenApiTypes.STR, OpenApiParameter.QUERY, enum=["id", "-id"],
+    description="Insertion order, newest first by default; `id` for a sync that reads oldest first.",
+)  # fmt: skip
+
+
+class IdOrdering(OrderingFilter):
+    """Only insertion order: one unique column keeps cursor pages stable while rows arrive."""
+
+    ordering_fields = ["id"]
+
+    def get_valid_fields(self, queryset, view, context=None):
+        return [("id", "id")]
+
+
+class FactViewSetMixin:
+    """Incidents, orders and counts: addressed by uid."""
+
+    lookup_field = "uid"
+    lookup_value_regex = UUID_PATTERN
+    ordering = "-id"
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context.update(self.lookups_for_input())
+        return context
+
+    def lookups_for_input(self) -> dict:
+        """Resolve every area code and source slug of the request body in two queries."""
+        data = getattr(self.request, "_full_data", None) if self.request else None
+        if data is None or self.request.method not in ("POST", "PUT", "PATCH"):
+            return {}
+        rows = data if isinstance(data, list) else [data]
+        codes, slugs = set(), set()
+        for row in rows[: BULK_MAX_ROWS + 1]:
+            if not isinstance(row, dict):
+                continue
+            for key in ("area",):
+                if isinstance(row.get(key), str):
+                    codes.add(row[key].strip().upper())
+            for target in row.get("targets") or []:
+                if isinstance(target, dict) and isinstance(target.get("area"), str):
+                    codes.add(target["area"].strip().upper())
+            for code in row.get("destinations") or []:
+                if isinstance(code, str):
+                    codes.add(code.strip().upper())
+            for citation in row.get("citations") or []:
+                if isinstance(citation, dict) and isinstance(citation.get("source"), str):
+                    slugs.add(citation["source"])
+        codes = {code for code in codes if len(code) <= 24 and "\x00" not in code}
+        slugs = {slug for slug in slugs if len(slug) <= 100 and "\x00" not in slug}
+        return {
+            "areas": {area.code: area for area in Area.objects.filter(code__in=codes)} if codes else {},
+            "sources": {s.slug: s for s in Source.objects.filter(slug__in=slugs)} if slugs else {},
+        }
+
+
+INCIDENT_EXPORT_COLUMNS = [
+    ("uid", "#event+id"), ("adm1_pcode", "#adm1+code"), ("adm3_pcode", "#adm3+code"), ("area_code", "#loc+code"),
+    ("area_name", "#loc+name"), ("occurred_on", "#date+occurred"), ("incident_type", "#event+type"),
+    ("fatalities", "#affected+killed"), ("injured", "#affected+injured"),
+    ("children_killed", "#affected+killed+children"), ("children_injured", "#affected+injured+children"),
+    ("latitude", "#geo+lat"), ("longitude", "#geo+lon"), ("verification_state", "#status+verification"),
+    ("reporting_organization", "#org+reporting"),
+]  # fmt: skip
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List incidents", parameters=[ORDERING_ID]),
+    create=extend_schema(
+        summary="Report an incident",
+        parameters=[IDEMPOTENCY_KEY],
+        examples=[
+            OpenApiExample(
+                "Shelling in Kupiansk",
+                request_only=True,
+                value={
+                    "incident_type": "shelling",
+                    "occurred_on": "2023-08-10",
+                    "area": "UA63080090010026457",
+                    "fatalities": 1,
+                    "fatalities_qualifier": "exact",
+                    "summary": "Shelling of a residential street.",
+                    "citations": [{"source": "ukrinform-2023-08-10", "locator": "¶3"}],
+                },
+            )
+        ],
+    ),
+    update=extend_schema(parameters=[IF_MATCH]),
+    partial_update=extend_schema(parameters=[IF_MATCH]),
+)
+class IncidentViewSet(FactViewSetMixin, ModelViewSet):
+    """Incidents. Partners see verified incidents plus every report of their own organization,
+    and edit or delete only their own organization's reports still awaiting review."""
+
+    serializer_class = IncidentSerializer
+    filterset_class = IncidentFilterSet
+    filter_backends = [DjangoFilterBackend, IdOrdering]
+    action_roles = {
+        "create": Role.PARTNER,
+        "update": Role.PARTNER,
+        "partial_update": Role.PARTNER,
+        "destroy": Role.PARTNER,
+        "bulk": Role.PARTNER,
+        "verify": Role.COORDINATOR,
+        "reject": Role.COORDINATOR,
+        "dispute": Role.COORDINATOR,
+    }
+
+    def get_queryset(self):
+        queryset = Incident.objects.select_related("area", "reporting_organization")
+        if self.action != "export":
+            queryset = with_citations(queryset)
+        caller = self.caller
+        if not caller.sees_everything:
+            visible = Q(verification_state=VerificationState.VERIFIED)
+            if caller.organization_id is not None:
+                visible |= Q(reporting_organization_id=caller.organization_id)
+            queryset = queryset.filter(visible)
+        if getattr(self, "queryset_for_update", False):
+            queryset = queryset.select_for_update(of=("self",))
+        return queryset
+
+    def check_object_role(self, caller, incident) -> bool:
+        if self.request.method in ("GET", "HEAD", "OPTIONS") or caller.sees_everything:
+            return True
+        return (
+            caller.organization_id is not None
+            and incident.reporting_organization_id == caller.organization_id
+            and incident.verification_state == VerificationState.REPORTED
+        )
+
+    def _fields_for_caller(self, validated: dict) -> dict:
+        fields = dict(validated)
+        if not self.caller.sees_everything:
+            # Partners always report as their own organization.
+            fields.pop("reporting_organization", None)
+            if self.request.method == "POST":
+                fields["reporting_organization_id"] = self.caller.organization_id
+        elif self.request.method == "POST" and fields.get("reporting_organization") is None:
+            fields.pop("reporting_organization", None)
+            fields["reporting_organization_id"] = self.caller.organization_id
+        return fields
+
+    def perform_create(self, serializer):
+        fields = self._fields_for_caller(serializer.validated_data)
+        return services.incident_create(actor=self.request.user, **fields)
+
+    def perform_update(self, serializer):
+        fields = self._fields_for_caller(serializer.validated_data)
+        return services.incident_update(incident=serializer.instance, actor=self.request.user, **fields)
+
+    def perform_destroy(self, instance):
+        services.incident_delete(incident=instance, actor=self.request.user)
+
+    @extend_schema(
+        summary="Report up to 1,000 incidents at once, all or nothing",
+        request=IncidentSerializer(many=True),
+        parameters=[IDEMPOTENCY_KEY],
+        responses={201: IncidentSerializer(many=True), 400: ErrorSerializer},
+    )
+    @action(detail=False, methods=["post"])
+    @idempotent
+    def bulk(self, request):
+        if not isinstance(request.data, list):
+            raise exceptions.ValidationError({"non_field_errors": [_("Send a JSON array of incidents.")]})
+        if not 1 <= len(request.data) <= BULK_MAX_ROWS:
+            raise exceptions.ValidationError(
+                {"non_field_errors": [_("Send between 1 and %(max)d incidents.") % {"max": BULK_MAX_ROWS}]}
+            )
+        serializer = self.get_serializer(data=request.data, many=True)
+        if not serializer.is_valid():
+            raise services.RowsInvalid(
+                {
+                    index: {name: [str(m) for m in messages] for name, messages in _flat_row(errors).items()}
+                    for index, errors in enumerate(serializer.errors)
+                    if errors
+                }
+            )
+        rows = [self._fields_for_caller(row) for row in serializer.validated_data]
+        created = services.incident_create_many(rows=rows, actor=request.user)
+        instances = self.get_queryset().filter(pk__in=[i.pk for i in created]).order_by("id")
+        return Response(self.get_serializer(instances, many=True).data, status=status.HTTP_201_CREATED)
+
+    def _review(self, request, state):
+        with_note = ReviewSerializer(data=request.data)
+        with_note.is_valid(raise_exception=True)
+        incident = self.get_object()
+        services.incident_review(
+            incident=incident, state=state, actor=request.user, note=with_note.validated_data["note"]
+        )
+        incident = self.get_queryset().get(pk=incident.pk)
+        return self._with_etag(Response(self.get_serializer(incident).data), incident)
+
+    @extend_schema(summary="Verify an incident (coordinators)", request=ReviewSerializer, responses=IncidentSerializer)
+    @action(detail=True, methods=["post"])
+    def verify(self, request, uid=None):
+        return self._review(request, VerificationState.VERIFIED)
+
+    @extend_schema(
+        summary="Reject an incident, saying why (coordinators)", request=ReviewSerializer, responses=IncidentSerializer
+    )
+    @action(detail=True, methods=["post"])
+    def reject(self, request, uid=None):
+        return self._review(request, VerificationState.REJECTED)
+
+    @extend_schema(
+        summary="Mark an incident disputed, saying why (coordinators)",
+        request=ReviewSerializer,
+        responses=IncidentSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def dispute(self, request, uid=None):
+        return self._review(request, VerificationState.DISPUTED)
+
+    @extend_schema(
+        summary="Export incidents (CSV with HXL hashtags, or GeoJSON), streamed",
+        parameters=[FORMAT],
+        responses={(200, "text/csv"): OpenApiTypes.STR, (200, "application/geo+json"): OpenApiTypes.OBJECT},
+    )
+    @action(detail=False, methods=["get"], renderer_classes=[FastJSONRenderer],
+            content_negotiation_class=ExportNegotiation, pagination_class=None)  # fmt: skip
+    def export(self, request):
+        fmt = export_format(request)
+        queryset = self.filter_queryset(self.get_queryset()).order_by("id")
+        caller = self.caller
+        rows = queryset.values_list(
+            "uid", "area__pcode", "area__code", "area__name_en", "occurred_on", "incident_type", "fatalities",
+            "injured", "children_killed", "children_injured", "latitude", "longitude", "verification_state",
+            "reporting_organization__slug", "facility_type", "reporting_organization_id",
+        ).iterator(chunk_size=2000)  # fmt: skip
+        hide_points = not caller.sees_sensitive
+
+        def shaped():
+            for row in rows:
+                pcode = row[1]
+                lat, lon = row[10], row[11]
+                if hide_points and lat is not None and _point_hidden(caller, row[14], row[15]):
+                    lat = lon = None
+                yield (row[0], pcode[:4], pcode[:9], row[2], row[3], row[4], row[5], row[6], row[7], row[8],
+                       row[9], lat, lon, row[12], row[13])  # fmt: skip
+
+        return export_response(
+            fmt=fmt,
+            filename="incidents",
+            columns=INCIDENT_EXPORT_COLUMNS,
+            rows=shaped(),
+            point=lambda r: (r[11], r[12]),
+        )
+
+
+def _point_hidden(caller, facility_type, organization_id) -> bool:
+    probe = Incident(facility_type=facility_type, reporting_organization_id=organization_id, latitude=0.0)
+    return incident_point_withheld(caller, probe)
+
+
+def _flat_row(errors: dict) -> dict:
+    return flatten_errors(errors)
+
+
+@extend_schema_view(
+    create=extend_schema(parameters=[IDEMPOTENCY_KEY]),
+    update=extend_schema(parameters=[IF_MATCH]),
+    partial_update=extend_schema(parameters=[IF_MATCH]),
+)
+class EvacuationOrderViewSet(FactViewSetMixin, ModelViewSet):
+    """Evacuation orders. Everyone reads them (drafts: coordinators only); coordinators write."""
+
+    serializer_class = EvacuationOrderSerializer
+    filterset_class = EvacuationOrderFilterSet
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    def get_queryset(self):
+        queryset = with_citations(EvacuationOrder.objects.all()).prefetch_related(
+            Prefetch("targets", queryset=OrderTarget.objects.select_related("area")),
+            Prefetch("destination_areas", queryset=Area.objects.only("id", "code")),
+        )
+        if not self.caller.sees_everything:
+            queryset = queryset.exclude(state=OrderState.DRAFT)
+        if getattr(self, "queryset_for_update", False):
+            queryset = queryset.select_for_update(of=("self",))
+        return queryset
+
+    def perform_create(self, serializer):
+        fields = dict(serializer.validated_data)
+        destinations = fields.pop("destinations", [])
+        return services.order_create(actor=self.request.user, destinations=destinations, **fields)
+
+    def perform_update(self, serializer):
+        return services.order_update(order=serializer.instance, actor=self.request.user, **serializer.validated_data)
+
+    @extend_schema(summary="Lift an order (coordinators)", request=LiftSerializer, responses=EvacuationOrderSerializer)
+    @action(detail=True, methods=["post"])
+    def lift(self, request, uid=None):
+        body = LiftSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        order = self.get_object()
+        services.order_lift(order=order, lifted_on=body.validated_data.get("lifted_on"), actor=request.user)
+        order = self.get_queryset().get(pk=order.pk)
+        return self._with_etag(Response(self.get_serializer(order).data), order)
+
+
+COUNT_EXPORT_COLUMNS = [
+    ("uid", "#meta+id"), ("adm1_pcode", "#adm1+code"), ("adm3_pcode", "#adm3+code"), ("area_code", "#loc+code"),
+    ("area_name", "#loc+name"), ("kind", "#population+kind"), ("reference_date", "#date+reported"),
+    ("total", "#population+total"), ("children", "#population+children"), ("method", "#meta+method"),
+]  # fmt: skip
+
+
+@extend_schema_view(
+    create=extend_schema(parameters=[IDEMPOTENCY_KEY]),
+    update=extend_schema(parameters=[IF_MATCH]),
+    partial_update=extend_schema(parameters=[IF_MATCH]),
+)
+class PopulationCountViewSet(FactViewSetMixin, ModelViewSet):
+    """Population counts. Everyone reads; coordinators write. Child counts under the
+    small-count threshold are withheld from roles without sensitive access."""
+
+    serializer_class = PopulationCountSerializer
+    filterset_class = PopulationCountFilterSet
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    def get_queryset(self):
+        queryset = PopulationCount.objects.select_related("area")
+        if self.action != "export":
+            queryset = with_citations(queryset)
+        if getattr(self, "queryset_for_update", False):
+            queryset = queryset.select_for_update(of=("self",))
+        return queryset
+
+    def perform_create(self, serializer):
+        return services.population_count_create(actor=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        return services.population_count_update(
+            count=serializer.instance, actor=self.request.user, **serializer.validated_data
+        )
+
+    @extend_schema(
+        summary="Export population counts (CSV with HXL hashtags, or GeoJSON), streamed",
+        parameters=[FORMAT],
+        responses={(200, "text/csv"): OpenApiTypes.STR, (200, "application/geo+json"): OpenApiTypes.OBJECT},
+    )
+    @action(detail=False, methods=["get"], renderer_classes=[FastJSONRenderer],
+            content_negotiation_class=ExportNegotiation, pagination_class=None)  # fmt: skip
+    def export(self, request):
+        fmt = export_format(request)
+        queryset = self.filter_queryset(self.get_queryset()).order_by("id")
+        hide = not self.caller.sees_sensitive
+        rows = queryset.values_list(
+            "uid", "area__pcode", "area__code", "area__name_en", "kind", "reference_date", "total", "children",
+            "method", "area__latitude", "area__longitude",
+        ).iterator(chunk_size=2000)  # fmt: skip
+
+        def shaped():
+            for row in rows:
+                children = None if hide and small_children(row[7]) else row[7]
+                yield (row[0], row[1][:4], row[1][:9], row[2], row[3], row[4], row[5], row[6], children, row[8],
+                       row[9], row[10])  # fmt: skip
+
+        return export_response(
+            fmt=fmt,
+            filename="population-counts",
+            columns=COUNT_EXPORT_COLUMNS,
+            rows=(row[:10] for row in shaped()) if fmt == "csv" else shaped(),
+            point=lambda r: (r[10], r[11]),
+        )
+
+
+@extend_schema_view(create=extend_schema(parameters=[IDEMPOTENCY_KEY]))
+class SourceViewSet(ModelViewSet):
+    """Sources. Partners add the sources their incidents cite; coordinators correct them."""
+
+    serializer_class = SourceSerializer
+    filterset_class = SourceFilterSet
+    queryset = Source.objects.all()
+    lookup_field = "slug"
+    lookup_value_regex = "[-a-zA-Z0-9_]+"
+    ordering = "-id"
+    action_roles = {"create": Role.PARTNER}
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    def perform_create(self, serializer):
+        fields = dict(serializer.validated_data)
+        slug = fields.pop("slug")
+        if Source.objects.filter(slug=slug).exists():
+            raise exceptions.ValidationError({"slug": [_("A source with this slug exists; cite it.")]})
+        source, _created = services.source_upsert(slug=slug, actor=self.request.user, **fields)
+        return source
+
+    def perform_update(self, serializer):
+        fields = dict(serializer.validated_data)
+        slug = fields.pop("slug", serializer.instance.slug)
+        if slug != serializer.instance.slug:
+            raise exceptions.ValidationError({"slug": [_("A source's slug cannot change.")]})
+        fields.setdefault("title", serializer.instance.title)
+        source, _created = services.source_upsert(slug=slug, actor=self.request.user, **fields)
+        return source
+
+
+@extend_schema_view(list=extend_schema(summary="Deleted facts since a time, oldest first"))
+class DeletionViewSet(ReadOnlyViewSet):
+    """The deletions feed: a partner that syncs with `updated_since` reads this with `since`
+    to learn which objects are gone."""
+
+    serializer_class = TombstoneSerializer
+    filterset_class = TombstoneFilterSet
+    queryset = Tombstone.objects.all()
+    ordering = "id"
+    lookup_value_regex = "[0-9]+"

@@ -1,0 +1,177 @@
+"""Filters of reports: incidents, evacuation orders, population counts, sources, deletions."""
+
+import django_filters
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from evactrack.db import DatePrecision
+from locations.filtersets import area_by_code_or_error, within_q
+from reports.choices import (
+    CountKind,
+    FacilityType,
+    IncidentType,
+    OrderKind,
+    OrderState,
+    PopulationGroup,
+    Reliability,
+    VerificationState,
+)
+from reports.models import EvacuationOrder, Incident, OrderTarget, PopulationCount, Source, Tombstone
+
+INT_MAX = 2**31 - 1
+
+
+def order_in_force_q(as_of, prefix: str = "") -> Q:
+    """Orders in force on `as_of`: started, not ended, not lifted by then, and not drafts."""
+    p = prefix
+    return (
+        Q(**{f"{p}effective_from__lte": as_of})
+        & (Q(**{f"{p}effective_until__isnull": True}) | Q(**{f"{p}effective_until__gte": as_of}))
+        & (Q(**{f"{p}lifted_on__isnull": True}) | Q(**{f"{p}lifted_on__gt": as_of}))
+        & ~Q(**{f"{p}state": OrderState.DRAFT})
+    )
+
+
+def area_has_active_order(as_of=None) -> Exists:
+    """For an Area queryset: an order in force on `as_of` (today) covers the area, by targeting
+    it or the subtree of one of its ancestors."""
+    as_of = as_of or timezone.localdate()
+    return Exists(
+        OrderTarget.objects.filter(order_in_force_q(as_of, "order__"))
+        .alias(outer_path=OuterRef("path"))
+        .filter(Q(area_id=OuterRef("pk")) | Q(scope="subtree", outer_path__startswith=F("area__path")))
+    )
+
+
+class UpdatedSinceMixin(django_filters.FilterSet):
+    updated_since = django_filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte", help_text=_("Only rows changed at or after this time.")
+    )
+
+
+class IncidentFilterSet(UpdatedSinceMixin):
+    occurred_after = django_filters.DateFilter(field_name="occurred_on", lookup_expr="gte")
+    occurred_before = django_filters.DateFilter(field_name="occurred_on", lookup_expr="lte")
+    type = django_filters.MultipleChoiceFilter(field_name="incident_type", choices=IncidentType.choices)
+    area = django_filters.CharFilter(method="filter_area", help_text=_("Code of the area itself."))
+    within = django_filters.CharFilter(
+        method="filter_within", help_text=_("Code of an area: incidents anywhere under it.")
+    )
+    verification_state = django_filters.MultipleChoiceFilter(choices=VerificationState.choices)
+    min_killed = django_filters.NumberFilter(field_name="fatalities", lookup_expr="gte", min_value=0, max_value=INT_MAX)
+    min_injured = django_filters.NumberFilter(field_name="injured", lookup_expr="gte", min_value=0, max_value=INT_MAX)
+    facility_type = django_filters.MultipleChoiceFilter(choices=FacilityType.choices)
+    reporting_organization = django_filters.CharFilter(
+        field_name="reporting_organization__slug", max_length=64, help_text=_("Slug of the organization.")
+    )
+    reporting_organization_id = django_filters.NumberFilter(
+        field_name="reporting_organization_id", min_value=1, max_value=INT_MAX
+    )
+
+    class Meta:
+        model = Incident
+        fields = [
+            "occurred_after", "occurred_before", "type", "area", "within", "verification_state", "min_killed",
+            "min_injured", "facility_type", "reporting_organization", "reporting_organization_id", "updated_since",
+        ]  # fmt: skip
+
+    def filter_area(self, queryset, name, value):
+        return queryset.filter(area=area_by_code_or_error(value, name))
+
+    def filter_within(self, queryset, name, value):
+        return queryset.filter(within_q(value, field=name, path_field="area__path"))
+
+
+class EvacuationOrderFilterSet(UpdatedSinceMixin):
+    active = django_filters.BooleanFilter(
+        method="filter_active", help_text=_("In force on as_of (default today), or not.")
+    )
+    as_of = django_filters.DateFilter(method="filter_as_of", help_text=_("Orders in force on this date."))
+    within = django_filters.CharFilter(
+        method="filter_within", help_text=_("Code of an area: orders targeting it or anything under it.")
+    )
+    covers = django_filters.CharFilter(
+        method="filter_covers", help_text=_("Code of an area: orders that cover it (directly or via an ancestor).")
+    )
+    kind = django_filters.MultipleChoiceFilter(choices=OrderKind.choices)
+    population_group = django_filters.MultipleChoiceFilter(choices=PopulationGroup.choices)
+    state = django_filters.MultipleChoiceFilter(choices=OrderState.choices)
+
+    class Meta:
+        model = EvacuationOrder
+        fields = ["active", "as_of", "within", "covers", "kind", "population_group", "state", "updated_since"]
+
+    def _as_of(self):
+        form = self.form
+        return form.cleaned_data.get("as_of") or timezone.localdate()
+
+    def filter_active(self, queryset, name, value):
+        in_force = order_in_force_q(self._as_of())
+        return queryset.filter(in_force if value else ~in_force)
+
+    def filter_as_of(self, queryset, name, value):
+        if self.form.cleaned_data.get("active") is not None:
+            return queryset  # `active` already applied this date
+        return queryset.filter(order_in_force_q(value))
+
+    def filter_within(self, queryset, name, value):
+        q = within_q(value, field=name, path_field="area__path")
+        return queryset.filter(Exists(OrderTarget.objects.filter(q, order_id=OuterRef("pk"))))
+
+    def filter_covers(self, queryset, name, value):
+        area = area_by_code_or_error(value, name)
+        ancestors = [code for code in area.path.strip("/").split("/") if code]
+        return queryset.filter(
+            Exists(
+                OrderTarget.objects.filter(order_id=OuterRef("pk")).filter(
+                    Q(area=area) | Q(scope="subtree", area__code__in=ancestors)
+                )
+            )
+        )
+
+
+class PopulationCountFilterSet(UpdatedSinceMixin):
+    area = django_filters.CharFilter(method="filter_area", help_text=_("Code of the area itself."))
+    within = django_filters.CharFilter(
+        method="filter_within", help_text=_("Code of an area: counts anywhere under it.")
+    )
+    kind = django_filters.MultipleChoiceFilter(choices=CountKind.choices)
+    reference_after = django_filters.DateFilter(field_name="reference_date", lookup_expr="gte")
+    reference_before = django_filters.DateFilter(field_name="reference_date", lookup_expr="lte")
+
+    class Meta:
+        model = PopulationCount
+        fields = ["area", "within", "kind", "reference_after", "reference_before", "updated_since"]
+
+    def filter_area(self, queryset, name, value):
+        return queryset.filter(area=area_by_code_or_error(value, name))
+
+    def filter_within(self, queryset, name, value):
+        return queryset.filter(within_q(value, field=name, path_field="area__path"))
+
+
+class SourceFilterSet(UpdatedSinceMixin):
+    reliability = django_filters.MultipleChoiceFilter(choices=Reliability.choices)
+    published_after = django_filters.DateFilter(field_name="published_on", lookup_expr="gte")
+    published_before = django_filters.DateFilter(field_name="published_on", lookup_expr="lte")
+    published_on_precision = django_filters.ChoiceFilter(choices=DatePrecision.choices)
+    q = django_filters.CharFilter(method="filter_q", max_length=200, help_text=_("Words in the title or publisher."))
+
+    class Meta:
+        model = Source
+        fields = ["slug", "reliability", "published_after", "published_before", "language", "q", "updated_since"]
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(Q(title__icontains=value) | Q(publisher__icontains=value))
+
+
+class TombstoneFilterSet(django_filters.FilterSet):
+    since = django_filters.IsoDateTimeFilter(
+        field_name="deleted_at", lookup_expr="gte", help_text=_("Only deletions at or after this time.")
+    )
+    resource = django_filters.ChoiceFilter(choices=[("incident", "incident")])
+
+    class Meta:
+        model = Tombstone
+        fields = ["since", "resource"]
