@@ -1,0 +1,75 @@
+"""Admin for the status engine: the policy is editable; statuses, history and runs are read-only."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from evactrack.status.models import AreaStatus, Policy, RecomputeRun, StatusChange
+
+
+@admin.register(Policy)
+class PolicyAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "is_active",
+        "incident_window_days",
+        "advisory_threshold",
+        "recommended_threshold",
+        "hysteresis_days",
+        "updated_at",
+    ]
+    list_filter = ["is_active"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Computed rows: staff look, the engine writes."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AreaStatus)
+class AreaStatusAdmin(ReadOnlyAdmin):
+    list_display = ["area", "level", "score", "people_present", "people_subject", "as_of", "computed_at"]
+    list_filter = ["level", "area__level"]
+    search_fields = ["area__code", "area__name_en", "area__name_uk"]
+    list_select_related = ["area"]
+    readonly_fields = ["sentence"]
+
+    @admin.display(description=_("why"))
+    def sentence(self, obj):
+        return obj.sentence
+
+
+@admin.register(StatusChange)
+class StatusChangeAdmin(ReadOnlyAdmin):
+    list_display = ["area", "as_of", "previous_level", "level", "origin", "recorded_at"]
+    list_filter = ["level", "origin", "area__level"]
+    search_fields = ["area__code", "area__name_en", "area__name_uk"]
+    list_select_related = ["area"]
+    date_hierarchy = "as_of"
+    readonly_fields = ["sentence"]
+
+    @admin.display(description=_("why"))
+    def sentence(self, obj):
+        return obj.sentence
+
+
+@admin.register(RecomputeRun)
+class RecomputeRunAdmin(ReadOnlyAdmin):
+    list_display = [
+        "started_at",
+        "kind",
+        "as_of",
+        "skipped",
+        "areas_computed",
+        "rows_written",
+        "changes_appended",
+        "duration_ms",
+    ]
+    list_filter = ["kind", "skipped"]

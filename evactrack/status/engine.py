@@ -1,0 +1,515 @@
+"""The status rules: a pure function of (inputs, policy, as_of). No database, no clock.
+
+Decisions a coordinator should know (also in docs/STATUS.md):
+
+- An order counts at `as_of` when it is not a draft and its dates say so: effective_from ≤ as_of,
+  not lifted on or before as_of, not ended (effective_until) before as_of. The stored state is
+  not trusted alone, so a past date can be recomputed after the order was lifted or expired.
+- "occupied" → no_access. "active_hostilities" → evacuation_recommended: the official list of
+  territories of active hostilities still receives evacuation convoys, so access exists and
+  leaving is advised; a mandatory order over the same area outranks it. Only occupation
+  closes access in this model.
+- Designations and orders targeting a subtree apply to every area in it; incidents count for
+  the area they are recorded on (parents see them through the roll-up).
+- Hysteresis applies to incident-driven levels only: such a level goes down once the score
+  has stayed below its threshold for `hysteresis_days`. Official acts (orders, designations)
+  take effect on their dates; an ended order stays named in the reasons (not in the level)
+  for `lifted_shown_days`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import orjson
+
+from evactrack.status.choices import LEVEL_HEADLINE, LEVEL_RANK, StatusLevel
+from reports.choices import ControlKind, OrderKind, OrderState, PopulationGroup
+
+DAY = datetime.timedelta(days=1)
+# Reasons name at most this many incidents (newest first); the count says how many there are.
+INCIDENT_UIDS_SHOWN = 10
+# A parent's reasons name at most this many of its children at the worst level.
+CHILD_AREAS_SHOWN = 3
+
+DESIGNATION_LEVEL = {
+    ControlKind.OCCUPIED: StatusLevel.NO_ACCESS,
+    ControlKind.ACTIVE_HOSTILITIES: StatusLevel.EVACUATION_RECOMMENDED,
+}
+ORDER_LEVEL = {
+    OrderKind.MANDATORY: StatusLevel.EVACUATION_MANDATORY,
+    OrderKind.RECOMMENDED: StatusLevel.EVACUATION_RECOMMENDED,
+}
+CHILD_GROUPS = {PopulationGroup.EVERYONE, PopulationGroup.CHILDREN_WITH_GUARDIANS}
+
+
+@dataclass(frozen=True)
+class PolicyRules:
+    """The policy row as the engine sees it: plain values, hashable, no ORM."""
+
+    window_days: int = 14
+    type_weights: Mapping[str, float] = field(default_factory=dict)
+    casualty_weight: float = 0.5
+    advisory_threshold: float = 1.0
+    recommended_threshold: float = 10.0
+    counted_states: frozenset[str] = frozenset({"reported", "verified"})
+    hysteresis_days: int = 7
+    lifted_shown_days: int = 14
+
+    @classmethod
+    def from_policy(cls, policy) -> PolicyRules:
+        return cls(
+            window_days=policy.incident_window_days,
+            type_weights={str(key): float(value) for key, value in policy.incident_type_weights.items()},
+            casualty_weight=policy.casualty_weight,
+            advisory_threshold=policy.advisory_threshold,
+            recommended_threshold=policy.recommended_threshold,
+            counted_states=frozenset(policy.counted_states),
+            hysteresis_days=policy.hysteresis_days,
+            lifted_shown_days=policy.lifted_shown_days,
+        )
+
+    def level_for_score(self, score: float) -> str:
+        if score > 0 and score >= self.recommended_threshold:
+            return StatusLevel.EVACUATION_RECOMMENDED
+        if score > 0 and score >= self.advisory_threshold:
+            return StatusLevel.ADVISORY
+        return StatusLevel.NORMAL
+
+    def incident_lookback_days(self) -> int:
+        """How far back incidents can still matter at as_of: the window plus the hysteresis."""
+        return self.window_days + self.hysteresis_days
+
+
+@dataclass(frozen=True)
+class OrderFact:
+    """One order as it applies through one of its targets."""
+
+    uid: str
+    kind: str
+    population_group: str
+    authority: str
+    state: str
+    effective_from: datetime.date
+    effective_until: datetime.date | None
+    lifted_on: datetime.date | None
+    people_subject: int | None
+    children_subject: int | None
+    target_code: str
+    target_scope: str
+
+
+@dataclass(frozen=True)
+class DesignationFact:
+    uid: str
+    kind: str
+    valid_from: datetime.date
+    valid_until: datetime.date | None
+    area_code: str
+
+
+@dataclass(frozen=True)
+class IncidentFact:
+    uid: str
+    occurred_on: datetime.date
+    incident_type: str
+    verification_state: str
+    casualties: int = 0
+
+
+@dataclass
+class AreaInputs:
+    """Everything that applies to one area itself (its children come in through the roll-up)."""
+
+    code: str = ""
+    designations: Sequence[DesignationFact] = ()
+    # Orders that cover the area, through a subtree target above it or any target on it.
+    orders: Sequence[OrderFact] = ()
+    incidents: Sequence[IncidentFact] = ()
+    # The area's own counts (latest 'present', else latest baseline); None when no source gave one.
+    people_present: int | None = None
+    children_present: int | None = None
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A count and how many parts of it are unknown: (None, n) means nothing is known."""
+
+    value: int | None
+    missing: int
+
+    @property
+    def complete(self) -> bool:
+        return self.value is not None and self.missing == 0
+
+
+UNKNOWN = Figure(None, 1)
+ZERO = Figure(0, 0)
+
+
+@dataclass(frozen=True)
+class Figures:
+    people_present: Figure = UNKNOWN
+    children_present: Figure = UNKNOWN
+    people_subject: Figure = ZERO
+    children_subject: Figure = ZERO
+
+    def as_fields(self) -> dict:
+        fields = {}
+        for name in ("people_present", "children_present", "people_subject", "children_subject"):
+            figure = getattr(self, name)
+            fields[name] = figure.value
+            fields[f"{name}_missing"] = figure.missing
+        return fields
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    level: str
+    score: float
+    reasons: list
+    # Whether the area's own orders oblige everyone / children to leave: drives the figures.
+    covers_everyone: bool = False
+    covers_children: bool = False
+    any_order: bool = False
+    stated_people: int | None = None
+    stated_children: int | None = None
+
+
+@dataclass(frozen=True)
+class ChildStatus:
+    """What a parent needs of a child: its level, score and figures."""
+
+    code: str
+    name: str
+    level: str
+    score: float
+    figures: Figures
+
+
+@dataclass(frozen=True)
+class AreaResult:
+    level: str
+    score: float
+    reasons: list
+    figures: Figures
+
+    def digests(self) -> tuple[str, str]:
+        """(digest of everything stored, digest of level + reasons): what decides a write and a history row."""
+        change = orjson.dumps([self.level, self.reasons], option=orjson.OPT_SORT_KEYS)
+        whole = orjson.dumps([self.score, self.figures.as_fields()], option=orjson.OPT_SORT_KEYS)
+        change_digest = hashlib.sha1(change, usedforsecurity=False).hexdigest()
+        return hashlib.sha1(change + whole, usedforsecurity=False).hexdigest(), change_digest
+
+
+# --- rules on single facts ---------------------------------------------------------------
+
+
+def order_in_force(order: OrderFact, as_of: datetime.date) -> bool:
+    if order.state == OrderState.DRAFT or order.effective_from > as_of:
+        return False
+    if order.lifted_on is not None and order.lifted_on <= as_of:
+        return False
+    if order.effective_until is not None and order.effective_until < as_of:
+        return False
+    # Expired without an end date: we cannot tell when it ended, so it no longer counts.
+    return not (order.state == OrderState.EXPIRED and order.effective_until is None)
+
+
+def order_ended_on(order: OrderFact, as_of: datetime.date) -> tuple[datetime.date, str] | None:
+    """(the day it stopped, "lifted" | "expired") for an order that ended on or before as_of."""
+    if order.state == OrderState.DRAFT or order.effective_from > as_of:
+        return None
+    if order.lifted_on is not None and order.lifted_on <= as_of:
+        return order.lifted_on, "lifted"
+    if order.effective_until is not None and order.effective_until < as_of:
+        return order.effective_until + DAY, "expired"
+    return None
+
+
+def designation_in_force(designation: DesignationFact, as_of: datetime.date) -> bool:
+    return designation.valid_from <= as_of and (designation.valid_until is None or designation.valid_until >= as_of)
+
+
+def incident_points(incident: IncidentFact, rules: PolicyRules) -> float:
+    return rules.type_weights.get(incident.incident_type, 0.0) + rules.casualty_weight * incident.casualties
+
+
+def worse(a: str, b: str) -> str:
+    return a if LEVEL_RANK[a] >= LEVEL_RANK[b] else b
+
+
+# --- one area ------------------------------------------------------------------------------
+
+
+def _incident_reason(incidents: Iterable[IncidentFact], rules: PolicyRules, as_of: datetime.date):
+    """(level, current score, reason or None) from incidents, with the hysteresis hold."""
+    window, hold = rules.window_days, rules.hysteresis_days
+    first_day = as_of - datetime.timedelta(days=window + hold - 1)
+    daily: dict[datetime.date, float] = defaultdict(float)
+    current = []
+    for incident in incidents:
+        if incident.verification_state not in rules.counted_states or not first_day <= incident.occurred_on <= as_of:
+            continue
+        daily[incident.occurred_on] += incident_points(incident, rules)
+        if incident.occurred_on > as_of - datetime.timedelta(days=window):
+            current.append(incident)
+    if not daily:
+        return StatusLevel.NORMAL, 0.0, None
+
+    def window_score(day):
+        return sum(points for date, points in daily.items() if day - datetime.timedelta(days=window) < date <= day)
+
+    score = round(window_score(as_of), 2)
+    level = rules.level_for_score(score)
+    held_level, held_until = level, None
+    # The worst level any of the last `hysteresis_days` days reached still holds today.
+    for back in range(1, hold + 1):
+        day = as_of - datetime.timedelta(days=back)
+        past_level = rules.level_for_score(window_score(day))
+        if LEVEL_RANK[past_level] > LEVEL_RANK[held_level]:
+            held_level, held_until = past_level, day + datetime.timedelta(days=hold)
+    if not current and held_until is None:
+        return StatusLevel.NORMAL, 0.0, None
+    current.sort(key=lambda incident: (incident.occurred_on, incident.uid), reverse=True)
+    by_state: dict[str, int] = defaultdict(int)
+    for incident in current:
+        by_state[incident.verification_state] += 1
+    reason = {
+        "kind": "incidents",
+        "count": len(current),
+        "by_state": dict(sorted(by_state.items())),
+        "window_days": window,
+        "latest_on": current[0].occurred_on.isoformat() if current else None,
+        "uids": [incident.uid for incident in current[:INCIDENT_UIDS_SHOWN]],
+        "held_level": held_level if held_until else None,
+        "held_until": held_until.isoformat() if held_until else None,
+    }
+    return held_level, score, reason
+
+
+def evaluate(inputs: AreaInputs, rules: PolicyRules, as_of: datetime.date) -> Evaluation:
+    """The area's own level, score and reasons at as_of, before its children are considered."""
+    level = StatusLevel.NORMAL
+    ranked = []  # (rank, order of kinds, date, uid, reason): a stable order for digests and sentences
+    for designation in inputs.designations:
+        if not designation_in_force(designation, as_of):
+            continue
+        caused = DESIGNATION_LEVEL.get(designation.kind, StatusLevel.NORMAL)
+        level = worse(level, caused)
+        reason = {
+            "kind": "designation",
+            "designation": designation.kind,
+            "uid": designation.uid,
+            "area": designation.area_code,
+            "since": designation.valid_from.isoformat(),
+            "until": designation.valid_until.isoformat() if designation.valid_until else None,
+        }
+        ranked.append((LEVEL_RANK[caused], 0, reason["since"], designation.uid, reason))
+    covers_everyone = covers_children = any_order = False
+    stated_people = stated_children = None
+    seen_orders = set()
+    for order in inputs.orders:
+        if order_in_force(order, as_of):
+            caused = ORDER_LEVEL.get(order.kind, StatusLevel.NORMAL)
+            level = worse(level, caused)
+            any_order = True
+            covers_everyone |= order.population_group == PopulationGroup.EVERYONE
+            covers_children |= order.population_group in CHILD_GROUPS
+            if order.target_code == inputs.code:
+                # The authority's own figure for exactly this area; overlapping orders over the
+                # same area name the same people, so the largest is taken, never the sum.
+                stated_people = _max(stated_people, order.people_subject)
+                stated_children = _max(stated_children, order.children_subject)
+            if order.uid in seen_orders:
+                continue
+            seen_orders.add(order.uid)
+            reason = {
+                "kind": "order",
+                "order_kind": order.kind,
+                "group": order.population_group,
+                "uid": order.uid,
+                "authority": order.authority,
+                "area": order.target_code,
+                "since": order.effective_from.isoformat(),
+                "until": order.effective_until.isoformat() if order.effective_until else None,
+            }
+            ranked.append((LEVEL_RANK[caused], 1, reason["since"], order.uid, reason))
+            continue
+        ended = order_ended_on(order, as_of)
+        if ended is None or (as_of - ended[0]).days >= rules.lifted_shown_days or order.uid in seen_orders:
+            continue
+        seen_orders.add(order.uid)
+        reason = {
+            "kind": "order_ended",
+            "order_kind": order.kind,
+            "uid": order.uid,
+            "authority": order.authority,
+            "area": order.target_code,
+            "ended_on": ended[0].isoformat(),
+            "how": ended[1],
+        }
+        ranked.append((-1, 3, reason["ended_on"], order.uid, reason))
+    incident_level, score, incident_reason = _incident_reason(inputs.incidents, rules, as_of)
+    if incident_reason is not None:
+        level = worse(level, incident_level)
+        ranked.append((LEVEL_RANK[incident_level], 2, "", "", incident_reason))
+    ranked.sort(key=lambda item: (-item[0], item[1], item[2], item[3]))
+    return Evaluation(
+        level=level,
+        score=score,
+        reasons=[item[-1] for item in ranked],
+        covers_everyone=covers_everyone,
+        covers_children=covers_children,
+        any_order=any_order,
+        stated_people=stated_people,
+        stated_children=stated_children,
+    )
+
+
+def _max(a: int | None, b: int | None) -> int | None:
+    if a is None:
+        return b
+    return a if b is None else max(a, b)
+
+
+# --- roll-up -----------------------------------------------------------------------------
+
+
+def sum_figures(parts: Sequence[Figure]) -> Figure:
+    """The sum of the known parts, and how many parts are unknown. Nothing known → None."""
+    known = [part.value for part in parts if part.value is not None]
+    return Figure(sum(known) if known else None, sum(part.missing for part in parts))
+
+
+def _own_or_sum(own: int | None, parts: Sequence[Figure]) -> Figure:
+    if own is not None:
+        return Figure(own, 0)
+    if not parts:
+        return UNKNOWN
+    return sum_figures(parts)
+
+
+def area_result(
+    own: Evaluation, inputs: AreaInputs, children: Sequence[ChildStatus], *, is_leaf: bool | None = None
+) -> AreaResult:
+    """Combine an area's own evaluation with its children's: worst level, figures without double counting.
+
+    People subject to orders are counted per area without children (each once, however many
+    orders cover it) and summed upwards; an authority's stated figure for exactly the area it
+    targets replaces the sum below it. An area's own population count replaces its children's sum.
+    """
+    is_leaf = not children if is_leaf is None else is_leaf
+    level, score, reasons = own.level, own.score, list(own.reasons)
+    worst_child = StatusLevel.NORMAL
+    for child in children:
+        worst_child = worse(worst_child, child.level)
+        score = max(score, child.score)
+    if worst_child != StatusLevel.NORMAL:
+        at_worst = sorted((child for child in children if child.level == worst_child), key=lambda c: (c.name, c.code))
+        reasons.append(
+            {
+                "kind": "areas",
+                "level": worst_child,
+                "count": len(at_worst),
+                "of": len(children),
+                "areas": [{"code": c.code, "name": c.name} for c in at_worst[:CHILD_AREAS_SHOWN]],
+            }
+        )
+        level = worse(level, worst_child)
+    people_present = _own_or_sum(inputs.people_present, [c.figures.people_present for c in children])
+    children_present = _own_or_sum(inputs.children_present, [c.figures.children_present for c in children])
+    if is_leaf:
+        people_subject = _leaf_subject(own.covers_everyone, own.any_order, own.stated_people, people_present)
+        children_subject = _leaf_subject(own.covers_children, own.any_order, own.stated_children, children_present)
+    else:
+        people_subject = _branch_subject(own.stated_people, own.covers_everyone, inputs.people_present, children, "p")
+        children_subject = _branch_subject(
+            own.stated_children, own.covers_children, inputs.children_present, children, "c"
+        )
+    return AreaResult(
+        level=level,
+        score=round(score, 2),
+        reasons=reasons,
+        figures=Figures(people_present, children_present, people_subject, children_subject),
+    )
+
+
+def _leaf_subject(covered: bool, any_order: bool, stated: int | None, present: Figure) -> Figure:
+    if stated is not None:
+        return Figure(stated, 0)
+    if covered:
+        return present
+    # An order for another group (older people, people with limited mobility) covers some of
+    # them, but no source says how many: unknown, not zero.
+    return UNKNOWN if any_order else ZERO
+
+
+def _branch_subject(stated, covered, own_present, children, which) -> Figure:
+    if stated is not None:
+        return Figure(stated, 0)
+    if covered and own_present is not None:
+        return Figure(own_present, 0)
+    attribute = "people_subject" if which == "p" else "children_subject"
+    return sum_figures([getattr(child.figures, attribute) for child in children])
+
+
+# --- words ------------------------------------------------------------------------------------
+
+GROUP_WORDS = {
+    PopulationGroup.CHILDREN_WITH_GUARDIANS: "children with their parents or guardians",
+    PopulationGroup.LIMITED_MOBILITY: "people with limited mobility",
+    PopulationGroup.ELDERLY: "older people",
+}
+DESIGNATION_WORDS = {ControlKind.OCCUPIED: "occupied", ControlKind.ACTIVE_HOSTILITIES: "active hostilities"}
+
+
+def _authority(name: str) -> str:
+    return name if name.lower().startswith("the ") else f"the {name}"
+
+
+def reason_words(reason: dict, level: str) -> str:
+    kind = reason.get("kind")
+    if kind == "designation":
+        words = f"{DESIGNATION_WORDS.get(reason['designation'], reason['designation'])} since {reason['since']}"
+        return words + (f" until {reason['until']}" if reason.get("until") else "")
+    if kind == "order":
+        matches_level = ORDER_LEVEL.get(reason["order_kind"]) == level
+        prefix = "order" if matches_level else f"{reason['order_kind']} evacuation order"
+        group = GROUP_WORDS.get(reason.get("group"))
+        words = f"{prefix} of {_authority(reason['authority'])}"
+        if group:
+            words += f" for {group}"
+        return words + f", active since {reason['since']}"
+    if kind == "order_ended":
+        authority = _authority(reason["authority"])
+        return f"{reason['order_kind']} evacuation order of {authority} {reason['how']} on {reason['ended_on']}"
+    if kind == "incidents":
+        states = ", ".join(f"{count} {state}" for state, count in reason["by_state"].items()) or "no qualifying"
+        noun = "incident" if reason["count"] == 1 else "incidents"
+        words = f"{states} {noun} in {reason['window_days']} days"
+        if reason.get("held_until"):
+            words += f"; kept at {LEVEL_HEADLINE[reason['held_level']].lower()} until {reason['held_until']}"
+        return words
+    if kind == "areas":
+        names = ", ".join(area["name"] for area in reason["areas"])
+        more = reason["count"] - len(reason["areas"])
+        if more > 0:
+            names += f" and {more} more"
+        return f"{reason['count']} of {reason['of']} areas below at {LEVEL_HEADLINE[reason['level']].lower()} ({names})"
+    return str(reason)
+
+
+def reasons_sentence(level: str, reasons: Sequence[dict]) -> str:
+    """What a coordinator reads.
+
+    'Mandatory evacuation: order of the …, active since …; 3 verified incidents in 14 days'.
+    """
+    headline = LEVEL_HEADLINE.get(level, level)
+    if not reasons:
+        return f"{headline}: nothing active."
+    return f"{headline}: " + "; ".join(reason_words(reason, level) for reason in reasons)

@@ -1,0 +1,247 @@
+"""Status per area (current), its append-only history, the policy behind it, and run bookkeeping."""
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from evactrack.db import FieldCheckConstraint, choices_constraint
+from evactrack.status.choices import ChangeOrigin, RunKind, StatusLevel
+from locations.models import Area
+from reports.choices import IncidentType, VerificationState
+
+
+def default_type_weights():
+    # Heavier where the weapon or the target says more about the danger to civilians who stay.
+    return {
+        IncidentType.SHELLING: 1.0,
+        IncidentType.AIR_DRONE_STRIKE: 1.5,
+        IncidentType.MISSILE_STRIKE: 2.0,
+        IncidentType.ARMED_CLASH: 3.0,
+        IncidentType.ATTACK_ON_CIVILIANS: 2.0,
+        IncidentType.ATTACK_ON_HEALTH_FACILITY: 3.0,
+        IncidentType.MASS_GRAVE: 0.0,
+        IncidentType.DETENTION_SITE: 0.0,
+        IncidentType.OTHER: 0.5,
+    }
+
+
+def default_counted_states():
+    # A partner's report counts before a coordinator verifies it: warning early matters more
+    # than warning only on certainty. Disputed and rejected reports never count.
+    return [VerificationState.REPORTED, VerificationState.VERIFIED]
+
+
+class Policy(models.Model):
+    """The thresholds, windows and weights the engine applies. Exactly one row is active.
+
+    Staff edit it in the admin; the next full recompute applies it everywhere.
+    """
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    is_active = models.BooleanField(_("active"), default=False)
+    incident_window_days = models.PositiveSmallIntegerField(
+        _("incident window (days)"),
+        default=14,
+        validators=[MinValueValidator(1)],
+        help_text=_("Incidents on the as-of day and the days before it, this many days in all, count."),
+    )
+    incident_type_weights = models.JSONField(
+        _("weight per incident type"),
+        default=default_type_weights,
+        help_text=_("Points per incident of each type; a type not listed scores 0."),
+    )
+    casualty_weight = models.FloatField(
+        _("weight per casualty"),
+        default=0.5,
+        validators=[MinValueValidator(0)],
+        help_text=_("Points added per person killed or injured (known figures only)."),
+    )
+    advisory_threshold = models.FloatField(
+        _("advisory threshold"), default=1.0, validators=[MinValueValidator(0)], help_text=_("Score for 'advisory'.")
+    )
+    recommended_threshold = models.FloatField(
+        _("evacuation recommended threshold"),
+        default=10.0,
+        validators=[MinValueValidator(0)],
+        help_text=_("Score at which incidents alone make evacuation recommended."),
+    )
+    counted_states = models.JSONField(
+        _("verification states that count"),
+        default=default_counted_states,
+        help_text=_("Incidents in these states score: any of reported, verified, disputed, rejected."),
+    )
+    hysteresis_days = models.PositiveSmallIntegerField(
+        _("hysteresis (days)"),
+        default=7,
+        help_text=_("An incident-driven level goes down only after it has been unsupported this many days."),
+    )
+    lifted_shown_days = models.PositiveSmallIntegerField(
+        _("days an ended order stays shown"),
+        default=14,
+        help_text=_("A lifted or expired order is named in the reasons this many days after it ended."),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("status policy")
+        verbose_name_plural = _("status policies")
+        ordering = ["-is_active", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"], condition=Q(is_active=True), name="%(app_label)s_%(class)s_one_active"
+            ),
+            FieldCheckConstraint(
+                condition=Q(recommended_threshold__gte=models.F("advisory_threshold")),
+                name="%(app_label)s_%(class)s_thresholds_ordered",
+                field="recommended_threshold",
+                violation_error_message=_("The 'evacuation recommended' threshold cannot be below 'advisory'."),
+            ),
+            FieldCheckConstraint(
+                condition=Q(incident_window_days__gte=1),
+                name="%(app_label)s_%(class)s_window_positive",
+                field="incident_window_days",
+                violation_error_message=_("The window is at least one day."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name}{' (active)' if self.is_active else ''}"
+
+
+class StatusFigures(models.Model):
+    """People and children present and subject to active orders, with how many parts are unknown.
+
+    A figure is null when no part of it is known; `*_missing` counts the settlements (or
+    areas without children) under the area whose part is unknown, so 0 means complete.
+    """
+
+    people_present = models.PositiveIntegerField(_("people present"), null=True, blank=True)
+    people_present_missing = models.PositiveIntegerField(_("areas without a people count"), default=0)
+    children_present = models.PositiveIntegerField(_("children present"), null=True, blank=True)
+    children_present_missing = models.PositiveIntegerField(_("areas without a children count"), default=0)
+    people_subject = models.PositiveIntegerField(_("people subject to active orders"), null=True, blank=True)
+    people_subject_missing = models.PositiveIntegerField(_("areas without a people-subject figure"), default=0)
+    children_subject = models.PositiveIntegerField(_("children subject to active orders"), null=True, blank=True)
+    children_subject_missing = models.PositiveIntegerField(_("areas without a children-subject figure"), default=0)
+
+    class Meta:
+        abstract = True
+
+
+class AreaStatus(StatusFigures):
+    """The current status of one area. Rewritten only when something in it changed."""
+
+    area = models.OneToOneField(
+        Area, verbose_name=_("area"), primary_key=True, on_delete=models.CASCADE, related_name="status"
+    )
+    level = models.CharField(_("level"), max_length=24, choices=StatusLevel.choices, default=StatusLevel.NORMAL)
+    score = models.FloatField(_("incident score"), default=0)
+    reasons = models.JSONField(
+        _("reasons"), default=list, help_text=_("The orders, designations, incidents behind it.")
+    )
+    as_of = models.DateField(_("as of"), help_text=_("The date this status was computed for when it last changed."))
+    computed_at = models.DateTimeField(_("computed at"), default=timezone.now)
+    # Hashes of what the row holds: a recompute compares these instead of reading every
+    # row's reasons back, and `change_digest` (level + reasons) decides whether history grows.
+    digest = models.CharField(max_length=40, editable=False)
+    change_digest = models.CharField(max_length=40, editable=False)
+
+    class Meta:
+        verbose_name = _("area status")
+        verbose_name_plural = _("area statuses")
+        ordering = ["area__path"]
+        indexes = [models.Index(fields=["level"], name="status_areastatus_level")]
+        constraints = [choices_constraint("level", StatusLevel.choices)]
+
+    def __str__(self):
+        return f"{self.area_id}: {self.level}"
+
+    @property
+    def sentence(self) -> str:
+        from evactrack.status.engine import reasons_sentence
+
+        return reasons_sentence(self.level, self.reasons)
+
+
+class StatusChange(StatusFigures):
+    """One step of an area's timeline: appended when its level or reasons change, never edited."""
+
+    area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.CASCADE, related_name="status_changes")
+    as_of = models.DateField(_("as of"), help_text=_("The date from which this status holds."))
+    level = models.CharField(_("level"), max_length=24, choices=StatusLevel.choices)
+    previous_level = models.CharField(_("previous level"), max_length=24, choices=StatusLevel.choices, blank=True)
+    score = models.FloatField(_("incident score"), default=0)
+    reasons = models.JSONField(_("reasons"), default=list)
+    origin = models.CharField(_("origin"), max_length=8, choices=ChangeOrigin.choices, default=ChangeOrigin.LIVE)
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+        ordering = ["area", "as_of", "id"]
+        indexes = [
+            models.Index(fields=["area", "as_of"], name="status_change_area_as_of"),
+            models.Index(fields=["as_of"], name="status_change_as_of"),
+        ]
+        constraints = [
+            choices_constraint("level", StatusLevel.choices),
+            choices_constraint("origin", ChangeOrigin.choices),
+            FieldCheckConstraint(
+                condition=Q(previous_level="") | Q(previous_level__in=StatusLevel.values),
+                name="%(app_label)s_%(class)s_previous_level_valid",
+                field="previous_level",
+                violation_error_message=_("Not one of the allowed values."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.area_id} {self.as_of}: {self.previous_level or '∅'} → {self.level}"
+
+    @property
+    def sentence(self) -> str:
+        from evactrack.status.engine import reasons_sentence
+
+        return reasons_sentence(self.level, self.reasons)
+
+
+class RecomputeRun(models.Model):
+    """What one recompute did: how many areas it looked at and wrote, or that it was skipped."""
+
+    kind = models.CharField(_("kind"), max_length=8, choices=RunKind.choices)
+    as_of = models.DateField(_("as of"))
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), default=0)
+    areas_computed = models.PositiveIntegerField(_("areas computed"), default=0)
+    rows_written = models.PositiveIntegerField(_("status rows written"), default=0)
+    changes_appended = models.PositiveIntegerField(_("history rows appended"), default=0)
+    skipped = models.BooleanField(_("skipped"), default=False, help_text=_("Another recompute held the lock."))
+
+    class Meta:
+        verbose_name = _("recompute run")
+        verbose_name_plural = _("recompute runs")
+        ordering = ["-started_at", "-id"]
+        constraints = [choices_constraint("kind", RunKind.choices)]
+
+    def __str__(self):
+        return f"{self.kind} {self.as_of} at {self.started_at:%Y-%m-%d %H:%M:%S}"
+
+
+class RecomputeLock(models.Model):
+    """The single-flight lock where PostgreSQL's advisory locks are not available (SQLite).
+
+    A row means "held until expires_at": a holder that died stops blocking once it expires.
+    """
+
+    name = models.CharField(_("name"), max_length=64, primary_key=True)
+    holder = models.CharField(_("holder"), max_length=100)
+    expires_at = models.DateTimeField(_("expires at"))
+
+    class Meta:
+        verbose_name = _("recompute lock")
+        verbose_name_plural = _("recompute locks")
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} held by {self.holder} until {self.expires_at}"

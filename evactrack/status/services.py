@@ -1,0 +1,245 @@
+"""The status engine's writes: recompute dirty areas, recompute everything, rebuild the history.
+
+Each runs under the single-flight lock in one transaction: a run that dies leaves nothing
+half-written, and the dirty rows it claimed come back with the rollback.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from evactrack.status.choices import ChangeOrigin, RunKind, StatusLevel
+from evactrack.status.compute import (
+    BLANK,
+    BLANK_CHANGE_DIGEST,
+    Scope,
+    load_and_evaluate,
+    load_outside_children,
+    persist,
+    roll_up,
+)
+from evactrack.status.engine import AreaResult, PolicyRules
+from evactrack.status.locks import RECOMPUTE_LOCK, single_flight
+from evactrack.status.models import AreaStatus, Policy, RecomputeRun, StatusChange
+from reports.choices import OrderState
+from reports.models import ControlDesignation, DirtyArea, EvacuationOrder, Incident, PopulationCount
+from reports.services import orders_expire_due
+
+logger = logging.getLogger(__name__)
+
+# Areas one incremental run takes; more are left for the next run, which the task enqueues at once.
+DIRTY_BATCH = 20_000
+# A rebuild may run for long: its lock row (SQLite) outlives a task's time limit.
+REBUILD_LOCK_TTL = datetime.timedelta(hours=6)
+
+
+@dataclass
+class RunReport:
+    kind: str
+    as_of: datetime.date
+    skipped: bool = False
+    areas_computed: int = 0
+    rows_written: int = 0
+    changes_appended: int = 0
+    remaining: bool = False
+    duration_ms: int = 0
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        data["as_of"] = self.as_of.isoformat()
+        return data
+
+
+def policy_rules_active() -> PolicyRules:
+    """The active policy's rules; the defaults if staff deactivated every policy."""
+    policy = Policy.objects.filter(is_active=True).first()
+    return PolicyRules.from_policy(policy) if policy else PolicyRules.from_policy(Policy())
+
+
+def _record(report: RunReport, started: float) -> RunReport:
+    report.duration_ms = int((time.monotonic() - started) * 1000)
+    RecomputeRun.objects.create(
+        kind=report.kind,
+        as_of=report.as_of,
+        duration_ms=report.duration_ms,
+        areas_computed=report.areas_computed,
+        rows_written=report.rows_written,
+        changes_appended=report.changes_appended,
+        skipped=report.skipped,
+    )
+    if report.skipped:
+        logger.info("Status %s recompute skipped: another recompute holds the lock.", report.kind)
+    return report
+
+
+def status_recompute_dirty(*, as_of: datetime.date | None = None, limit: int = DIRTY_BATCH) -> RunReport:
+    """Recompute the areas marked dirty (and their ancestors' roll-ups). Idempotent: nothing dirty, nothing done."""
+    started = time.monotonic()
+    as_of = as_of or timezone.localdate()
+    report = RunReport(kind=RunKind.DIRTY, as_of=as_of)
+    with single_flight(RECOMPUTE_LOCK) as acquired:
+        if not acquired:
+            report.skipped = True
+        else:
+            # Claimed rows are deleted inside this transaction: if the run dies they come back,
+            # and a change committed meanwhile marks its area again after our delete.
+            claimed = list(
+                DirtyArea.objects.select_for_update(skip_locked=True, of=("self",))
+                .order_by("marked_at")
+                .values_list("area_id", "area__path")[: limit + 1]
+            )
+            report.remaining = len(claimed) > limit
+            claimed = claimed[:limit]
+            if not claimed:
+                return report  # nothing to do, and nothing worth a run record
+            ids = [area_id for area_id, _path in claimed]
+            DirtyArea.objects.filter(area_id__in=ids).delete()
+            computation = load_and_evaluate(
+                scope=Scope(area_ids=tuple(ids)),
+                rules=policy_rules_active(),
+                as_of=as_of,
+                ancestor_paths=[path for _id, path in claimed],
+            )
+            roll_up(computation, outside_children=load_outside_children(computation))
+            written = persist(computation)
+            report.areas_computed = len(computation.results)
+            report.rows_written, report.changes_appended = written.rows_written, written.changes_appended
+    return _record(report, started)
+
+
+def status_recompute_full(*, as_of: datetime.date | None = None) -> RunReport:
+    """Recompute every area. Moves time windows forward and repairs anything a lost message missed."""
+    started = time.monotonic()
+    as_of = as_of or timezone.localdate()
+    report = RunReport(kind=RunKind.FULL, as_of=as_of)
+    with single_flight(RECOMPUTE_LOCK) as acquired:
+        if not acquired:
+            report.skipped = True
+        else:
+            # Everything is recomputed, so every pending mark is served by this run.
+            DirtyArea.objects.all().delete()
+            computation = load_and_evaluate(scope=Scope(), rules=policy_rules_active(), as_of=as_of)
+            roll_up(computation)
+            written = persist(computation)
+            report.areas_computed = len(computation.results)
+            report.rows_written, report.changes_appended = written.rows_written, written.changes_appended
+    return _record(report, started)
+
+
+def status_orders_expire(*, as_of: datetime.date | None = None) -> int:
+    """Mark orders past their end date expired; their areas are marked dirty by the reports service."""
+    return orders_expire_due(as_of=as_of)
+
+
+def history_dates(*, since: datetime.date, until: datetime.date, rules: PolicyRules) -> list[datetime.date]:
+    """Every date on which some input starts, ends or leaves a window: where a status can change."""
+    window = datetime.timedelta(days=rules.window_days)
+    hold = datetime.timedelta(days=rules.hysteresis_days)
+    shown = datetime.timedelta(days=rules.lifted_shown_days)
+    day = datetime.timedelta(days=1)
+    dates = {since, until}
+    for occurred_on in (
+        Incident.objects.filter(verification_state__in=rules.counted_states, occurred_on__lte=until)
+        .filter(occurred_on__gte=since - window - hold)
+        .order_by()
+        .values_list("occurred_on", flat=True)
+        .distinct()
+    ):
+        dates.update({occurred_on, occurred_on + window, occurred_on + hold, occurred_on + window + hold})
+    orders = (
+        EvacuationOrder.objects.exclude(state=OrderState.DRAFT)
+        .order_by()
+        .values_list("effective_from", "effective_until", "lifted_on")
+    )
+    for effective_from, effective_until, lifted_on in orders:
+        dates.add(effective_from)
+        for ended in (lifted_on, effective_until + day if effective_until else None):
+            if ended:
+                dates.update({ended, ended + shown})
+    for valid_from, valid_until in ControlDesignation.objects.order_by().values_list("valid_from", "valid_until"):
+        dates.add(valid_from)
+        if valid_until:
+            dates.add(valid_until + day)
+    dates.update(PopulationCount.objects.order_by().values_list("reference_date", flat=True).distinct())
+    return sorted(date for date in dates if since <= date <= until)
+
+
+def status_history_rebuild(
+    *,
+    since: datetime.date,
+    until: datetime.date | None = None,
+    progress: Callable[[int, int, datetime.date], None] | None = None,
+) -> RunReport:
+    """Replace the timeline from `since` on with one recomputed from the dated inputs.
+
+    Steps through every date where an input starts or ends (history_dates), judging every area
+    at each; a StatusChange is appended where level or reasons differ from the previous step.
+    The current statuses are then brought in line with the last step, without a second history row.
+    """
+    started = time.monotonic()
+    until = until or timezone.localdate()
+    report = RunReport(kind=RunKind.REBUILD, as_of=until)
+    rules = policy_rules_active()
+    with single_flight(RECOMPUTE_LOCK, ttl=REBUILD_LOCK_TTL) as acquired:
+        if not acquired:
+            report.skipped = True
+            return _record(report, started)
+        StatusChange.objects.filter(as_of__gte=since).delete()
+        last_ids = StatusChange.objects.values("area_id").annotate(last=Max("id")).values_list("last", flat=True)
+        previous = {
+            area_id: (level, _change_digest(level, reasons))
+            for area_id, level, reasons in StatusChange.objects.filter(id__in=list(last_ids)).values_list(
+                "area_id", "level", "reasons"
+            )
+        }
+        dates = history_dates(since=since, until=until, rules=rules)
+        computation = None
+        for index, as_of in enumerate(dates, start=1):
+            computation = load_and_evaluate(scope=Scope(), rules=rules, as_of=as_of)
+            roll_up(computation)
+            changes = []
+            for area_id, result in computation.results.items():
+                change_digest = result.digests()[1]
+                before_level, before_digest = previous.get(area_id, (StatusLevel.NORMAL, BLANK_CHANGE_DIGEST))
+                if change_digest == before_digest:
+                    continue
+                changes.append(
+                    StatusChange(
+                        area_id=area_id,
+                        as_of=as_of,
+                        level=result.level,
+                        previous_level=before_level,
+                        score=result.score,
+                        reasons=result.reasons,
+                        origin=ChangeOrigin.REBUILD,
+                        **result.figures.as_fields(),
+                    )
+                )
+                previous[area_id] = (result.level, change_digest)
+            StatusChange.objects.bulk_create(changes, batch_size=1000)
+            report.changes_appended += len(changes)
+            if progress:
+                progress(index, len(dates), as_of)
+        if computation is not None:
+            written = persist(computation, record_changes=False)
+            report.rows_written = written.rows_written
+            report.areas_computed = len(computation.results)
+    return _record(report, started)
+
+
+def _change_digest(level: str, reasons: list) -> str:
+    return AreaResult(level=level, score=0, reasons=reasons, figures=BLANK.figures).digests()[1]
+
+
+def area_status_delete_all() -> int:
+    """Forget every current status (the next full recompute writes them again). For tests and benchmarks."""
+    with transaction.atomic():
+        return AreaStatus.objects.all().delete()[0]

@@ -1,0 +1,52 @@
+"""Celery tasks of the status engine. Thin: take JSON primitives, call a service, report a dict.
+
+All are idempotent (a recompute run twice writes nothing the second time), so acks_late and
+reject-on-worker-lost (settings) may redeliver them safely. Database errors that a retry can
+cure (connection lost, serialization failure, SQLite busy) are retried with backoff.
+"""
+
+import datetime
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from evactrack.status.services import status_orders_expire, status_recompute_dirty, status_recompute_full
+
+RECOMPUTE_DIRTY = "status.recompute_dirty"
+RECOMPUTE_FULL = "status.recompute_full"
+EXPIRE_ORDERS = "status.expire_orders"
+
+RETRY = {
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": 2,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 8,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+}
+
+
+def _date(value: str | None) -> datetime.date | None:
+    return datetime.date.fromisoformat(value) if value else None
+
+
+@shared_task(name=RECOMPUTE_DIRTY, **RETRY)
+def recompute_dirty(as_of: str | None = None) -> dict:
+    """Enqueued on commit by every write, and run by beat every ~30 s as the sweep."""
+    report = status_recompute_dirty(as_of=_date(as_of))
+    if report.remaining:
+        # More dirty areas than one batch: continue at once rather than wait for the sweep.
+        recompute_dirty.apply_async(kwargs={"as_of": as_of})
+    return report.as_dict()
+
+
+@shared_task(name=RECOMPUTE_FULL, **RETRY)
+def recompute_full(as_of: str | None = None) -> dict:
+    """Run by beat: windows move with the calendar even when no input changes."""
+    return status_recompute_full(as_of=_date(as_of)).as_dict()
+
+
+@shared_task(name=EXPIRE_ORDERS, **RETRY)
+def expire_orders(as_of: str | None = None) -> dict:
+    return {"expired": status_orders_expire(as_of=_date(as_of))}

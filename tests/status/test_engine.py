@@ -1,0 +1,185 @@
+"""The pure rules: same inputs, same result, no database."""
+
+import datetime
+
+import pytest
+
+from evactrack.status.choices import StatusLevel
+from evactrack.status.engine import (
+    AreaInputs,
+    ChildStatus,
+    DesignationFact,
+    Figure,
+    Figures,
+    IncidentFact,
+    OrderFact,
+    PolicyRules,
+    area_result,
+    evaluate,
+    order_in_force,
+    reasons_sentence,
+    sum_figures,
+)
+
+RULES = PolicyRules(
+    window_days=14,
+    type_weights={"shelling": 1.0, "missile_strike": 2.0},
+    casualty_weight=0.5,
+    advisory_threshold=1.0,
+    recommended_threshold=10.0,
+    counted_states=frozenset({"verified", "reported"}),
+    hysteresis_days=7,
+    lifted_shown_days=14,
+)
+D = datetime.date
+
+
+def order(**overrides):
+    fields = {
+        "uid": "order-1",
+        "kind": "mandatory",
+        "population_group": "everyone",
+        "authority": "Kupiansk district military administration",
+        "state": "active",
+        "effective_from": D(2023, 8, 10),
+        "effective_until": None,
+        "lifted_on": None,
+        "people_subject": None,
+        "children_subject": None,
+        "target_code": "UA6308",
+        "target_scope": "subtree",
+    }
+    fields.update(overrides)
+    return OrderFact(**fields)
+
+
+def incident(day, uid="i", state="verified", kind="shelling", casualties=0):
+    return IncidentFact(uid=uid, occurred_on=day, incident_type=kind, verification_state=state, casualties=casualties)
+
+
+def test_the_coordinator_sentence():
+    inputs = AreaInputs(
+        code="UA63080090010026457",
+        orders=[order()],
+        incidents=[incident(D(2023, 8, 20), f"i{n}") for n in range(3)],
+    )
+    result = evaluate(inputs, RULES, D(2023, 8, 21))
+    assert result.level == StatusLevel.EVACUATION_MANDATORY
+    assert reasons_sentence(result.level, result.reasons) == (
+        "Mandatory evacuation: order of the Kupiansk district military administration, active since 2023-08-10; "
+        "3 verified incidents in 14 days"
+    )
+    assert result.reasons[0]["uid"] == "order-1"
+    assert sorted(result.reasons[1]["uids"]) == ["i0", "i1", "i2"]
+
+
+@pytest.mark.parametrize(
+    ("fields", "as_of", "in_force"),
+    [
+        ({}, D(2023, 8, 9), False),  # not yet
+        ({}, D(2023, 8, 10), True),
+        ({"state": "draft"}, D(2023, 9, 1), False),  # drafts never count
+        ({"state": "lifted", "lifted_on": D(2023, 9, 1)}, D(2023, 8, 31), True),  # lifted later: judge by dates
+        ({"state": "lifted", "lifted_on": D(2023, 9, 1)}, D(2023, 9, 1), False),
+        ({"state": "expired", "effective_until": D(2023, 9, 1)}, D(2023, 9, 1), True),  # last day still counts
+        ({"state": "expired", "effective_until": D(2023, 9, 1)}, D(2023, 9, 2), False),
+        ({"effective_until": D(2023, 9, 1)}, D(2023, 9, 2), False),  # not expired by the task yet
+        ({"state": "expired"}, D(2023, 9, 2), False),  # expired with no date: no longer counts
+    ],
+)
+def test_order_in_force_judged_by_dates(fields, as_of, in_force):
+    assert order_in_force(order(**fields), as_of) is in_force
+
+
+def test_designations_occupied_is_no_access_and_hostilities_recommend_leaving():
+    occupied = DesignationFact("d1", "occupied", D(2022, 2, 24), D(2022, 9, 10), "UA6308")
+    hostilities = DesignationFact("d2", "active_hostilities", D(2022, 9, 10), None, "UA6308")
+    inputs = AreaInputs(code="UA6308", designations=[occupied, hostilities])
+    assert evaluate(inputs, RULES, D(2022, 6, 1)).level == StatusLevel.NO_ACCESS
+    assert evaluate(inputs, RULES, D(2022, 9, 20)).level == StatusLevel.EVACUATION_RECOMMENDED
+    # A mandatory order outranks active hostilities.
+    inputs.orders = [order()]
+    assert evaluate(inputs, RULES, D(2023, 8, 20)).level == StatusLevel.EVACUATION_MANDATORY
+    assert evaluate(AreaInputs(), RULES, D(2022, 1, 1)).level == StatusLevel.NORMAL
+
+
+def test_incident_thresholds_weights_and_states():
+    day = D(2023, 5, 10)
+    assert evaluate(AreaInputs(incidents=[incident(day)]), RULES, day).level == StatusLevel.ADVISORY
+    many = [incident(day, f"m{n}", kind="missile_strike") for n in range(5)]
+    assert evaluate(AreaInputs(incidents=many), RULES, day).score == 10.0
+    assert evaluate(AreaInputs(incidents=many), RULES, day).level == StatusLevel.EVACUATION_RECOMMENDED
+    # Casualties add weight; rejected and disputed reports never count.
+    assert evaluate(AreaInputs(incidents=[incident(day, casualties=4)]), RULES, day).score == 3.0
+    rejected = [incident(day, f"r{n}", state="rejected", kind="missile_strike") for n in range(9)]
+    assert evaluate(AreaInputs(incidents=rejected), RULES, day).level == StatusLevel.NORMAL
+    # Outside the window (14 days counting the as-of day) and in the future: nothing.
+    assert evaluate(AreaInputs(incidents=[incident(D(2023, 4, 26))]), RULES, day).score == 0
+    assert evaluate(AreaInputs(incidents=[incident(D(2023, 5, 11))]), RULES, day).level == StatusLevel.NORMAL
+
+
+def test_hysteresis_holds_an_incident_level_then_lets_it_go():
+    many = [incident(D(2023, 5, 1), f"m{n}", kind="missile_strike") for n in range(5)]
+    inputs = AreaInputs(incidents=many)
+    assert evaluate(inputs, RULES, D(2023, 5, 14)).level == StatusLevel.EVACUATION_RECOMMENDED  # in window
+    held = evaluate(inputs, RULES, D(2023, 5, 15))  # out of the window, held
+    assert held.level == StatusLevel.EVACUATION_RECOMMENDED
+    assert held.score == 0
+    assert held.reasons[0]["held_until"] == "2023-05-21"
+    assert "kept at evacuation recommended until 2023-05-21" in reasons_sentence(held.level, held.reasons)
+    assert evaluate(inputs, RULES, D(2023, 5, 21)).level == StatusLevel.EVACUATION_RECOMMENDED
+    assert evaluate(inputs, RULES, D(2023, 5, 22)).level == StatusLevel.NORMAL
+
+
+def test_lifted_order_is_named_for_a_while_without_raising_the_level():
+    lifted = order(state="lifted", lifted_on=D(2023, 9, 1))
+    shown = evaluate(AreaInputs(orders=[lifted]), RULES, D(2023, 9, 5))
+    assert shown.level == StatusLevel.NORMAL
+    assert shown.reasons[0]["kind"] == "order_ended"
+    assert "lifted on 2023-09-01" in reasons_sentence(shown.level, shown.reasons)
+    assert evaluate(AreaInputs(orders=[lifted]), RULES, D(2023, 9, 15)).reasons == []
+
+
+def test_same_inputs_same_result():
+    inputs = AreaInputs(code="X", orders=[order()], incidents=[incident(D(2023, 8, 20), f"i{n}") for n in range(3)])
+    assert evaluate(inputs, RULES, D(2023, 8, 21)) == evaluate(inputs, RULES, D(2023, 8, 21))
+
+
+def _child(level, people=None, children=None, subject=0):
+    people_figure = Figure(people, 0) if people is not None else Figure(None, 1)
+    children_figure = Figure(children, 0) if children is not None else Figure(None, 1)
+    subject_figure = Figure(subject, 0) if subject is not None else Figure(None, 1)
+    return ChildStatus(
+        f"C{level}{people}", "child", level, 0.0, Figures(people_figure, children_figure, subject_figure)
+    )
+
+
+def test_roll_up_takes_the_worst_child_and_keeps_unknown_unknown():
+    own = evaluate(AreaInputs(code="P"), RULES, D(2023, 1, 1))
+    children = [_child(StatusLevel.NORMAL, 100, None), _child(StatusLevel.EVACUATION_MANDATORY, None, None, None)]
+    result = area_result(own, AreaInputs(code="P"), children)
+    assert result.level == StatusLevel.EVACUATION_MANDATORY
+    assert result.reasons[-1]["kind"] == "areas"
+    # Known parts are summed and the unknown ones counted: never a silent zero.
+    assert result.figures.people_present == Figure(100, 1)
+    assert result.figures.children_present == Figure(None, 2)
+    assert result.figures.people_subject == Figure(0, 1)
+    assert not result.figures.people_present.complete
+    assert sum_figures([]) == Figure(None, 0)
+
+
+def test_people_subject_counted_once_where_orders_overlap():
+    two_orders = [order(uid="a", target_code="UA63"), order(uid="b", target_code="UA6308")]
+    leaf_inputs = AreaInputs(code="UA6308001", orders=two_orders, people_present=500, children_present=40)
+    leaf = area_result(evaluate(leaf_inputs, RULES, D(2023, 8, 20)), leaf_inputs, [])
+    assert leaf.figures.people_subject == Figure(500, 0)
+    assert leaf.figures.children_subject == Figure(40, 0)
+    # An order for older people only: some are subject, how many is unknown.
+    elderly_inputs = AreaInputs(code="L", orders=[order(population_group="elderly")], people_present=500)
+    elderly = area_result(evaluate(elderly_inputs, RULES, D(2023, 8, 20)), elderly_inputs, [])
+    assert elderly.figures.people_subject == Figure(None, 1)
+    # The authority's own figure for exactly the area it targets wins over our sum below it.
+    stated_inputs = AreaInputs(code="UA6308", orders=[order(people_subject=12000, children_subject=600)])
+    stated = area_result(evaluate(stated_inputs, RULES, D(2023, 8, 20)), stated_inputs, [_child("normal", 10)])
+    assert stated.figures.people_subject == Figure(12000, 0)
+    assert stated.figures.children_subject == Figure(600, 0)
