@@ -1,0 +1,575 @@
+"""Admin for reports: every save calls reports.services, every fact shows its sources.
+
+The area's page (registered in locations/admin.py) is extended here with the facts about the
+area, since locations must not import reports.
+"""
+
+from django.apps import apps
+from django.contrib import admin
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
+
+from evactrack.admin import (
+    EstimatedCountPaginator,
+    ReadOnlyInlineMixin,
+    ServiceAdmin,
+    ServiceInlineFormSet,
+    changed_fields,
+    form_fields,
+    formset_changed,
+    formset_for,
+    kept_rows,
+    model_field_names,
+)
+from locations.admin import AreaAdmin
+from locations.models import Area
+from reports.choices import TargetScope
+from reports.models import (
+    Citation,
+    ControlDesignation,
+    DirtyArea,
+    EvacuationOrder,
+    Incident,
+    OrderTarget,
+    Organization,
+    PopulationCount,
+    Source,
+)
+from reports.services import (
+    CitationInput,
+    TargetInput,
+    designation_create,
+    designation_update,
+    incident_create,
+    incident_delete,
+    incident_update,
+    order_create,
+    order_update,
+    population_count_create,
+    population_count_update,
+    source_upsert,
+)
+
+FACT_READONLY = ("uid", "created_by", "created_at", "updated_at")
+
+
+def cited_sources(fact):
+    """Each source of a fact with its locator, linked to the source; uses prefetched citations."""
+    citations = list(fact.citations.all())
+    if not citations:
+        return "—"
+    return format_html_join(
+        mark_safe("<br>"),
+        '<a href="{}">{}</a> {}',
+        ((reverse("admin:reports_source_change", args=[c.source_id]), c.source, c.locator) for c in citations),
+    )
+
+
+# --- filters --------------------------------------------------------------------------------
+
+
+class AreaSubtreeFilter(admin.SimpleListFilter):
+    """Facts in an area and everything below it: ?within=UA6308 (shareable, bookmarkable).
+
+    The choices list the oblasts; any area code works in the URL, and an area's page links here.
+    """
+
+    title = _("area (and below)")
+    parameter_name = "within"
+    # The field that holds the area on this model; orders use their targets' areas.
+    area_lookup = "area"
+
+    def lookups(self, request, model_admin):
+        choices = [(area.code, area.name_en) for area in Area.objects.filter(level="oblast").order_by("name_en")]
+        value = self.value()
+        if value and value not in dict(choices):
+            area = Area.objects.filter(code=value).first()
+            if area is not None:
+                choices.insert(0, (area.code, str(area)))
+        return choices
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        area = Area.objects.filter(code=value.strip().upper()).first()
+        if area is None:
+            return queryset.none()
+        if self.area_lookup == "area":
+            return queryset.filter(area__path__startswith=area.path)
+        # One order has many targets: a subquery keeps each order once.
+        order_ids = OrderTarget.objects.filter(area__path__startswith=area.path).values("order_id")
+        return queryset.filter(pk__in=order_ids)
+
+
+class OrderAreaSubtreeFilter(AreaSubtreeFilter):
+    area_lookup = "targets__area"
+
+
+# --- citations --------------------------------------------------------------------------
+
+
+class CitationInline(admin.TabularInline):
+    """The sources of a fact: at least one, each with where in the source it says so."""
+
+    model = Citation
+    formset = ServiceInlineFormSet
+    fields = ("source", "locator", "note")
+    autocomplete_fields = ("source",)
+    extra = 0
+    min_num = 1
+    validate_min = True
+    verbose_name = _("source cited")
+    verbose_name_plural = _("sources cited")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("source")
+
+
+def citation_inline(fact_field):
+    return type(f"{fact_field.title()}CitationInline", (CitationInline,), {"fk_name": fact_field})
+
+
+def citation_inputs(formset):
+    return [
+        CitationInput(source=row["source"], locator=row.get("locator") or "", note=row.get("note") or "")
+        for row in kept_rows(formset)
+    ]
+
+
+class FactAdmin(ServiceAdmin):
+    """What the four kinds of facts share: provenance fields, sources, saving through a service.
+
+    `create_service(citations=..., actor=..., **fields)` and
+    `update_service(<instance_kwarg>=..., actor=..., citations=..., **changed_fields)`.
+    """
+
+    create_service = None
+    update_service = None
+    instance_kwarg = None
+    paginator = EstimatedCountPaginator
+    list_per_page = 50
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("citations__source")
+
+    @admin.display(description=_("sources"))
+    def sources(self, obj):
+        return cited_sources(obj)
+
+    def get_deleted_objects(self, objs, request):
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        # Citations go with their fact; on their own they cannot be deleted in the admin.
+        perms_needed.discard(str(Citation._meta.verbose_name))
+        return deleted, model_count, perms_needed, protected
+
+    def service_extra(self, request, form, formsets, change):
+        """Keyword arguments beyond the model fields (targets, destinations)."""
+        return {}
+
+    def service_save(self, request, form, formsets, change):
+        citations = formset_for(formsets, Citation)
+        kwargs = self.service_extra(request, form, formsets, change)
+        names = model_field_names(form)
+        if not change:
+            return self.create_service(
+                citations=citation_inputs(citations), actor=request.user, **form_fields(form, names), **kwargs
+            )
+        # A fresh copy: the form already wrote its values onto form.instance, and the service
+        # must see the stored values (the area before the change is marked dirty too).
+        stored = type(form.instance).objects.get(pk=form.instance.pk)
+        return self.update_service(
+            **{self.instance_kwarg: stored},
+            actor=request.user,
+            citations=citation_inputs(citations) if formset_changed(citations) else None,
+            **changed_fields(form, names),
+            **kwargs,
+        )
+
+
+# --- incidents -----------------------------------------------------------------------------
+
+
+@admin.register(Incident)
+class IncidentAdmin(FactAdmin):
+    create_service = staticmethod(incident_create)
+    update_service = staticmethod(incident_update)
+    instance_kwarg = "incident"
+
+    list_display = ("occurred_on", "incident_type", "area", "verification_state", "fatalities", "injured", "sources")
+    list_filter = (
+        "verification_state",
+        AreaSubtreeFilter,
+        "incident_type",
+        "geo_precision",
+        "reporting_organization",
+    )
+    list_select_related = ("area", "reporting_organization")
+    search_fields = ("summary", "^area__code", "area__name_en", "area__name_uk", "facility_name")
+    autocomplete_fields = ("area", "reporting_organization")
+    readonly_fields = ("verification_state", "verified_by", "verified_at", "verification_note", *FACT_READONLY)
+    inlines = [citation_inline("incident")]
+    fieldsets = (
+        (None, {"fields": ("incident_type", "summary", "reporting_organization")}),
+        (_("When"), {"fields": (("occurred_on", "occurred_on_precision"),)}),
+        (_("Where"), {"fields": ("area", ("latitude", "longitude"), "geo_precision")}),
+        (
+            _("Casualties (empty = unknown, not zero)"),
+            {
+                "fields": (
+                    ("fatalities", "fatalities_qualifier"),
+                    ("injured", "injured_qualifier"),
+                    ("children_killed", "children_killed_qualifier"),
+                    ("children_injured", "children_injured_qualifier"),
+                )
+            },
+        ),
+        (_("Facility hit"), {"fields": (("facility_type", "facility_name"),)}),
+        (_("Verification"), {"fields": ("verification_state", "verified_by", "verified_at", "verification_note")}),
+        (_("Record"), {"fields": FACT_READONLY, "classes": ("collapse",)}),
+    )
+
+    def service_delete(self, request, obj):
+        incident_delete(incident=obj, actor=request.user)
+
+
+# --- evacuation orders -------------------------------------------------------------------------
+
+
+class OrderTargetInline(admin.TabularInline):
+    """The areas an order covers: type any spelling of a name, choose the whole subtree or one area."""
+
+    model = OrderTarget
+    formset = ServiceInlineFormSet
+    fields = ("area", "scope")
+    autocomplete_fields = ("area",)
+    extra = 0
+    min_num = 1
+    validate_min = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("area")
+
+
+@admin.register(EvacuationOrder)
+class EvacuationOrderAdmin(FactAdmin):
+    create_service = staticmethod(order_create)
+    update_service = staticmethod(order_update)
+    instance_kwarg = "order"
+
+    list_display = ("title", "kind", "population_group", "state", "effective_from", "effective_until", "sources")
+    list_filter = ("state", OrderAreaSubtreeFilter, "kind", "population_group")
+    search_fields = (
+        "title",
+        "reference",
+        "issuing_authority",
+        "summary",
+        "targets__area__name_en",
+        "^targets__area__code",
+    )
+    autocomplete_fields = ("destination_areas",)
+    readonly_fields = FACT_READONLY
+    # Targets first: they say where, which is what a coordinator checks before anything else.
+    inlines = [OrderTargetInline, citation_inline("order")]
+    fieldsets = (
+        (None, {"fields": ("title", "reference", "issuing_authority", "summary")}),
+        (_("Who must leave"), {"fields": ("kind", "population_group")}),
+        (
+            _("Dates"),
+            {
+                "fields": (
+                    "issued_on",
+                    ("effective_from", "effective_from_precision"),
+                    "effective_until",
+                    ("state", "lifted_on"),
+                )
+            },
+        ),
+        (
+            _("People subject (empty = unknown, not zero)"),
+            {
+                "fields": (
+                    ("people_subject", "people_subject_qualifier"),
+                    ("children_subject", "children_subject_qualifier"),
+                )
+            },
+        ),
+        (_("Destinations"), {"fields": ("destination_areas",)}),
+        (_("Record"), {"fields": FACT_READONLY, "classes": ("collapse",)}),
+    )
+
+    def service_extra(self, request, form, formsets, change):
+        kwargs = {}
+        targets = formset_for(formsets, OrderTarget)
+        if not change or formset_changed(targets):
+            kwargs["targets"] = [TargetInput(area=row["area"], scope=row["scope"]) for row in kept_rows(targets)]
+        if not change or "destination_areas" in form.changed_data:
+            kwargs["destinations"] = list(form.cleaned_data.get("destination_areas") or [])
+        return kwargs
+
+    def has_delete_permission(self, request, obj=None):
+        # An order is lifted, not deleted: its history is part of the areas' status history.
+        return False
+
+
+# --- population counts and designations -------------------------------------------------------
+
+
+@admin.register(PopulationCount)
+class PopulationCountAdmin(FactAdmin):
+    create_service = staticmethod(population_count_create)
+    update_service = staticmethod(population_count_update)
+    instance_kwarg = "count"
+
+    list_display = ("area", "kind", "reference_date", "total", "total_qualifier", "children", "method", "sources")
+    list_filter = ("kind", AreaSubtreeFilter, "method", "total_qualifier")
+    list_select_related = ("area",)
+    search_fields = ("^area__code", "area__name_en", "area__name_uk", "summary")
+    autocomplete_fields = ("area",)
+    readonly_fields = FACT_READONLY
+    inlines = [citation_inline("population_count")]
+    fieldsets = (
+        (None, {"fields": ("area", "kind", ("reference_date", "reference_date_precision"), "method", "summary")}),
+        (
+            _("Figures (empty = unknown, not zero)"),
+            {"fields": (("total", "total_qualifier"), ("children", "children_qualifier"))},
+        ),
+        (_("Record"), {"fields": FACT_READONLY, "classes": ("collapse",)}),
+    )
+
+    def has_delete_permission(self, request, obj=None):
+        # No delete service yet: a wrong count is corrected, and the correction kept in history.
+        return False
+
+
+@admin.register(ControlDesignation)
+class ControlDesignationAdmin(FactAdmin):
+    create_service = staticmethod(designation_create)
+    update_service = staticmethod(designation_update)
+    instance_kwarg = "designation"
+
+    list_display = ("area", "kind", "valid_from", "valid_until", "sources")
+    list_filter = ("kind", AreaSubtreeFilter)
+    list_select_related = ("area",)
+    search_fields = ("^area__code", "area__name_en", "area__name_uk", "summary")
+    autocomplete_fields = ("area",)
+    readonly_fields = FACT_READONLY
+    inlines = [citation_inline("designation")]
+    fieldsets = (
+        (None, {"fields": ("area", "kind", "summary")}),
+        (_("Dates"), {"fields": (("valid_from", "valid_from_precision"), ("valid_until", "valid_until_precision"))}),
+        (_("Record"), {"fields": FACT_READONLY, "classes": ("collapse",)}),
+    )
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# --- sources, organizations and the read-only tables ---------------------------------------------
+
+
+@admin.register(Source)
+class SourceAdmin(ServiceAdmin):
+    list_display = ("title", "publisher", "published_on", "language", "reliability", "slug")
+    list_filter = ("reliability", "language")
+    search_fields = ("slug", "title", "publisher", "url")
+    # A pasted address without a scheme is a web page: https, as Django 6 will assume.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    fields = (
+        "slug",
+        "title",
+        "publisher",
+        "url",
+        ("published_on", "published_on_precision"),
+        "language",
+        "reliability",
+        "summary",
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        # The slug is how seeds and importers find the source again.
+        return ("slug",) if obj is not None else ()
+
+    def service_save(self, request, form, formsets, change):
+        data = form.cleaned_data
+        slug = form.instance.slug if change else data["slug"]
+        fields = {name: data[name] for name in model_field_names(form) if name not in ("slug", "title")}
+        source, _created = source_upsert(slug=slug, title=data["title"], actor=request.user, **fields)
+        return source
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # cited facts point at it (PROTECT)
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    """Read-only until a service writes organizations (no organization service exists yet)."""
+
+    list_display = ("name", "slug", "kind")
+    list_filter = ("kind",)
+    search_fields = ("name", "slug")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Tables that are written only as part of a fact (citations, targets) or by the engine."""
+
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Citation)
+class CitationAdmin(ReadOnlyAdmin):
+    list_display = ("source", "locator", "note", "incident", "order", "population_count", "designation")
+    list_select_related = ("source", "incident__area", "order", "population_count__area", "designation__area")
+    search_fields = ("source__slug", "source__title", "locator", "note")
+
+
+@admin.register(OrderTarget)
+class OrderTargetAdmin(ReadOnlyAdmin):
+    list_display = ("area", "scope", "order")
+    list_filter = ("scope",)
+    list_select_related = ("area", "order")
+    search_fields = ("^area__code", "area__name_en", "area__name_uk", "order__title")
+
+
+@admin.register(DirtyArea)
+class DirtyAreaAdmin(ReadOnlyAdmin):
+    list_display = ("area", "marked_at")
+    list_select_related = ("area",)
+    search_fields = ("^area__code", "area__name_en")
+
+
+# Deleted facts, for partners' incremental sync; the model arrives with the API work (issue 5).
+_tombstone = next(
+    (model for model in apps.get_app_config("reports").get_models() if model.__name__ == "Tombstone"), None
+)
+if _tombstone is not None:
+
+    @admin.register(_tombstone)
+    class TombstoneAdmin(ReadOnlyAdmin):
+        list_display = ("resource", "uid", "organization", "deleted_at")
+        list_filter = ("resource",)
+        search_fields = ("=uid",)
+
+
+# --- the area's page: what is reported about it ---------------------------------------------------
+
+
+class AreaFactInline(ReadOnlyInlineMixin, admin.TabularInline):
+    """The newest facts about the area; the link under the panel lists them all."""
+
+    fk_name = "area"
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.row_limit = 20
+        return formset
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("citations__source")
+
+    @admin.display(description=_("sources"))
+    def sources(self, obj):
+        return cited_sources(obj)
+
+
+class AreaIncidentInline(AreaFactInline):
+    model = Incident
+    fields = ("occurred_on", "incident_type", "verification_state", "fatalities", "injured", "summary", "sources")
+    readonly_fields = fields
+    verbose_name_plural = _("incidents here (newest 20)")
+
+
+class AreaPopulationCountInline(AreaFactInline):
+    model = PopulationCount
+    fields = ("kind", "reference_date", "total", "total_qualifier", "children", "children_qualifier", "sources")
+    readonly_fields = fields
+    verbose_name_plural = _("population counts (newest 20)")
+
+
+class AreaDesignationInline(AreaFactInline):
+    model = ControlDesignation
+    fields = ("kind", "valid_from", "valid_until", "summary", "sources")
+    readonly_fields = fields
+    verbose_name_plural = _("control designations (newest 20)")
+
+
+def orders_covering(area, *, limit=50):
+    """Targets of orders that cover the area: on the area itself, or on an ancestor's whole subtree."""
+    ancestors = Area.objects.ancestors_of(area)
+    return (
+        OrderTarget.objects.filter(Q(area=area) | Q(area__in=ancestors, scope=TargetScope.SUBTREE))
+        .select_related("order", "area")
+        .prefetch_related("order__citations__source")
+        .order_by("-order__effective_from", "-order_id")[:limit]
+    )
+
+
+def orders_inside(area, *, limit=50):
+    """Targets of orders on areas below this one (a raion's page lists its settlements' orders)."""
+    return (
+        OrderTarget.objects.filter(area__path__startswith=area.path)
+        .exclude(area=area)
+        .select_related("order", "area")
+        .prefetch_related("order__citations__source")
+        .order_by("-order__effective_from", "-order_id")[:limit]
+    )
+
+
+admin.site.unregister(Area)
+
+
+@admin.register(Area)
+class AreaWithReportsAdmin(AreaAdmin):
+    """The area's page: its orders (direct or through a parent), incidents, counts, designations."""
+
+    change_form_template = "admin/locations/area/change_form.html"
+    inlines = [*AreaAdmin.inlines, AreaPopulationCountInline, AreaDesignationInline, AreaIncidentInline]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        area = self.get_object(request, object_id)
+        if area is not None:
+            extra_context = {
+                **(extra_context or {}),
+                "orders_covering": [(target, cited_sources(target.order)) for target in orders_covering(area)],
+                "orders_inside": [(target, cited_sources(target.order)) for target in orders_inside(area)],
+                "subtree_links": _subtree_links(area),
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+def _subtree_links(area):
+    """Change lists of every fact in the area and below, for "show all"."""
+    return [
+        (
+            label,
+            reverse(f"admin:reports_{model}_changelist") + f"?{AreaSubtreeFilter.parameter_name}={area.code}",
+        )
+        for label, model in (
+            (_("All incidents here and below"), "incident"),
+            (_("All population counts here and below"), "populationcount"),
+            (_("All designations here and below"), "controldesignation"),
+        )
+    ]
