@@ -107,6 +107,9 @@ class Source(models.Model):
 
     def clean(self):
         date_not_in_future(self.published_on, "published_on")
+        # The partial unique constraint reports under __all__; say which field instead.
+        if self.url and Source.objects.filter(url=self.url).exclude(pk=self.pk).exists():
+            raise ValidationError({"url": _("Another source already has this URL.")})
 
 
 class Fact(models.Model):
