@@ -220,7 +220,11 @@ else:
         "socket_connect_timeout": 2,
         "socket_timeout": 5,
         # Longer than the hard time limit, so a late-acked task is not redelivered while it runs.
-        "visibility_timeout": 3600,
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+        # (issue 4) How often a worker looks for messages of a dead worker to redeliver; the
+        # worker tests lower both so a SIGKILLed task comes back within seconds.
+        "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
+        "unacked_restore_throttle": env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=10),
     }
 # Tasks write their results to the database; nothing reads Celery results.
 CELERY_TASK_IGNORE_RESULT = True
