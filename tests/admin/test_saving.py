@@ -58,10 +58,10 @@ def test_an_invalid_value_shows_the_field_error_and_changes_nothing(admin_client
 
 
 def test_an_error_only_the_service_knows_is_shown_on_its_field(admin_client_logged_in, kupiansk):
-    """A city cannot hang under an oblast: the form accepts it, the service refuses it."""
+    """A city cannot hang under a raion: the form accepts it, the service refuses it."""
     url = change_url(kupiansk.city)
     data = form_data(admin_client_logged_in.get(url))
-    data["parent"] = str(kupiansk.oblast.pk)
+    data["parent"] = str(kupiansk.raion.pk)
     response = admin_client_logged_in.post(url, data)
     assert response.status_code == 200
     assert "parent" in response.context["adminform"].form.errors
