@@ -1,0 +1,47 @@
+"""End to end on the article seeds: the Kupiansk timeline comes out of the rebuilt history."""
+
+import datetime
+
+import pytest
+from django.core.management import call_command
+
+from evactrack.status.choices import StatusLevel
+from evactrack.status.selectors import status_for_area, status_history
+from locations.models import Area
+
+pytestmark = pytest.mark.django_db
+
+KUPIANSK = "UA63080090010026457"
+
+
+def _from_history(area, day):
+    return status_history(area=area, until=day).last()
+
+
+def test_kupiansk_occupied_then_under_fire_then_under_mandatory_evacuation():
+    call_command("seed", verbosity=0)
+    call_command("rebuild_status_history", "--since", "2022-02-24", verbosity=0)
+    kupiansk = Area.objects.get(code=KUPIANSK)
+
+    spring = _from_history(kupiansk, datetime.date(2022, 5, 1))
+    assert spring.level == StatusLevel.NO_ACCESS
+    assert any(r["kind"] == "designation" and r["designation"] == "occupied" for r in spring.reasons)
+
+    # Recaptured on 2022-09-10: access again, but active hostilities and shelling.
+    september = _from_history(kupiansk, datetime.date(2022, 9, 25))
+    assert september.level == StatusLevel.EVACUATION_RECOMMENDED
+    kinds = {r.get("designation") or r["kind"] for r in september.reasons}
+    assert "active_hostilities" in kinds
+    assert "occupied" not in kinds
+
+    august = _from_history(kupiansk, datetime.date(2023, 8, 20))
+    assert august.level == StatusLevel.EVACUATION_MANDATORY
+    assert august.sentence.startswith("Mandatory evacuation: order of the Kupiansk")
+
+    # The history and a computation for the date agree.
+    for day, change in [(datetime.date(2022, 5, 1), spring), (datetime.date(2023, 8, 20), august)]:
+        computed = status_for_area(area=kupiansk, as_of=day)
+        assert (computed.level, computed.reasons) == (change.level, change.reasons)
+    # Parents take the worst of their children: Kharkiv oblast was no_access while Kupiansk was occupied.
+    kharkiv_oblast = Area.objects.ancestors_of(kupiansk).get(level="oblast")
+    assert _from_history(kharkiv_oblast, datetime.date(2022, 5, 1)).level == StatusLevel.NO_ACCESS
