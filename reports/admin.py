@@ -4,14 +4,19 @@ The area's page (registered in locations/admin.py) is extended here with the fac
 area, since locations must not import reports.
 """
 
+from django import forms
 from django.apps import apps
-from django.contrib import admin
-from django.db import models
-from django.db.models import Q
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import Case, Q, Value, When
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from evactrack.admin import (
     EstimatedCountPaginator,
@@ -27,7 +32,7 @@ from evactrack.admin import (
 )
 from locations.admin import AreaAdmin
 from locations.models import Area
-from reports.choices import TargetScope
+from reports.choices import TargetScope, VerificationState
 from reports.models import (
     Citation,
     ControlDesignation,
@@ -46,6 +51,7 @@ from reports.services import (
     designation_update,
     incident_create,
     incident_delete,
+    incident_review,
     incident_update,
     order_create,
     order_update,
@@ -67,6 +73,18 @@ def cited_sources(fact):
         '<a href="{}">{}</a> {}',
         ((reverse("admin:reports_source_change", args=[c.source_id]), c.source, c.locator) for c in citations),
     )
+
+
+class ReviewNoteForm(forms.Form):
+    note = forms.CharField(
+        label=_("Reason (kept with each incident and in its history)"),
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+        required=False,
+    )
+
+    def __init__(self, *args, note_required=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["note"].required = note_required
 
 
 # --- filters --------------------------------------------------------------------------------
@@ -204,6 +222,7 @@ class IncidentAdmin(FactAdmin):
     list_filter = (
         "verification_state",
         AreaSubtreeFilter,
+        "occurred_on",
         "incident_type",
         "geo_precision",
         "reporting_organization",
@@ -233,8 +252,74 @@ class IncidentAdmin(FactAdmin):
         (_("Record"), {"fields": FACT_READONLY, "classes": ("collapse",)}),
     )
 
+    # The queue: incidents nobody has reviewed yet come first, newest first within each group.
+    ordering = (
+        Case(When(verification_state=VerificationState.REPORTED, then=Value(0)), default=Value(1)),
+        "-occurred_on",
+        "-id",
+    )
+    actions = ("verify_selected", "dispute_selected", "reject_selected", "reopen_selected")
+
     def service_delete(self, request, obj):
         incident_delete(incident=obj, actor=request.user)
+
+    @admin.action(description=_("Verify the selected incidents"), permissions=["change"])
+    def verify_selected(self, request, queryset):
+        return self._review(request, queryset, VerificationState.VERIFIED)
+
+    @admin.action(description=_("Dispute the selected incidents (with a reason)"), permissions=["change"])
+    def dispute_selected(self, request, queryset):
+        return self._review(request, queryset, VerificationState.DISPUTED)
+
+    @admin.action(description=_("Reject the selected incidents (with a reason)"), permissions=["change"])
+    def reject_selected(self, request, queryset):
+        return self._review(request, queryset, VerificationState.REJECTED)
+
+    @admin.action(description=_("Send the selected incidents back to the queue"), permissions=["change"])
+    def reopen_selected(self, request, queryset):
+        return self._review(request, queryset, VerificationState.REPORTED)
+
+    def _review(self, request, queryset, state):
+        """Review every selected incident through incident_review, all or none.
+
+        Disputing and rejecting need a reason: the first click shows a page asking for it,
+        which posts the same action back with the note.
+        """
+        needs_note = state in (VerificationState.DISPUTED, VerificationState.REJECTED)
+        form = ReviewNoteForm(request.POST if "apply" in request.POST else None, note_required=needs_note)
+        if needs_note and not form.is_valid():
+            return TemplateResponse(
+                request,
+                "admin/reports/incident/review_note.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": _("Why are these incidents %(state)s?") % {"state": VerificationState(state).label},
+                    "opts": self.model._meta,
+                    "form": form,
+                    "incidents": queryset.select_related("area")[:100],
+                    "count": queryset.count(),
+                    "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+                    "select_across": request.POST.get("select_across", "0"),
+                    "action": request.POST.get("action"),
+                },
+            )
+        note = form.cleaned_data.get("note", "") if form.is_bound and form.is_valid() else ""
+        incidents = list(queryset.select_related("area"))
+        try:
+            with transaction.atomic():
+                for incident in incidents:
+                    incident_review(incident=incident, state=state, actor=request.user, note=note)
+                    self.log_change(request, incident, [{"changed": {"fields": ["verification_state"]}}])
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return None
+        self.message_user(
+            request,
+            ngettext("%(count)d incident is now %(state)s.", "%(count)d incidents are now %(state)s.", len(incidents))
+            % {"count": len(incidents), "state": VerificationState(state).label},
+            messages.SUCCESS,
+        )
+        return None
 
 
 # --- evacuation orders -------------------------------------------------------------------------
