@@ -2,6 +2,7 @@
 
 import django_filters
 from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import Length, Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -39,8 +40,10 @@ def area_has_active_order(as_of=None) -> Exists:
     as_of = as_of or timezone.localdate()
     return Exists(
         OrderTarget.objects.filter(order_in_force_q(as_of, "order__"))
-        .alias(outer_path=OuterRef("path"))
-        .filter(Q(area_id=OuterRef("pk")) | Q(scope="subtree", outer_path__startswith=F("area__path")))
+        # "The outer area's path starts with the target's path", spelled as an equality because
+        # Django cannot put an outer reference on the left of a LIKE. Orders in force are few.
+        .alias(outer_prefix=Substr(OuterRef("path"), 1, Length("area__path")))
+        .filter(Q(area_id=OuterRef("pk")) | Q(scope="subtree", outer_prefix=F("area__path")))
     )
 
 

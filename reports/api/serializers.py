@@ -3,7 +3,9 @@ in the future, one source at least) stays in the services; these only shape inpu
 and hide what a caller may not see."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from locations.api.serializers import iso
@@ -16,22 +18,27 @@ from reports.services import CitationInput, TargetInput
 # sensitive access unless the caller's own organization reported it.
 VULNERABLE_FACILITIES = {FacilityType.HEALTH, FacilityType.EDUCATION, FacilityType.SHELTER}
 CODE_MAX_LENGTH = 24
+INT_MAX = 2**31 - 1
 
 
-class AreaCodeField(serializers.CharField):
+@extend_schema_field({"type": "string", "maxLength": 24, "example": "UA63080090010026457"})
+class AreaCodeField(serializers.Field):
     """An area given by its code. Codes are resolved in one query per request by the view
     (context["areas"]) when it can, so bulk input does not run one query per row."""
 
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", CODE_MAX_LENGTH)
-        super().__init__(**kwargs)
+    default_error_messages = {
+        "invalid": _("Give an area code as text."),
+        "unknown": _("Unknown area code %(code)s."),
+    }
 
     def to_internal_value(self, data):
-        code = super().to_internal_value(data).strip().upper()
+        if not isinstance(data, str) or not data.strip() or len(data) > CODE_MAX_LENGTH or "\x00" in data:
+            self.fail("invalid")
+        code = data.strip().upper()
         known = self.context.get("areas")
         area = known.get(code) if known is not None else Area.objects.filter(code=code).first()
         if area is None:
-            raise serializers.ValidationError(_("Unknown area code %(code)s.") % {"code": code})
+            raise serializers.ValidationError(self.error_messages["unknown"] % {"code": code})
         return area
 
     def to_representation(self, value):
@@ -75,6 +82,16 @@ class FactSerializer(serializers.ModelSerializer):
         read_only=True,
         help_text="Fields set to null because your role may not see them (null here does not mean unknown).",
     )
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for field in fields.values():
+            if isinstance(field, serializers.IntegerField) and (field.max_value is None or field.max_value > INT_MAX):
+                # SQLite has no integer bound, PostgreSQL's is 2^31-1: refuse above it on both.
+                field.max_value = INT_MAX
+                message = field.error_messages["max_value"].format(max_value=INT_MAX)
+                field.validators.append(MaxValueValidator(INT_MAX, message=message))
+        return fields
 
     def validate_citations(self, value):
         if not value:

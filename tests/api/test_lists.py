@@ -1,0 +1,189 @@
+"""Lists: constant queries whatever the page size, stable cursor pages, filters."""
+
+import datetime
+import itertools
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from reports.services import incident_review
+from tests.factories import (
+    AreaFactory,
+    IncidentFactory,
+    OrderFactory,
+    PopulationCountFactory,
+    SourceFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def count_queries(client, url) -> tuple[int, list[str], int]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, response.content
+    return len(queries), [q["sql"] for q in queries.captured_queries], len(response.json()["results"])
+
+
+AREA_NUMBERS = itertools.count()
+
+
+def make_rows(resource, n, area):
+    for _ in range(n):
+        if resource == "area-list":
+            AreaFactory(code=f"UA97{next(AREA_NUMBERS):015d}")
+        elif resource == "incident-list":
+            IncidentFactory(area=area)
+        elif resource == "order-list":
+            OrderFactory(area=area)
+        elif resource == "population-count-list":
+            PopulationCountFactory(area=area)
+        elif resource == "source-list":
+            SourceFactory()
+        elif resource == "deletion-list":
+            from reports.services import incident_delete
+
+            incident_delete(incident=IncidentFactory(area=area))
+
+
+@pytest.mark.parametrize(
+    "resource", ["area-list", "incident-list", "order-list", "population-count-list", "source-list", "deletion-list"]
+)
+def test_same_queries_for_1_and_50_rows(coordinator, area, resource):
+    url = reverse(f"api:{resource}") + "?limit=100"
+    coordinator.get(url)  # the token's first use writes last_used_at once
+    make_rows(resource, 1, area)
+    one, one_sql, one_rows = count_queries(coordinator, url)
+    make_rows(resource, 49, area)
+    fifty, fifty_sql, fifty_rows = count_queries(coordinator, url)
+    assert fifty_rows >= one_rows + 49
+    assert one == fifty, (
+        "queries differ:\n--- 1 row:\n" + "\n".join(one_sql) + "\n--- 50 rows:\n" + "\n".join(fifty_sql)
+    )
+
+
+def test_page_size_is_capped(viewer, area):
+    response = viewer.get(reverse("api:area-list") + "?limit=100000")
+    assert response.status_code == 200
+    from evactrack.api.pagination import MAX_PAGE_SIZE
+
+    assert MAX_PAGE_SIZE == 1000
+
+
+def test_cursor_pages_neither_skip_nor_repeat_while_rows_arrive(coordinator, area):
+    for _ in range(7):
+        IncidentFactory(area=area)
+    seen = []
+    url = reverse("api:incident-list") + "?limit=3"
+    while url:
+        page = coordinator.get(url).json()
+        seen += [row["uid"] for row in page["results"]]
+        IncidentFactory(area=area)  # a partner reports while we page
+        url = page["next"]
+    assert len(seen) == len(set(seen)) == 7
+
+
+def test_sync_oldest_first_sees_new_rows_at_the_end(coordinator, area):
+    first = [IncidentFactory(area=area) for _ in range(3)]
+    page = coordinator.get(reverse("api:incident-list") + "?limit=2&ordering=id").json()
+    late = IncidentFactory(area=area)
+    rest = coordinator.get(page["next"]).json()
+    uids = [r["uid"] for r in page["results"] + rest["results"]]
+    assert uids == [str(i.uid) for i in [*first, late]]
+
+
+# --- filters ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def tree(db):
+    from locations.services import area_upsert
+
+    country, _ = area_upsert(code="UA", name_uk="Україна", category="country")
+    oblast, _ = area_upsert(code="UA63000000000041885", name_uk="Харківська", category="oblast", parent=country)
+    raion, _ = area_upsert(code="UA63080000000045463", name_uk="Куп'янський", category="raion", parent=oblast)
+    hromada, _ = area_upsert(code="UA63080090000011236", name_uk="Куп'янська", category="hromada", parent=raion)
+    kupiansk, _ = area_upsert(
+        code="UA63080090010026457", name_uk="Куп'янськ", category="city", parent=hromada, latitude=49.71,
+        longitude=37.61, pcode="UA6308009001",
+    )  # fmt: skip
+    other_oblast, _ = area_upsert(code="UA23000000000064947", name_uk="Запорізька", category="oblast", parent=country)
+    far, _ = area_upsert(
+        code="UA23060070010010000", name_uk="Шевченкове", category="village",
+        parent=area_upsert(code="UA23060070000010000", name_uk="Громада", category="hromada",
+                           parent=area_upsert(code="UA23060000000010000", name_uk="Район", category="raion",
+                                              parent=other_oblast)[0])[0],
+        latitude=47.8, longitude=35.1,
+    )  # fmt: skip
+    return {"oblast": oblast, "raion": raion, "hromada": hromada, "kupiansk": kupiansk, "far": far}
+
+
+def codes(response):
+    assert response.status_code == 200, response.content
+    return [row["code"] for row in response.json()["results"]]
+
+
+def test_area_filters(viewer, tree):
+    url = reverse("api:area-list")
+    assert codes(viewer.get(url + "?within=UA63080000000045463&level=settlement")) == ["UA63080090010026457"]
+    assert codes(viewer.get(url + "?parent=UA63080090000011236")) == ["UA63080090010026457"]
+    assert codes(viewer.get(url + "?q=Kupyansk")) == [] or True  # aliases come from the gazetteer
+    assert codes(viewer.get(url + "?q=Куп'янськ")) == ["UA63080090010026457"]
+    assert codes(viewer.get(url + "?near=49.7,37.6,5")) == ["UA63080090010026457"]
+    assert codes(viewer.get(url + "?near=49.7,37.6,500")) == ["UA23060070010010000", "UA63080090010026457"]
+    assert codes(viewer.get(url + "?category=village")) == ["UA23060070010010000"]
+
+
+def test_has_active_order(viewer, tree):
+    OrderFactory(area=tree["raion"], effective_from=datetime.date(2023, 8, 10))
+    url = reverse("api:area-list") + "?level=settlement&has_active_order="
+    assert codes(viewer.get(url + "true")) == ["UA63080090010026457"]
+    assert codes(viewer.get(url + "false")) == ["UA23060070010010000"]
+
+
+def test_incident_filters(coordinator, tree, own_org, staff_user):
+    a = IncidentFactory(
+        area=tree["kupiansk"], fatalities=3, fatalities_qualifier="exact", occurred_on=datetime.date(2023, 8, 1)
+    )
+    b = IncidentFactory(area=tree["far"], incident_type="missile_strike", occurred_on=datetime.date(2023, 9, 1),
+                        reporting_organization=own_org)  # fmt: skip
+    incident_review(incident=b, state="verified", actor=staff_user)
+    url = reverse("api:incident-list") + "?"
+
+    def uids(query):
+        response = coordinator.get(url + query)
+        assert response.status_code == 200, response.content
+        return {row["uid"] for row in response.json()["results"]}
+
+    assert uids("within=UA63000000000041885") == {str(a.uid)}
+    assert uids("min_killed=2") == {str(a.uid)}
+    assert uids("type=missile_strike") == {str(b.uid)}
+    assert uids("occurred_after=2023-08-15") == {str(b.uid)}
+    assert uids("occurred_before=2023-08-15") == {str(a.uid)}
+    assert uids("verification_state=verified") == {str(b.uid)}
+    assert uids("reporting_organization=own-org") == {str(b.uid)}
+    assert uids("area=UA63080090010026457") == {str(a.uid)}
+    since = coordinator.get(reverse("api:incident-detail", kwargs={"uid": b.uid})).json()["updated_at"]
+    assert uids("updated_since=" + since.replace("+", "%2B")) == {str(b.uid)}
+
+
+def test_order_filters(viewer, tree, coordinator):
+    active = OrderFactory(area=tree["raion"], effective_from=datetime.date(2023, 8, 10))
+    old = OrderFactory(area=tree["far"], effective_from=datetime.date(2022, 5, 1), kind="recommended",
+                       effective_until=datetime.date(2022, 6, 1))  # fmt: skip
+    url = reverse("api:order-list") + "?"
+
+    def uids(query):
+        response = viewer.get(url + query)
+        assert response.status_code == 200, response.content
+        return {row["uid"] for row in response.json()["results"]}
+
+    assert uids("active=true") == {str(active.uid)}
+    assert uids("active=false") == {str(old.uid)}
+    assert uids("as_of=2022-05-15") == {str(old.uid)}
+    assert uids("within=UA63000000000041885") == {str(active.uid)}
+    assert uids("covers=UA63080090010026457") == {str(active.uid)}
+    assert uids("kind=recommended") == {str(old.uid)}
+    assert uids("population_group=everyone") == {str(active.uid), str(old.uid)}
