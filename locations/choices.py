@@ -61,13 +61,14 @@ LEVEL_CATEGORIES = {
 CATEGORY_LEVEL = {category: level for level, categories in LEVEL_CATEGORIES.items() for category in categories}
 
 # The level a parent must have. A special-status city (Kyiv, Sevastopol) is an oblast-level
-# unit whose districts hang directly under it.
+# unit whose districts hang directly under it. Prypiat and Chornobyl, in the exclusion zone,
+# belong to no hromada: the codifier lists them directly under Kyiv oblast.
 PARENT_LEVELS = {
     AreaLevel.COUNTRY: [],
     AreaLevel.OBLAST: [AreaLevel.COUNTRY],
     AreaLevel.RAION: [AreaLevel.OBLAST],
     AreaLevel.HROMADA: [AreaLevel.RAION],
-    AreaLevel.SETTLEMENT: [AreaLevel.HROMADA],
+    AreaLevel.SETTLEMENT: [AreaLevel.HROMADA, AreaLevel.OBLAST],
     AreaLevel.CITY_DISTRICT: [AreaLevel.SETTLEMENT, AreaLevel.OBLAST],
 }
 

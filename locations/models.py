@@ -63,6 +63,15 @@ class Area(models.Model):
     name_en = models.CharField(_("name (English)"), max_length=200, help_text=_("2010 national transliteration."))
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    # From the gazetteer, only to rank same-named places ("the larger one first"). The figure
+    # that reports and the status engine use is a PopulationCount citing its source.
+    population = models.PositiveIntegerField(
+        _("population (gazetteer)"), null=True, blank=True, help_text=_("GeoNames figure; used to rank names.")
+    )
+    is_hromada_centre = models.BooleanField(
+        _("hromada centre"), default=False, help_text=_("The settlement that gives its hromada its name and seat.")
+    )
+    geonames_id = models.PositiveIntegerField(_("GeoNames id"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
 
@@ -117,6 +126,9 @@ class AreaAlias(models.Model):
     name = models.CharField(_("name"), max_length=200)
     # normalize_name(name): what lookups compare, so "Kup'yansk" meets "Kupyansk".
     normalized = models.CharField(_("normalized name"), max_length=200, db_index=True, editable=False)
+    # name_key(name): a coarse sound-alike form ("kupansk") that finds Kupjansk, Купянск and
+    # Kupiansk alike; the resolver then ranks by how close the spelling really is.
+    key = models.CharField(_("sound-alike key"), max_length=200, db_index=True, editable=False, default="")
     kind = models.CharField(_("kind"), max_length=16, choices=AliasKind.choices)
     language = models.CharField(_("language"), max_length=8, blank=True, help_text=_("ISO 639-1, e.g. uk, en, ru."))
 

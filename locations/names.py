@@ -4,6 +4,7 @@ The transliteration follows the Cabinet of Ministers resolution No. 55 of 2010 (
 standard used in passports and on road signs): Куп'янськ → Kupiansk, Запоріжжя → Zaporizhzhia.
 """
 
+import functools
 import re
 import unicodedata
 
@@ -48,6 +49,7 @@ _KEPT_MARKS = ("\u0306", "\u0308")  # combining breve and diaeresis
 _SEPARATORS = re.compile(r"[\s\-‐‑–—_.,/]+")
 
 
+@functools.lru_cache(maxsize=65536)
 def normalize_name(text: str) -> str:
     """The form two spellings of one name share: case, apostrophes, hyphens and accents folded.
 
@@ -64,3 +66,98 @@ def normalize_name(text: str) -> str:
     )
     text = unicodedata.normalize("NFC", text)
     return _SEPARATORS.sub(" ", text).strip()
+
+
+# --- spelling variants ------------------------------------------------------------------------
+
+# The older BGN/PCGN-style romanization news agencies still use: Kup'yans'k, Zaporizhzhya.
+_BGN_UK = {
+    **_ELSEWHERE,
+    "є": "ye", "ї": "yi", "й": "y", "ю": "yu", "я": "ya", "ь": "'",
+}  # fmt: skip
+# Russian names romanized the way wire services and older maps do (BGN/PCGN, soft sign dropped):
+# Харьков → Kharkov, Запорожье → Zaporozhye, Николаев → Nikolayev.
+_RU = {
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "yo", "ж": "zh", "з": "z",
+    "и": "i", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r",
+    "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch",
+    "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu", "я": "ya",
+    # Letters of other Cyrillic alphabets that turn up in variant spellings.
+    "і": "i", "ї": "yi", "є": "ye", "ґ": "g", "ј": "y",
+}  # fmt: skip
+_RU_VOWELS = set("аеёиоуыэюяіїєaeiouy")
+_RUSSIAN_ONLY = set("ыэёъ")
+_UKRAINIAN_ONLY = set("іїєґ")
+
+
+def _romanize(text: str, table: dict[str, str], *, ye_after_vowel: bool = False) -> str:
+    out = []
+    previous = ""
+    for char in unicodedata.normalize("NFC", text):
+        lower = char.lower()
+        if lower in APOSTROPHES:
+            previous = lower
+            continue
+        latin = table.get(lower, char)
+        if ye_after_vowel and lower == "е" and (not previous.isalpha() or previous in _RU_VOWELS or previous in "ьъ"):
+            latin = "ye"  # Russian е is "ye" at the start of a word and after a vowel: Yenakiyevo
+        if char != lower and latin:
+            latin = latin[0].upper() + latin[1:]
+        out.append(latin)
+        previous = lower
+    return "".join(out)
+
+
+def is_cyrillic(text: str) -> bool:
+    return any("\u0400" <= char <= "\u04ff" for char in text)
+
+
+def looks_russian(text: str) -> bool:
+    """A Cyrillic name with a letter Ukrainian lacks (ы, э, ё, ъ), or none of Ukrainian's own."""
+    letters = set(text.lower())
+    return bool(letters & _RUSSIAN_ONLY) or not letters & _UKRAINIAN_ONLY
+
+
+def romanize_russian(text: str) -> str:
+    return _romanize(text, _RU, ye_after_vowel=True)
+
+
+def name_variants_uk(name_uk: str) -> set[str]:
+    """Latin spellings of a Ukrainian name other than the official one: Kup'yans'k, Kupyansk."""
+    bgn = _romanize(name_uk, _BGN_UK)
+    return {bgn, bgn.replace("'", "")} - {transliterate_uk(name_uk)}
+
+
+def name_variants_ru(name_ru: str) -> set[str]:
+    """Latin spellings of a Russian name: Nikolayev and Nikolaev, Zaporozhye and Zaporozhe."""
+    bgn = romanize_russian(name_ru)
+    return {bgn, _romanize(name_ru, _RU)}
+
+
+_KEY_STEPS = (
+    (re.compile(r"[^a-z ]"), ""),
+    (re.compile(r"kh|h|g"), "h"),
+    (re.compile(r"w"), "v"),
+    # Ukrainian and Russian forms of one name differ mostly in o/e/i (Kharkiv, Kharkov), and
+    # romanizations in how they mark softness: ya/ia/ja, yu/iu/ju, ye/ie/je, yi/iy/ii.
+    (re.compile(r"[oeiyj]"), "i"),
+    (re.compile(r"i+([au])"), r"\1"),
+    (re.compile(r"i+"), "i"),
+    (re.compile(r"(zh|sh|ch|ts|.)\1+"), r"\1"),
+)
+
+
+@functools.lru_cache(maxsize=65536)
+def name_key(text: str) -> str:
+    """A coarse sound-alike key: Kupiansk, Kupyansk, Kupjansk and Купянск share one.
+
+    Only for finding candidates; the resolver ranks them by how close the spelling really is.
+    """
+    text = normalize_name(text)
+    if is_cyrillic(text):
+        text = romanize_russian(text).lower() if looks_russian(text) else transliterate_uk(text).lower()
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(char for char in text if not unicodedata.combining(char))
+    for pattern, replacement in _KEY_STEPS:
+        text = pattern.sub(replacement, text)
+    return " ".join(text.split())

@@ -1,0 +1,341 @@
+"""Find the area a text means: "Kupyansk", "Kharkov oblast", "Shevchenkove, Kupiansk raion".
+
+`resolve()` returns ranked candidates, each with a score and the reasons behind it, and an
+outcome: resolved (one candidate clearly ahead), ambiguous (several too close to call: the
+caller must ask, or give context) or not found. It never guesses between equals.
+
+How a candidate scores (a higher score ranks first):
+
+* the spelling: the official name 1.0, a stored alias 0.95, sounds alike (same name_key) up
+  to 0.9, a near spelling up to 0.75;
+* the kind of place: a city before a smaller settlement of the same name, settlements before
+  the oblasts, raions and hromadas named after them (unless the text says "oblast", "raion"...);
+* a hromada centre before other settlements; the larger population first (0.1 per tenfold);
+* `near` (a point, an area or a place name): up to +0.6 for a place a few km away.
+
+`within` (an area or its code) keeps only candidates in that subtree, one indexed prefix scan.
+The best candidate wins only when it leads the next by at least MARGIN; the weights are set so
+that one of these is decisive on its own: city against village, tenfold population, much
+nearer to `near`, exact spelling against a guess. Two villages of one name and no context stay
+ambiguous.
+"""
+
+import math
+import re
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+
+from django.db.models import Case, IntegerField, Q, Value, When
+
+from locations.choices import AreaCategory, AreaLevel
+from locations.models import Area, AreaAlias
+from locations.names import is_cyrillic, name_key, normalize_name
+
+MARGIN = 0.1
+RESOLVED = "resolved"
+AMBIGUOUS = "ambiguous"
+NOT_FOUND = "not_found"
+
+CATEGORY_WEIGHT = {
+    AreaCategory.SPECIAL_STATUS_CITY: 0.3,
+    AreaCategory.CITY: 0.3,
+    AreaCategory.URBAN_SETTLEMENT: 0.1,
+    AreaCategory.RURAL_SETTLEMENT: 0.05,
+    AreaCategory.VILLAGE: 0.0,
+    AreaCategory.CITY_DISTRICT: -0.1,
+    AreaCategory.OBLAST: -0.1,
+    AreaCategory.RAION: -0.15,
+    AreaCategory.HROMADA: -0.2,
+    AreaCategory.COUNTRY: -0.2,
+}
+HROMADA_CENTRE_WEIGHT = 0.03
+# Places missing from GeoNames' cities500 mostly have fewer than 500 people.
+UNKNOWN_POPULATION = 200
+NEAR_WEIGHT = 0.6
+NEAR_SCALE_KM = 30
+
+# Words that say what kind of place is meant; stripped from the name and used as a filter.
+_HINTS = [
+    (r"oblast|obl|region|область|обл|області|oblast'|oblasti", {AreaLevel.OBLAST}),
+    (r"raion|rayon|district|район|р-н|районі|raione", {AreaLevel.RAION}),
+    (r"hromada|community|otg|громада|тг|отг|hromady", {AreaLevel.HROMADA}),
+    (r"city|town|місто|м|город|г|misto", {AreaLevel.SETTLEMENT, AreaLevel.OBLAST}),
+    (r"village|selo|село|с|сел|smt|смт|селище|selyshche|settlement|пгт|пос|поселок", {AreaLevel.SETTLEMENT}),
+]
+_HINT_PATTERNS = [(re.compile(rf"(?:^|\s)(?:{words})\.?(?=\s|$)", re.IGNORECASE), levels) for words, levels in _HINTS]
+CONTEXT_LEVELS = frozenset({AreaLevel.OBLAST, AreaLevel.RAION, AreaLevel.HROMADA})
+_CODE = re.compile(r"^UA[0-9]{2,17}$", re.IGNORECASE)
+_PREFIX_FALLBACK_LIMIT = 3000
+
+
+@dataclass
+class Candidate:
+    area: Area
+    score: float
+    matched: str
+    match: str  # "official", "alias", "sounds_like", "near_spelling", "code"
+    reasons: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "code": self.area.code,
+            "name_en": self.area.name_en,
+            "name_uk": self.area.name_uk,
+            "category": self.area.category,
+            "score": round(self.score, 3),
+            "matched": self.matched,
+            "match": self.match,
+            "reasons": self.reasons,
+        }
+
+
+@dataclass
+class Resolution:
+    text: str
+    outcome: str
+    candidates: list[Candidate]
+
+    @property
+    def area(self) -> Area | None:
+        """The answer when there is one; None when ambiguous or not found."""
+        return self.candidates[0].area if self.outcome == RESOLVED else None
+
+    @property
+    def is_ambiguous(self) -> bool:
+        return self.outcome == AMBIGUOUS
+
+
+def _area_of(value) -> Area | None:
+    if value is None or isinstance(value, Area):
+        return value
+    return Area.objects.filter(code=str(value).strip().upper()).first()
+
+
+def _split_hints(text: str) -> tuple[str, set[str] | None]:
+    levels = None
+    for pattern, hint_levels in _HINT_PATTERNS:
+        stripped = pattern.sub(" ", text).strip()
+        if stripped and stripped != text.strip():
+            text = stripped
+            levels = hint_levels if levels is None else levels & hint_levels or hint_levels
+    return text, levels
+
+
+def _point_of(near) -> tuple[float, float] | None:
+    if near is None:
+        return None
+    if isinstance(near, tuple | list):
+        return float(near[0]), float(near[1])
+    if isinstance(near, str):
+        resolution = resolve(near)
+        near = resolution.area
+        if near is None:
+            return None
+    if isinstance(near, Area):
+        if near.has_point():
+            return near.latitude, near.longitude
+        centre = (
+            Area.objects.filter(parent_id=near.parent_id, is_hromada_centre=True, latitude__isnull=False)
+            .values_list("latitude", "longitude")
+            .first()
+        )
+        return centre
+    return None
+
+
+def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 6371 * 2 * math.asin(math.sqrt(h))
+
+
+def resolve(text: str, *, within=None, near=None, levels=None, limit: int = 10) -> Resolution:
+    """Rank the areas `text` may name. `within`: an Area or code; `near`: a (lat, lon), an Area
+    or a place name; `levels`: restrict to these AreaLevel values."""
+    original = text
+    text = " ".join((text or "").split())
+    within = _area_of(within)
+    if not text:
+        return Resolution(original, NOT_FOUND, [])
+
+    if _CODE.match(text):
+        area = Area.objects.filter(Q(code=text.upper()) | Q(pcode=text.upper())).order_by("path").first()
+        if area is not None:
+            return Resolution(original, RESOLVED, [Candidate(area, 2.0, area.code, "code", ["code"])])
+
+    # "Shevchenkove, Kupiansk raion" and "Shevchenkove (Kharkiv oblast)": the tail is context.
+    # An ambiguous tail still narrows the search to the subtrees it may mean.
+    subtrees = [within] if within is not None else []
+    head, _sep, tail = re.sub(r"[()]", ",", text).partition(",")
+    tail = tail.strip(" ,")
+    if tail and head.strip():
+        text = head.strip()
+        context = resolve(tail, within=within, levels=CONTEXT_LEVELS)
+        if context.area is not None:
+            subtrees = [context.area]
+        elif context.is_ambiguous:
+            subtrees = [candidate.area for candidate in context.candidates]
+
+    text, hinted = _split_hints(text)
+    wanted_levels = (set(levels) & hinted or set(levels)) if levels and hinted else (set(levels) if levels else hinted)
+    normalized = normalize_name(text)
+    key = name_key(text)
+    if not normalized:
+        return Resolution(original, NOT_FOUND, [])
+
+    rows = _alias_rows(Q(normalized=normalized) | Q(key=key) if key else Q(normalized=normalized), subtrees)
+    if not rows:
+        rows = _prefix_rows(key, subtrees)
+    if wanted_levels and levels is None:
+        # A hint word filters only when it leaves something: "Lyman town" is still Lyman.
+        filtered = [row for row in rows if row["area__level"] in wanted_levels]
+        rows = filtered or rows
+    elif wanted_levels:
+        rows = [row for row in rows if row["area__level"] in wanted_levels]
+    candidates = _score(rows, normalized=normalized, key=key, hinted=bool(wanted_levels))
+    if not candidates:
+        return Resolution(original, NOT_FOUND, [])
+
+    point = _point_of(near)
+    if point:
+        points = _candidate_points([candidate.area for candidate in candidates])
+        for candidate in candidates:
+            where = points.get(candidate.area.pk)
+            if where is not None:
+                km = distance_km(point, where)
+                bonus = NEAR_WEIGHT * math.exp(-km / NEAR_SCALE_KM)
+                candidate.score += bonus
+                candidate.reasons.append(f"{km:.0f} km from the given point (+{bonus:.2f})")
+    candidates.sort(key=lambda candidate: (-candidate.score, candidate.area.path))
+    ranked = candidates[:limit]
+    clear_lead = len(ranked) == 1 or ranked[0].score - ranked[1].score >= MARGIN - 1e-9
+    return Resolution(original, RESOLVED if clear_lead else AMBIGUOUS, ranked)
+
+
+_AREA_FIELDS = (
+    "code",
+    "pcode",
+    "level",
+    "category",
+    "parent_id",
+    "path",
+    "name_uk",
+    "name_en",
+    "latitude",
+    "longitude",
+    "population",
+    "is_hromada_centre",
+)
+# One query brings the matching spellings and their areas: building Area objects from the row
+# is cheaper than a second query, and lookups must stay in the low milliseconds.
+_ROW_FIELDS = ("area_id", "name", "normalized", "kind", *(f"area__{name}" for name in _AREA_FIELDS))
+
+
+def _area_from_row(row: dict) -> Area:
+    return Area(id=row["area_id"], **{name: row[f"area__{name}"] for name in _AREA_FIELDS})
+
+
+def _alias_rows(condition: Q, subtrees: list[Area]) -> list[dict]:
+    aliases = AreaAlias.objects.filter(condition)
+    if subtrees:
+        aliases = aliases.filter(Q(*[Q(area__path__startswith=area.path) for area in subtrees], _connector=Q.OR))
+    return list(aliases.order_by().values(*_ROW_FIELDS)[:_PREFIX_FALLBACK_LIMIT])
+
+
+def _prefix_rows(key: str, subtrees: list[Area]) -> list[dict]:
+    """Typos ("Kupianks"): aliases whose key shares the first letters, kept if close enough.
+
+    A range on the indexed key column (not LIKE, which SQLite will not index when it is
+    case-insensitive); capped so that a two-letter query cannot read the whole table.
+    """
+    prefix = key[:4]
+    if len(prefix) < 4:
+        return []
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    rows = _alias_rows(Q(key__gte=prefix, key__lt=upper), subtrees)
+    close = []
+    for row in rows:
+        similarity = SequenceMatcher(None, key, name_key(row["name"])).ratio()
+        if similarity >= 0.85:
+            row["similarity"] = similarity
+            close.append(row)
+    return close
+
+
+def _score(rows: list[dict], *, normalized: str, key: str, hinted: bool) -> list[Candidate]:
+    best: dict[int, Candidate] = {}
+    best_rows: dict[int, dict] = {}
+    for row in rows:
+        if row["normalized"] == normalized:
+            official = row["kind"] in ("official_uk", "official_en")
+            spelling, match = (1.0, "official") if official else (0.95, "alias")
+            why = "official name" if official else f"known spelling ({row['kind']})"
+        elif "similarity" in row:
+            spelling, match = 0.75 * row["similarity"], "near_spelling"
+            why = f"near spelling of {row['name']!r}"
+        else:
+            same_script = is_cyrillic(normalized) == is_cyrillic(row["normalized"])
+            similarity = SequenceMatcher(None, normalized, row["normalized"]).ratio() if same_script else 0.7
+            spelling, match = 0.6 + 0.3 * similarity, "sounds_like"
+            why = f"sounds like {row['name']!r}"
+        candidate = best.get(row["area_id"])
+        if candidate is not None and candidate.score >= spelling:
+            continue
+        best[row["area_id"]] = Candidate(_area_from_row(row), spelling, row["name"], match, [f"{why} ({spelling:.2f})"])
+        best_rows[row["area_id"]] = row
+    candidates = []
+    for area_id, candidate in best.items():
+        row = best_rows[area_id]
+        category = row["area__category"]
+        weight = 0.0 if hinted else CATEGORY_WEIGHT.get(category, 0.0)
+        if weight:
+            candidate.score += weight
+            candidate.reasons.append(f"{category} ({weight:+.2f})")
+        if row["area__is_hromada_centre"]:
+            candidate.score += HROMADA_CENTRE_WEIGHT
+            candidate.reasons.append(f"hromada centre (+{HROMADA_CENTRE_WEIGHT:.2f})")
+        if row["area__level"] == AreaLevel.SETTLEMENT or category == AreaCategory.SPECIAL_STATUS_CITY:
+            population = row["area__population"]
+            bonus = 0.1 * math.log10(max(population or UNKNOWN_POPULATION, UNKNOWN_POPULATION) / UNKNOWN_POPULATION)
+            candidate.score += bonus
+            if population:
+                candidate.reasons.append(f"population {population:,} (+{bonus:.2f})")
+        candidates.append(candidate)
+    candidates.sort(key=lambda candidate: -candidate.score)
+    return candidates
+
+
+def _candidate_points(areas) -> dict[int, tuple[float, float]]:
+    """Each candidate's point, or failing that its hromada centre's: villages without
+    coordinates are still placed to within a few kilometres."""
+    points = {area.pk: (area.latitude, area.longitude) for area in areas if area.has_point()}
+    missing = {area.pk: area.parent_id for area in areas if not area.has_point()}
+    if missing:
+        centres = {
+            parent_id: (lat, lon)
+            for parent_id, lat, lon in Area.objects.filter(
+                parent_id__in=set(missing.values()), is_hromada_centre=True, latitude__isnull=False
+            ).values_list("parent_id", "latitude", "longitude")
+        }
+        for pk, parent_id in missing.items():
+            if parent_id in centres:
+                points[pk] = centres[parent_id]
+    return points
+
+
+def search_areas(queryset, text: str, *, limit: int = 50):
+    """For the admin's and the API's search box: the areas `text` may name, best first.
+
+    A code or P-code prefix ("UA6308") matches by prefix; anything else goes through resolve()
+    and keeps every candidate, in rank order (a search shows the ambiguous ones too).
+    """
+    text = " ".join((text or "").split())
+    if not text:
+        return queryset
+    if _CODE.match(text):
+        return queryset.filter(Q(code__startswith=text.upper()) | Q(pcode__startswith=text.upper()))
+    ids = [candidate.area.pk for candidate in resolve(text, limit=limit).candidates]
+    if not ids:
+        return queryset.none()
+    order = Case(*[When(pk=pk, then=Value(rank)) for rank, pk in enumerate(ids)], output_field=IntegerField())
+    return queryset.filter(pk__in=ids).order_by(order)
