@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from evactrack.status.models import AreaStatus, Policy, RecomputeRun, StatusChange
+from evactrack.status.services import policy_save
 
 
 @admin.register(Policy)
@@ -18,6 +19,10 @@ class PolicyAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     list_filter = ["is_active"]
+
+    def save_model(self, request, obj, form, change):
+        # Through the service: one active policy, and a full recompute once it is saved.
+        policy_save(policy=obj)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -249,30 +249,28 @@ def worse(a: str, b: str) -> str:
 def _incident_reason(incidents: Iterable[IncidentFact], rules: PolicyRules, as_of: datetime.date):
     """(level, current score, reason or None) from incidents, with the hysteresis hold."""
     window, hold = rules.window_days, rules.hysteresis_days
-    first_day = as_of - datetime.timedelta(days=window + hold - 1)
-    daily: dict[datetime.date, float] = defaultdict(float)
+    # points[n]: what the incidents of day as_of - n score, for every day that can still matter.
+    points = [0.0] * (window + hold)
     current = []
+    any_counted = False
     for incident in incidents:
-        if incident.verification_state not in rules.counted_states or not first_day <= incident.occurred_on <= as_of:
+        back = (as_of - incident.occurred_on).days
+        if incident.verification_state not in rules.counted_states or not 0 <= back < window + hold:
             continue
-        daily[incident.occurred_on] += incident_points(incident, rules)
-        if incident.occurred_on > as_of - datetime.timedelta(days=window):
+        any_counted = True
+        points[back] += incident_points(incident, rules)
+        if back < window:
             current.append(incident)
-    if not daily:
+    if not any_counted:
         return StatusLevel.NORMAL, 0.0, None
-
-    def window_score(day):
-        return sum(points for date, points in daily.items() if day - datetime.timedelta(days=window) < date <= day)
-
-    score = round(window_score(as_of), 2)
+    score = round(sum(points[:window]), 2)
     level = rules.level_for_score(score)
     held_level, held_until = level, None
     # The worst level any of the last `hysteresis_days` days reached still holds today.
     for back in range(1, hold + 1):
-        day = as_of - datetime.timedelta(days=back)
-        past_level = rules.level_for_score(window_score(day))
+        past_level = rules.level_for_score(sum(points[back : back + window]))
         if LEVEL_RANK[past_level] > LEVEL_RANK[held_level]:
-            held_level, held_until = past_level, day + datetime.timedelta(days=hold)
+            held_level, held_until = past_level, as_of + datetime.timedelta(days=hold - back)
     if not current and held_until is None:
         return StatusLevel.NORMAL, 0.0, None
     current.sort(key=lambda incident: (incident.occurred_on, incident.uid), reverse=True)
@@ -294,6 +292,8 @@ def _incident_reason(incidents: Iterable[IncidentFact], rules: PolicyRules, as_o
 
 def evaluate(inputs: AreaInputs, rules: PolicyRules, as_of: datetime.date) -> Evaluation:
     """The area's own level, score and reasons at as_of, before its children are considered."""
+    if not (inputs.designations or inputs.orders or inputs.incidents):
+        return NOTHING_APPLIES
     level = StatusLevel.NORMAL
     ranked = []  # (rank, order of kinds, date, uid, reason): a stable order for digests and sentences
     for designation in inputs.designations:
@@ -369,6 +369,9 @@ def evaluate(inputs: AreaInputs, rules: PolicyRules, as_of: datetime.date) -> Ev
         stated_people=stated_people,
         stated_children=stated_children,
     )
+
+
+NOTHING_APPLIES = Evaluation(level=StatusLevel.NORMAL, score=0.0, reasons=[])
 
 
 def _max(a: int | None, b: int | None) -> int | None:

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
+from celery import current_app
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -62,6 +63,30 @@ def policy_rules_active() -> PolicyRules:
     """The active policy's rules; the defaults if staff deactivated every policy."""
     policy = Policy.objects.filter(is_active=True).first()
     return PolicyRules.from_policy(policy) if policy else PolicyRules.from_policy(Policy())
+
+
+@transaction.atomic
+def policy_save(*, policy: Policy) -> Policy:
+    """Validate and save a policy; activating one deactivates the others (exactly one is active).
+
+    A full recompute is enqueued on commit so the new rules apply everywhere without waiting
+    for the hourly one; if the broker is down, the hourly run applies them.
+    """
+    if policy.is_active:
+        # Before validation, so the "one active" constraint sees the others already off; an
+        # invalid policy rolls this back with the rest of the transaction.
+        Policy.objects.filter(is_active=True).exclude(pk=policy.pk).update(is_active=False)
+    policy.full_clean()
+    policy.save()
+    transaction.on_commit(_enqueue_full_recompute)
+    return policy
+
+
+def _enqueue_full_recompute() -> None:
+    try:
+        current_app.send_task("status.recompute_full", retry=False)
+    except Exception:  # noqa: BLE001 - a broker outage must not undo the policy edit
+        logger.warning("Broker unreachable; the new policy applies at the next scheduled full recompute.")
 
 
 def _record(report: RunReport, started: float) -> RunReport:

@@ -4,6 +4,7 @@ history only on change, past dates, roll-up figures, the dirty queue and the loc
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -191,3 +192,12 @@ def test_default_policy_and_schedules_are_installed_by_migration():
     assert tasks == {"status.recompute_dirty": True, "status.recompute_full": True, "status.expire_orders": True}
     sweep = PeriodicTask.objects.get(task="status.recompute_dirty")
     assert sweep.interval.every == 30
+
+
+def test_activating_a_policy_deactivates_the_others():
+    from evactrack.status.services import policy_save
+
+    stricter = policy_save(policy=Policy(name="Stricter", is_active=True, advisory_threshold=3))
+    assert list(Policy.objects.filter(is_active=True)) == [stricter]
+    with pytest.raises(ValidationError):
+        policy_save(policy=Policy(name="Upside down", advisory_threshold=5, recommended_threshold=2))

@@ -341,13 +341,15 @@ class Command(BaseCommand):
             self.stdout.write(line)
 
     def _covered_settlements(self) -> int:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT count(DISTINCT s.id) FROM {OrderTarget._meta.db_table} t "
-                f"JOIN {Area._meta.db_table} a ON a.id = t.area_id "
-                f"JOIN {Area._meta.db_table} s ON s.path LIKE a.path || '%%' AND s.level = 'settlement'"
-            )
-            return cursor.fetchone()[0]
+        """Settlements under some order target (subtree) or targeted themselves, counted once."""
+        targets = OrderTarget.objects.values_list("area__path", "scope")
+        subtree_paths = {path for path, scope in targets if scope == TargetScope.SUBTREE}
+        single_paths = {path for path, scope in targets if scope == TargetScope.SINGLE}
+        covered = 0
+        for path in Area.objects.filter(level="settlement").values_list("path", flat=True).iterator():
+            prefixes = {path[: index + 1] for index, char in enumerate(path) if char == PATH_SEPARATOR}
+            covered += bool(prefixes & subtree_paths or path in single_paths)
+        return covered
 
     def _floor(self, rules) -> float:
         """One hand-written statement: the same incidents, weighted, summed per settlement."""
