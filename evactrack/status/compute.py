@@ -14,6 +14,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import orjson
+from django.db import connection, transaction
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
@@ -316,6 +318,60 @@ def load_outside_children(computation: Computation) -> dict[int, list[ChildStatu
     return outside
 
 
+def write_rows(model, rows: list[dict], *, upsert: bool = False) -> None:
+    """Insert (or, with `upsert`, insert-or-update by primary key) these rows in a fixed number of statements.
+
+    PostgreSQL: COPY (into a temporary table first for an upsert), then one INSERT … ON CONFLICT.
+    Django's bulk_create would send the JSON reasons as arrays for UNNEST, which psycopg escapes
+    string by string: 20× slower at 30,000 rows. Elsewhere: bulk_create in batches of WRITE_BATCH.
+    """
+    if not rows:
+        return
+    names = list(rows[0])
+    if connection.vendor != "postgresql":
+        objects = [model(**row) for row in rows]
+        if upsert:
+            pk = model._meta.pk.name
+            model.objects.bulk_create(
+                objects,
+                batch_size=WRITE_BATCH,
+                update_conflicts=True,
+                unique_fields=[pk],
+                update_fields=[name for name in names if model._meta.get_field(name).name != pk and name != f"{pk}_id"],
+            )
+        else:
+            model.objects.bulk_create(objects, batch_size=WRITE_BATCH)
+        return
+    fields = [model._meta.get_field(name.removesuffix("_id") if name.endswith("_id") else name) for name in names]
+    columns = [field.column for field in fields]
+    json_columns = {index for index, field in enumerate(fields) if field.get_internal_type() == "JSONField"}
+    quoted = ", ".join(connection.ops.quote_name(column) for column in columns)
+    table = connection.ops.quote_name(model._meta.db_table)
+    with transaction.atomic(), connection.cursor() as cursor:
+        target = table
+        if upsert:
+            target = "status_incoming"
+            cursor.execute(f"DROP TABLE IF EXISTS {target}")
+            cursor.execute(f"CREATE TEMPORARY TABLE {target} (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DROP")
+        with cursor.cursor.copy(f"COPY {target} ({quoted}) FROM STDIN") as copy:
+            for row in rows:
+                values = [row[name] for name in names]
+                for index in json_columns:
+                    values[index] = orjson.dumps(values[index]).decode()
+                copy.write_row(values)
+        if upsert:
+            pk_column = connection.ops.quote_name(model._meta.pk.column)
+            updates = ", ".join(
+                f"{connection.ops.quote_name(column)} = EXCLUDED.{connection.ops.quote_name(column)}"
+                for column in columns
+                if column != model._meta.pk.column
+            )
+            cursor.execute(
+                f"INSERT INTO {table} ({quoted}) SELECT {quoted} FROM {target} "
+                f"ON CONFLICT ({pk_column}) DO UPDATE SET {updates}"
+            )
+
+
 @dataclass
 class WriteResult:
     rows_written: int = 0
@@ -325,7 +381,7 @@ class WriteResult:
 def persist(computation: Computation, *, origin: str = ChangeOrigin.LIVE, record_changes: bool = True) -> WriteResult:
     """Write the rows whose content changed and append history where level or reasons changed.
 
-    1 query to read the stored digests, then one batched upsert and one batched insert.
+    1 query to read the stored digests, then write_rows for the statuses and for the history.
     """
     stored_rows = AreaStatus.objects.all()
     if not computation.covers_all:
@@ -346,43 +402,23 @@ def persist(computation: Computation, *, origin: str = ChangeOrigin.LIVE, record
         if previous is None and change_digest == BLANK_CHANGE_DIGEST and result.figures == BLANK.figures:
             # Nothing applies and nothing is known: an absent row already says so.
             continue
-        figure_fields = result.figures.as_fields()
+        common = {"area_id": area_id, "level": result.level, "score": result.score, "reasons": result.reasons}
+        common.update(result.figures.as_fields())
         rows.append(
-            AreaStatus(
-                area_id=area_id,
-                level=result.level,
-                score=result.score,
-                reasons=result.reasons,
-                as_of=computation.as_of,
-                computed_at=now,
-                digest=digest,
-                change_digest=change_digest,
-                **figure_fields,
-            )
+            {**common, "as_of": computation.as_of, "computed_at": now, "digest": digest, "change_digest": change_digest}
         )
         previous_change = previous[2] if previous else BLANK_CHANGE_DIGEST
         if record_changes and previous_change != change_digest:
+            previous_level = previous[0] if previous else StatusLevel.NORMAL
             changes.append(
-                StatusChange(
-                    area_id=area_id,
-                    as_of=computation.as_of,
-                    level=result.level,
-                    previous_level=previous[0] if previous else StatusLevel.NORMAL,
-                    score=result.score,
-                    reasons=result.reasons,
-                    origin=origin,
-                    recorded_at=now,
-                    **figure_fields,
-                )
+                {
+                    **common,
+                    "as_of": computation.as_of,
+                    "previous_level": previous_level,
+                    "origin": origin,
+                    "recorded_at": now,
+                }
             )
-    if rows:
-        AreaStatus.objects.bulk_create(
-            rows,
-            batch_size=WRITE_BATCH,
-            update_conflicts=True,
-            unique_fields=["area"],
-            update_fields=STATUS_FIELDS,
-        )
-    if changes:
-        StatusChange.objects.bulk_create(changes, batch_size=WRITE_BATCH)
+    write_rows(AreaStatus, rows, upsert=True)
+    write_rows(StatusChange, changes)
     return WriteResult(rows_written=len(rows), changes_appended=len(changes))

@@ -26,6 +26,7 @@ from evactrack.status.compute import (
     load_outside_children,
     persist,
     roll_up,
+    write_rows,
 )
 from evactrack.status.engine import AreaResult, PolicyRules
 from evactrack.status.locks import RECOMPUTE_LOCK, single_flight
@@ -226,7 +227,7 @@ def status_history_rebuild(
             )
         }
         dates = history_dates(since=since, until=until, rules=rules)
-        computation = None
+        computation, recorded_at = None, timezone.now()
         for index, as_of in enumerate(dates, start=1):
             computation = load_and_evaluate(scope=Scope(), rules=rules, as_of=as_of)
             roll_up(computation)
@@ -237,19 +238,20 @@ def status_history_rebuild(
                 if change_digest == before_digest:
                     continue
                 changes.append(
-                    StatusChange(
-                        area_id=area_id,
-                        as_of=as_of,
-                        level=result.level,
-                        previous_level=before_level,
-                        score=result.score,
-                        reasons=result.reasons,
-                        origin=ChangeOrigin.REBUILD,
+                    {
+                        "area_id": area_id,
+                        "as_of": as_of,
+                        "level": result.level,
+                        "previous_level": before_level,
+                        "score": result.score,
+                        "reasons": result.reasons,
+                        "origin": ChangeOrigin.REBUILD,
+                        "recorded_at": recorded_at,
                         **result.figures.as_fields(),
-                    )
+                    }
                 )
                 previous[area_id] = (result.level, change_digest)
-            StatusChange.objects.bulk_create(changes, batch_size=1000)
+            write_rows(StatusChange, changes)
             report.changes_appended += len(changes)
             if progress:
                 progress(index, len(dates), as_of)
