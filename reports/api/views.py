@@ -84,7 +84,9 @@ class FactViewSetMixin:
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
-        context.update(self.lookups_for_input())
+        if not hasattr(self, "_input_lookups"):
+            self._input_lookups = self.lookups_for_input()
+        context.update(self._input_lookups)
         return context
 
     def lookups_for_input(self) -> dict:
@@ -230,16 +232,16 @@ class IncidentViewSet(FactViewSetMixin, ModelViewSet):
             raise exceptions.ValidationError(
                 {"non_field_errors": [_("Send between 1 and %(max)d incidents.") % {"max": BULK_MAX_ROWS}]}
             )
-        serializer = self.get_serializer(data=request.data, many=True)
-        if not serializer.is_valid():
-            raise services.RowsInvalid(
-                {
-                    index: {name: [str(m) for m in messages] for name, messages in _flat_row(errors).items()}
-                    for index, errors in enumerate(serializer.errors)
-                    if errors
-                }
-            )
-        rows = [self._fields_for_caller(row) for row in serializer.validated_data]
+        # Row by row, so each error carries its row's index whatever DRF's list error format.
+        rows, errors = [], {}
+        for index, data in enumerate(request.data):
+            row = self.get_serializer(data=data)
+            if row.is_valid():
+                rows.append(self._fields_for_caller(row.validated_data))
+            else:
+                errors[index] = flatten_errors(row.errors)
+        if errors:
+            raise services.RowsInvalid(errors)
         created = services.incident_create_many(rows=rows, actor=request.user)
         instances = self.get_queryset().filter(pk__in=[i.pk for i in created]).order_by("id")
         return Response(self.get_serializer(instances, many=True).data, status=status.HTTP_201_CREATED)
@@ -314,10 +316,6 @@ class IncidentViewSet(FactViewSetMixin, ModelViewSet):
 def _point_hidden(caller, facility_type, organization_id) -> bool:
     probe = Incident(facility_type=facility_type, reporting_organization_id=organization_id, latitude=0.0)
     return incident_point_withheld(caller, probe)
-
-
-def _flat_row(errors: dict) -> dict:
-    return flatten_errors(errors)
 
 
 @extend_schema_view(
