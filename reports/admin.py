@@ -4,15 +4,21 @@ The area's page (registered in locations/admin.py) is extended here with the fac
 area, since locations must not import reports.
 """
 
+import uuid
+from pathlib import Path
+
 from django import forms
 from django.apps import apps
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import Case, Q, Value, When
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -33,6 +39,8 @@ from evactrack.admin import (
 from locations.admin import AreaAdmin
 from locations.models import Area
 from reports.choices import TargetScope, VerificationState
+from reports.exporting import csv_response, export_value, xlsx_response
+from reports.importing import ImportFileError, IncidentImporter, OrderTargetImporter, PopulationCountImporter
 from reports.models import (
     Citation,
     ControlDesignation,
@@ -159,7 +167,145 @@ def citation_inputs(formset):
     ]
 
 
-class FactAdmin(ServiceAdmin):
+IMPORT_MAX_BYTES = 20 * 2**20
+IMPORT_ERRORS_SHOWN = 500
+EXPORT_FORMAT_PARAM = "_format"
+
+
+def _import_path(token):
+    folder = Path(settings.VAR_DIR) / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    if not token.isalnum():
+        raise PermissionDenied
+    return folder / f"{token}.upload"
+
+
+class ImportExportMixin:
+    """Spreadsheet import (check first, then import all rows or none) and export of the filtered list.
+
+    The import keeps the uploaded file under VAR_DIR/imports between the check and the import,
+    named by a random token that only the uploader's session knows.
+    """
+
+    importer = None
+    change_list_template = "admin/reports/change_list_import_export.html"
+
+    def get_urls(self):
+        prefix = f"{self.model._meta.app_label}_{self.model._meta.model_name}"
+        urls = [path("export/", self.admin_site.admin_view(self.export_view), name=f"{prefix}_export")]
+        if self.importer is not None:
+            urls.append(path("import/", self.admin_site.admin_view(self.import_view), name=f"{prefix}_import"))
+        return urls + super().get_urls()
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "can_import": self._can_import(request)}
+        return super().changelist_view(request, extra_context)
+
+    def _can_import(self, request):
+        return self.importer is not None and self.has_add_permission(request) and self.has_change_permission(request)
+
+    # --- import ---
+
+    def import_view(self, request):
+        if not self._can_import(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Import %(things)s") % {"things": self.model._meta.verbose_name_plural},
+            "required_columns": self.importer.required_columns,
+            "optional_columns": self.importer.optional_columns,
+        }
+        if request.method == "POST" and request.POST.get("token"):
+            return self._import_confirmed(request, context)
+        if request.method == "POST" and request.FILES.get("file"):
+            upload = request.FILES["file"]
+            if upload.size > IMPORT_MAX_BYTES:
+                context["file_error"] = _("The file is larger than %(mb)d MB.") % {"mb": IMPORT_MAX_BYTES // 2**20}
+            else:
+                token = uuid.uuid4().hex
+                content = upload.read()
+                _import_path(token).write_bytes(content)
+                request.session.setdefault("evactrack_imports", {})[token] = upload.name
+                request.session.modified = True
+                context.update(self._check(content, upload.name, token))
+        return TemplateResponse(request, "admin/reports/import.html", context)
+
+    def _check(self, content, filename, token):
+        try:
+            check = self.importer(content, filename).check()
+        except ImportFileError as error:
+            return {"file_error": str(error), "filename": filename}
+        return {"check": check, "errors": check.errors[:IMPORT_ERRORS_SHOWN], "token": token, "filename": filename}
+
+    def _import_confirmed(self, request, context):
+        token = request.POST["token"]
+        filename = request.session.get("evactrack_imports", {}).get(token)
+        if not filename or not _import_path(token).exists():
+            context["file_error"] = _("This upload has expired; upload the file again.")
+            return TemplateResponse(request, "admin/reports/import.html", context)
+        content = _import_path(token).read_bytes()
+        importer = self.importer(content, filename)
+        try:
+            check = importer.check()
+            count = importer.save(check, actor=request.user) if check.ok else 0
+        except ImportFileError as error:
+            check, count = None, 0
+            context["file_error"] = str(error)
+        if count == 0:
+            if check is not None:
+                context.update({"check": check, "errors": check.errors[:IMPORT_ERRORS_SHOWN], "token": token})
+            return TemplateResponse(request, "admin/reports/import.html", context)
+        _import_path(token).unlink(missing_ok=True)
+        request.session["evactrack_imports"].pop(token, None)
+        request.session.modified = True
+        # Each imported row's history names the user and the file (its change reason).
+        self.message_user(
+            request,
+            _("Imported %(count)d rows from %(file)s.") % {"count": count, "file": filename},
+            messages.SUCCESS,
+        )
+        opts = self.model._meta
+        return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+
+    # --- export ---
+
+    export_fields: tuple[str, ...] = ()
+
+    def export_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        export_format = request.GET.get(EXPORT_FORMAT_PARAM, "csv")
+        # The change list must not see our own parameter, or it would take it for a filter.
+        request.GET = request.GET.copy()
+        request.GET.pop(EXPORT_FORMAT_PARAM, None)
+        changelist = self.get_changelist_instance(request)
+        queryset = changelist.get_queryset(request).prefetch_related(None)
+        rows = self.export_rows(request, queryset)
+        name = f"{self.model._meta.model_name}s-{timezone.localdate().isoformat()}"
+        if export_format == "xlsx":
+            return xlsx_response(self.export_header(), rows, f"{name}.xlsx")
+        return csv_response(self.export_header(), rows, f"{name}.csv")
+
+    def export_header(self):
+        return [*self.export_fields, "sources"]
+
+    def export_rows(self, request, queryset):
+        hide_small = not self.has_change_permission(request)
+        threshold = getattr(settings, "EVACTRACK_SMALL_CHILD_COUNT", 20)
+        for obj in queryset.prefetch_related("citations__source").iterator(chunk_size=2000):
+            row = [export_value(obj, name) for name in self.export_fields]
+            if hide_small:
+                # Small child counts identify families: withheld from roles that cannot edit.
+                row = [
+                    "" if name.startswith("children") and isinstance(value, int) and value < threshold else value
+                    for name, value in zip(self.export_fields, row, strict=True)
+                ]
+            row.append("; ".join(f"{c.source.slug} {c.locator}".strip() for c in obj.citations.all()))
+            yield row
+
+
+class FactAdmin(ImportExportMixin, ServiceAdmin):
     """What the four kinds of facts share: provenance fields, sources, saving through a service.
 
     `create_service(citations=..., actor=..., **fields)` and
@@ -217,6 +363,28 @@ class IncidentAdmin(FactAdmin):
     create_service = staticmethod(incident_create)
     update_service = staticmethod(incident_update)
     instance_kwarg = "incident"
+    importer = IncidentImporter
+    export_fields = (
+        "uid",
+        "incident_type",
+        "occurred_on",
+        "occurred_on_precision",
+        "area_code",
+        "latitude",
+        "longitude",
+        "geo_precision",
+        *[
+            column
+            for name in ("fatalities", "injured", "children_killed", "children_injured")
+            for column in (name, f"{name}_qualifier")
+        ],
+        "facility_type",
+        "facility_name",
+        "organization",
+        "summary",
+        "verification_state",
+        "verification_note",
+    )
 
     list_display = ("occurred_on", "incident_type", "area", "verification_state", "fatalities", "injured", "sources")
     list_filter = (
@@ -345,6 +513,24 @@ class EvacuationOrderAdmin(FactAdmin):
     create_service = staticmethod(order_create)
     update_service = staticmethod(order_update)
     instance_kwarg = "order"
+    importer = OrderTargetImporter  # the areas of existing orders: order_uid, area_code, scope
+    export_fields = (
+        "uid",
+        "title",
+        "reference",
+        "issuing_authority",
+        "kind",
+        "population_group",
+        "issued_on",
+        "effective_from",
+        "effective_until",
+        "lifted_on",
+        "state",
+        "people_subject",
+        "people_subject_qualifier",
+        "children_subject",
+        "children_subject_qualifier",
+    )
 
     list_display = ("title", "kind", "population_group", "state", "effective_from", "effective_until", "sources")
     list_filter = ("state", OrderAreaSubtreeFilter, "kind", "population_group")
@@ -409,6 +595,20 @@ class PopulationCountAdmin(FactAdmin):
     create_service = staticmethod(population_count_create)
     update_service = staticmethod(population_count_update)
     instance_kwarg = "count"
+    importer = PopulationCountImporter
+    export_fields = (
+        "uid",
+        "area_code",
+        "kind",
+        "reference_date",
+        "reference_date_precision",
+        "total",
+        "total_qualifier",
+        "children",
+        "children_qualifier",
+        "method",
+        "summary",
+    )
 
     list_display = ("area", "kind", "reference_date", "total", "total_qualifier", "children", "method", "sources")
     list_filter = ("kind", AreaSubtreeFilter, "method", "total_qualifier")
@@ -436,6 +636,7 @@ class ControlDesignationAdmin(FactAdmin):
     create_service = staticmethod(designation_create)
     update_service = staticmethod(designation_update)
     instance_kwarg = "designation"
+    export_fields = ("uid", "area_code", "kind", "valid_from", "valid_until", "summary")
 
     list_display = ("area", "kind", "valid_from", "valid_until", "sources")
     list_filter = ("kind", AreaSubtreeFilter)

@@ -1,0 +1,530 @@
+"""Spreadsheet imports (CSV or XLSX): incidents, population counts and order targets.
+
+Each import runs in two steps. `check()` reads every row, turns it into the same keyword
+arguments the services take, and validates it; it writes nothing and returns every error by
+row and column. `save()` runs only on a file without errors, in one transaction: all rows or
+none.
+
+Incidents come in thousands, so they have a bulk path: each row is validated with the model's
+own field rules and its check constraints evaluated in Python (evactrack.constraints), then the
+rows are inserted in batches with their citations and history, and their areas marked dirty
+once. The database enforces every constraint again at insert. Counts and order targets are
+fewer and go row by row through their services.
+"""
+
+import csv
+import datetime
+import io
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
+
+from evactrack.constraints import check_constraint_errors
+from evactrack.db import reject_nul_characters
+from locations.models import Area
+from reports.models import Citation, EvacuationOrder, Incident, OrderTarget, Organization, PopulationCount, Source
+from reports.services import (
+    CitationInput,
+    TargetInput,
+    areas_mark_dirty,
+    order_targets_set,
+    population_count_create,
+)
+
+MAX_ROWS = 50_000
+BATCH_SIZE = 1000
+
+
+@dataclass
+class RowError:
+    row: int  # as the spreadsheet numbers it: the header is row 1
+    column: str
+    message: str
+
+
+@dataclass
+class ImportCheck:
+    rows: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    prepared: list = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and self.rows > 0
+
+
+class ImportFileError(Exception):
+    """The file itself cannot be read: wrong format, no header, missing columns."""
+
+
+# --- reading files -------------------------------------------------------------------------
+
+
+def read_table(content: bytes, filename: str) -> tuple[list[str], Iterator[tuple[int, dict]]]:
+    """(header, iterator of (row number, {column: value})) from a CSV or XLSX file."""
+    name = filename.lower()
+    if name.endswith(".xlsx"):
+        return _read_xlsx(content)
+    if name.endswith(".csv") or name.endswith(".txt"):
+        return _read_csv(content)
+    raise ImportFileError(_("Upload a .csv or .xlsx file."))
+
+
+def _read_csv(content: bytes):
+    try:
+        text = content.decode("utf-8-sig")  # Excel writes a BOM in "CSV UTF-8"
+    except UnicodeDecodeError as error:
+        raise ImportFileError(_("The CSV file is not UTF-8 text.")) from error
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = [column.strip().lower() for column in next(reader, [])]
+    rows = (
+        (number, dict(zip(header, values, strict=False)))
+        for number, values in enumerate(reader, start=2)
+        if any(value.strip() for value in values)
+    )
+    return header, rows
+
+
+def _read_xlsx(content: bytes):
+    from openpyxl import load_workbook  # only imported when someone uploads a workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds of errors for a bad file
+        raise ImportFileError(_("The XLSX file cannot be read.")) from error
+    sheet = workbook.worksheets[0]
+    lines = sheet.iter_rows(values_only=True)
+    header = [str(column or "").strip().lower() for column in next(lines, ())]
+    rows = (
+        (number, dict(zip(header, ("" if value is None else value for value in values), strict=False)))
+        for number, values in enumerate(lines, start=2)
+        if any(value not in (None, "") for value in values)
+    )
+    return header, rows
+
+
+# --- cell parsing -------------------------------------------------------------------------------
+
+
+class CellError(Exception):
+    pass
+
+
+def text(value) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def parse_date(value) -> datetime.date | None:
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    value = text(value)
+    if not value:
+        return None
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError as error:
+        raise CellError(_("Write dates as YYYY-MM-DD.")) from error
+
+
+def parse_count(value) -> int | None:
+    value = text(value).replace(" ", "").replace("\u00a0", "")
+    if not value:
+        return None  # unknown, not zero
+    try:
+        number = Decimal(value)
+    except InvalidOperation as error:
+        raise CellError(_("Not a whole number.")) from error
+    if number != number.to_integral_value():
+        raise CellError(_("Not a whole number."))
+    return int(number)
+
+
+def parse_float(value) -> float | None:
+    value = text(value)
+    if not value:
+        return None
+    try:
+        return float(value.replace(",", "."))
+    except ValueError as error:
+        raise CellError(_("Not a number.")) from error
+
+
+def parse_choice(value, model, name, *, default=None) -> str:
+    """A choice by its stored value or its label, in any case ("Shelling or artillery")."""
+    value = text(value)
+    if not value:
+        return default if default is not None else ""
+    choices = model._meta.get_field(name).choices
+    for stored, label in choices:
+        if value.lower() in (stored, str(label).lower()):
+            return stored
+    raise CellError(_("Not one of: %(values)s.") % {"values": ", ".join(stored for stored, _label in choices)})
+
+
+# --- the importers ---------------------------------------------------------------------------------
+
+
+class Importer:
+    """Turns rows into service arguments; subclasses name their columns and their service."""
+
+    model = None
+    required_columns: tuple[str, ...] = ()
+    optional_columns: tuple[str, ...] = ()
+    # Model field (as the services name it in errors) → the column the user must fix.
+    field_columns: dict[str, str] = {}
+
+    def __init__(self, content: bytes, filename: str):
+        self.content = content
+        self.filename = filename
+
+    def check(self) -> ImportCheck:
+        header, rows = read_table(self.content, self.filename)
+        missing = [column for column in self.required_columns if column not in header]
+        if missing:
+            raise ImportFileError(_("Missing columns: %(columns)s.") % {"columns": ", ".join(missing)})
+        result = ImportCheck()
+        rows = list(rows)
+        if len(rows) > MAX_ROWS:
+            raise ImportFileError(_("At most %(max)d rows per file.") % {"max": MAX_ROWS})
+        self.load_references(rows)
+        for number, row in rows:
+            result.rows += 1
+            errors: dict[str, list[str]] = {}
+            prepared = self.prepare(row, errors)
+            if not errors:
+                self.validate(prepared, errors)
+            for name, messages in errors.items():
+                column = self.field_columns.get(name, name)
+                result.errors += [RowError(number, column, message) for message in messages]
+            if not errors:
+                result.prepared.append((number, prepared))
+        return result
+
+    def cell(self, row, column, parse, errors, **kwargs):
+        try:
+            return parse(row.get(column, ""), **kwargs)
+        except CellError as error:
+            errors.setdefault(column, []).append(str(error))
+            return None
+
+    def lookup(self, row, column, table, errors, *, required=True, label=""):
+        key = text(row.get(column, ""))
+        if not key:
+            if required:
+                errors.setdefault(column, []).append(_("This column is required."))
+            return None
+        found = table.get(key.upper() if column.endswith("code") else key)
+        if found is None:
+            errors.setdefault(column, []).append(_("No %(what)s %(key)s.") % {"what": label, "key": key})
+        return found
+
+    def load_references(self, rows):
+        raise NotImplementedError
+
+    def prepare(self, row, errors):
+        raise NotImplementedError
+
+    def validate(self, prepared, errors):
+        """Validate without writing; default: run the service in a savepoint and roll it back."""
+        raise NotImplementedError
+
+    @transaction.atomic
+    def save(self, check: ImportCheck, *, actor) -> int:
+        raise NotImplementedError
+
+
+def _areas_by_code(rows, column="area_code"):
+    codes = {text(row.get(column, "")).upper() for _number, row in rows} - {""}
+    return {area.code: area for area in Area.objects.filter(code__in=codes)}
+
+
+def _sources_by_slug(rows):
+    slugs = {text(row.get("source", "")) for _number, row in rows} - {""}
+    return {source.slug: source for source in Source.objects.filter(slug__in=slugs)}
+
+
+FIGURES = ("fatalities", "injured", "children_killed", "children_injured")
+
+
+class IncidentImporter(Importer):
+    model = Incident
+    required_columns = ("incident_type", "occurred_on", "area_code", "summary", "source")
+    optional_columns = (
+        "occurred_on_precision",
+        "latitude",
+        "longitude",
+        "geo_precision",
+        *[column for name in FIGURES for column in (name, f"{name}_qualifier")],
+        "facility_type",
+        "facility_name",
+        "organization",
+        "locator",
+        "uid",
+    )
+    field_columns = {"area": "area_code", "reporting_organization": "organization", "citations": "source"}
+
+    def load_references(self, rows):
+        self.areas = _areas_by_code(rows)
+        self.sources = _sources_by_slug(rows)
+        slugs = {text(row.get("organization", "")) for _number, row in rows} - {""}
+        self.organizations = {org.slug: org for org in Organization.objects.filter(slug__in=slugs)}
+        uids = {text(row.get("uid", "")) for _number, row in rows} - {""}
+        valid_uids = []
+        for value in uids:
+            try:
+                valid_uids.append(uuid.UUID(value))
+            except ValueError:
+                continue
+        self.existing_uids = {
+            str(uid) for uid in Incident.objects.filter(uid__in=valid_uids).values_list("uid", flat=True)
+        }
+        self.seen_uids = set()
+
+    def prepare(self, row, errors):
+        fields = {
+            "incident_type": self.cell(
+                row, "incident_type", parse_choice, errors, model=Incident, name="incident_type"
+            ),
+            "occurred_on": self.cell(row, "occurred_on", parse_date, errors),
+            "occurred_on_precision": self.cell(
+                row,
+                "occurred_on_precision",
+                parse_choice,
+                errors,
+                model=Incident,
+                name="occurred_on_precision",
+                default="day",
+            ),
+            "area": self.lookup(row, "area_code", self.areas, errors, label=_("area with code")),
+            "latitude": self.cell(row, "latitude", parse_float, errors),
+            "longitude": self.cell(row, "longitude", parse_float, errors),
+            "geo_precision": self.cell(
+                row, "geo_precision", parse_choice, errors, model=Incident, name="geo_precision", default="admin_area"
+            ),
+            "facility_type": self.cell(
+                row, "facility_type", parse_choice, errors, model=Incident, name="facility_type"
+            ),
+            "facility_name": text(row.get("facility_name", "")),
+            "reporting_organization": self.lookup(
+                row, "organization", self.organizations, errors, required=False, label=_("organization")
+            ),
+            "summary": text(row.get("summary", "")),
+        }
+        for name in FIGURES:
+            fields[name] = self.cell(row, name, parse_count, errors)
+            fields[f"{name}_qualifier"] = self.cell(
+                row, f"{name}_qualifier", parse_choice, errors, model=Incident, name=f"{name}_qualifier"
+            )
+        source = self.lookup(row, "source", self.sources, errors, label=_("source with slug"))
+        uid = text(row.get("uid", ""))
+        if uid:
+            try:
+                uid = str(uuid.UUID(uid))
+            except ValueError:
+                errors.setdefault("uid", []).append(_("Not a UUID."))
+            else:
+                if uid in self.existing_uids or uid in self.seen_uids:
+                    errors.setdefault("uid", []).append(_("An incident with this uid exists already."))
+                self.seen_uids.add(uid)
+        return {
+            "fields": fields,
+            "citation": CitationInput(source=source, locator=text(row.get("locator", ""))) if source else None,
+            "uid": uid or None,
+        }
+
+    def validate(self, prepared, errors):
+        incident = self.build(prepared, actor=None)
+        _validate_without_queries(incident, errors)
+
+    def build(self, prepared, *, actor) -> Incident:
+        incident = Incident(uid=prepared["uid"] or uuid.uuid4(), created_by=actor, **prepared["fields"])
+        return incident
+
+    @transaction.atomic
+    def save(self, check: ImportCheck, *, actor) -> int:
+        if not check.ok:
+            raise ValidationError(_("The file has errors; nothing was imported."))
+        actor = actor if getattr(actor, "pk", None) else None
+        now = timezone.now()
+        incidents = []
+        for _number, prepared in check.prepared:
+            incident = self.build(prepared, actor=actor)
+            # bulk_create skips auto_now: set the times the services would have set.
+            incident.created_at = incident.updated_at = now
+            incidents.append(incident)
+        reason = _("imported from %(file)s") % {"file": self.filename}
+        created = bulk_create_with_history(
+            incidents, Incident, batch_size=BATCH_SIZE, default_user=actor, default_change_reason=reason
+        )
+        if any(incident.pk is None for incident in created):
+            # Backends that do not return ids: find them by their uids.
+            ids = dict(Incident.objects.filter(uid__in=[i.uid for i in incidents]).values_list("uid", "pk"))
+            for incident in incidents:
+                incident.pk = ids[incident.uid]
+            created = incidents
+        citations = [
+            Citation(incident=incident, source=prepared["citation"].source, locator=prepared["citation"].locator)
+            for incident, (_number, prepared) in zip(created, check.prepared, strict=True)
+        ]
+        bulk_create_with_history(
+            citations, Citation, batch_size=BATCH_SIZE, default_user=actor, default_change_reason=reason
+        )
+        areas_mark_dirty(areas={incident.area for incident in created})
+        return len(created)
+
+
+def _validate_without_queries(instance, errors):
+    """The model's rules for one row, without a query per constraint (see evactrack.constraints).
+
+    Foreign keys were resolved from the file's codes, so they are not looked up again; the
+    uid is new, so uniqueness is not checked row by row.
+    """
+    fk_names = [f.name for f in instance._meta.concrete_fields if f.is_relation]
+    try:
+        reject_nul_characters(instance)
+        instance.full_clean(exclude=fk_names, validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        for name, messages in error.message_dict.items():
+            errors.setdefault(name, []).extend(messages)
+    for name, messages in check_constraint_errors(instance).items():
+        errors.setdefault(name, []).extend(message for message in messages if message not in errors.get(name, []))
+
+
+class PopulationCountImporter(Importer):
+    """Counts, one service call per row (files of hundreds of rows, not thousands)."""
+
+    model = PopulationCount
+    required_columns = ("area_code", "kind", "reference_date", "method", "summary", "source")
+    optional_columns = (
+        "reference_date_precision",
+        "total",
+        "total_qualifier",
+        "children",
+        "children_qualifier",
+        "locator",
+    )
+    field_columns = {"area": "area_code", "citations": "source"}
+
+    def load_references(self, rows):
+        self.areas = _areas_by_code(rows)
+        self.sources = _sources_by_slug(rows)
+
+    def prepare(self, row, errors):
+        model = PopulationCount
+        fields = {
+            "area": self.lookup(row, "area_code", self.areas, errors, label=_("area with code")),
+            "kind": self.cell(row, "kind", parse_choice, errors, model=model, name="kind"),
+            "reference_date": self.cell(row, "reference_date", parse_date, errors),
+            "reference_date_precision": self.cell(
+                row,
+                "reference_date_precision",
+                parse_choice,
+                errors,
+                model=model,
+                name="reference_date_precision",
+                default="day",
+            ),
+            "method": self.cell(row, "method", parse_choice, errors, model=model, name="method"),
+            "summary": text(row.get("summary", "")),
+        }
+        for name in ("total", "children"):
+            fields[name] = self.cell(row, name, parse_count, errors)
+            fields[f"{name}_qualifier"] = self.cell(
+                row, f"{name}_qualifier", parse_choice, errors, model=model, name=f"{name}_qualifier"
+            )
+        source = self.lookup(row, "source", self.sources, errors, label=_("source with slug"))
+        citation = CitationInput(source=source, locator=text(row.get("locator", ""))) if source else None
+        return {"fields": fields, "citations": [citation]}
+
+    def validate(self, prepared, errors):
+        _dry_run(lambda: population_count_create(citations=prepared["citations"], **prepared["fields"]), errors)
+
+    @transaction.atomic
+    def save(self, check: ImportCheck, *, actor) -> int:
+        if not check.ok:
+            raise ValidationError(_("The file has errors; nothing was imported."))
+        for _number, prepared in check.prepared:
+            population_count_create(citations=prepared["citations"], actor=actor, **prepared["fields"])
+        return len(check.prepared)
+
+
+class OrderTargetImporter(Importer):
+    """Which areas each order covers: one row per (order, area); an order's rows replace its targets."""
+
+    model = EvacuationOrder
+    required_columns = ("order_uid", "area_code")
+    optional_columns = ("scope",)
+    field_columns = {"area": "area_code", "targets": "area_code", "order": "order_uid"}
+
+    def load_references(self, rows):
+        self.areas = _areas_by_code(rows)
+        uids = []
+        for _number, row in rows:
+            try:
+                uids.append(uuid.UUID(text(row.get("order_uid", ""))))
+            except ValueError:
+                continue
+        self.orders = {str(order.uid): order for order in EvacuationOrder.objects.filter(uid__in=uids)}
+        self.seen = set()
+
+    def prepare(self, row, errors):
+        order = self.lookup(row, "order_uid", self.orders, errors, label=_("order with uid"))
+        area = self.lookup(row, "area_code", self.areas, errors, label=_("area with code"))
+        scope = self.cell(row, "scope", parse_choice, errors, model=OrderTarget, name="scope", default="subtree")
+        if order and area:
+            if (order.pk, area.pk) in self.seen:
+                errors.setdefault("area_code", []).append(_("This area is listed twice for this order."))
+            self.seen.add((order.pk, area.pk))
+        return {"order": order, "target": TargetInput(area=area, scope=scope) if area else None}
+
+    def validate(self, prepared, errors):
+        return  # targets are checked per order in save(), inside the same transaction
+
+    @transaction.atomic
+    def save(self, check: ImportCheck, *, actor) -> int:
+        if not check.ok:
+            raise ValidationError(_("The file has errors; nothing was imported."))
+        by_order: dict[int, tuple[EvacuationOrder, list[TargetInput]]] = {}
+        for _number, prepared in check.prepared:
+            by_order.setdefault(prepared["order"].pk, (prepared["order"], []))[1].append(prepared["target"])
+        for order, targets in by_order.values():
+            order_targets_set(order=order, targets=targets)
+        return len(check.prepared)
+
+
+class _DryRun(Exception):
+    pass
+
+
+def _dry_run(call, errors):
+    """Run a service in a savepoint that is always rolled back; collect its field errors."""
+    try:
+        with transaction.atomic():
+            call()
+            raise _DryRun
+    except _DryRun:
+        return
+    except ValidationError as error:
+        messages = error.message_dict if hasattr(error, "error_dict") else {NON_FIELD_ERRORS: error.messages}
+        for name, items in messages.items():
+            errors.setdefault(name, []).extend(items)
+
+
+IMPORTERS = {
+    "incident": IncidentImporter,
+    "populationcount": PopulationCountImporter,
+    "evacuationorder": OrderTargetImporter,
+}
+
+
+def importer_columns(importer: type[Importer]) -> Iterable[str]:
+    return (*importer.required_columns, *importer.optional_columns)
