@@ -39,6 +39,9 @@ from reports.choices import CountKind, OrderState, TargetScope
 from reports.models import ControlDesignation, Incident, OrderTarget, PopulationCount
 
 WRITE_BATCH = 1000
+# Below this many rows (an incremental run writes a handful) a plain INSERT beats COPY and its
+# temporary table; above it COPY wins by far.
+COPY_FROM_ROWS = 500
 STATUS_FIELDS = [
     "level",
     "score",
@@ -321,14 +324,15 @@ def load_outside_children(computation: Computation) -> dict[int, list[ChildStatu
 def write_rows(model, rows: list[dict], *, upsert: bool = False) -> None:
     """Insert (or, with `upsert`, insert-or-update by primary key) these rows in a fixed number of statements.
 
-    PostgreSQL: COPY (into a temporary table first for an upsert), then one INSERT … ON CONFLICT.
-    Django's bulk_create would send the JSON reasons as arrays for UNNEST, which psycopg escapes
-    string by string: 20× slower at 30,000 rows. Elsewhere: bulk_create in batches of WRITE_BATCH.
+    PostgreSQL, more than COPY_FROM_ROWS rows: COPY (into a temporary table first for an upsert),
+    then one INSERT … ON CONFLICT. Django's bulk_create would send the JSON reasons as arrays for
+    UNNEST, which psycopg escapes string by string: 20× slower at 30,000 rows. Otherwise:
+    bulk_create in batches of WRITE_BATCH.
     """
     if not rows:
         return
     names = list(rows[0])
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or len(rows) <= COPY_FROM_ROWS:
         objects = [model(**row) for row in rows]
         if upsert:
             pk = model._meta.pk.name

@@ -201,3 +201,26 @@ def test_activating_a_policy_deactivates_the_others():
     assert list(Policy.objects.filter(is_active=True)) == [stricter]
     with pytest.raises(ValidationError):
         policy_save(policy=Policy(name="Upside down", advisory_threshold=5, recommended_threshold=2))
+
+
+def test_selectors_run_a_fixed_number_of_queries():
+    hromada_area = default_hromada()
+    first = AreaFactory()
+    IncidentFactory(area=first, occurred_on=RECENT)
+    status_recompute_full()
+    past = RECENT - datetime.timedelta(days=400)
+    calls = {
+        "status_for_area now": lambda: status_for_area(area=hromada_area),
+        "status_for_area past": lambda: status_for_area(area=hromada_area, as_of=past),
+        "status_history": lambda: list(status_history(area=first)),
+        "status_summary": lambda: status_summary(area=hromada_area),
+    }
+    few = {name: _queries_of(call) for name, call in calls.items()}
+    source = SourceFactory()
+    for _n in range(20):
+        area = AreaFactory()
+        IncidentFactory(area=area, occurred_on=RECENT, source=source)
+    status_recompute_full()
+    for name, call in calls.items():
+        many = _queries_of(call)
+        assert len(many) == len(few[name]), "\n".join([f"-- {name}, 1 area:", *few[name], "-- 21 areas:", *many])

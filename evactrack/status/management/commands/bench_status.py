@@ -13,6 +13,7 @@ Use a database of its own: DATABASE_URL=postgres://postgres@127.0.0.1:5432/evt_b
 """
 
 import datetime
+import os
 import random
 import resource
 import statistics
@@ -283,9 +284,10 @@ class Command(BaseCommand):
     # --- measurements -----------------------------------------------------------------------
 
     def _timed(self, call):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         with CaptureQueriesContext(connection) as queries:
             result = call()
+        self.last_cpu_ms = (time.process_time() - cpu_started) * 1000
         return (time.perf_counter() - started) * 1000, len(queries.captured_queries), result
 
     def _measure(self, settlements, increments):
@@ -294,8 +296,13 @@ class Command(BaseCommand):
         rules = policy_rules_active()
         AreaStatus.objects.all().delete()
         StatusChange.objects.all().delete()
+        load_before = os.getloadavg()[0]
         cold_ms, cold_queries, cold = self._timed(status_recompute_full)
-        warm = [self._timed(status_recompute_full) for _ in range(3)]
+        cold_cpu_ms = self.last_cpu_ms
+        warm, warm_cpu = [], []
+        for _ in range(3):
+            warm.append(self._timed(status_recompute_full))
+            warm_cpu.append(self.last_cpu_ms)
         warm_ms = statistics.median(ms for ms, _q, _r in warm)
         no_change_rows = warm[0][2].rows_written
         floor_ms = statistics.median(self._floor(rules) for _ in range(3))
@@ -326,9 +333,13 @@ class Command(BaseCommand):
             f"Data: {counts['areas']:,} areas ({counts['settlements']:,} settlements), "
             f"{counts['incidents']:,} incidents, {counts['orders']:,} orders covering "
             f"{counts['covered']:,} settlements; window {rules.window_days} d + hysteresis {rules.hysteresis_days} d.",
-            f"Full recompute, cold (writes every row): {cold_ms:,.0f} ms, {cold_queries} queries, "
-            f"{cold.rows_written:,} rows, {cold.changes_appended:,} history rows",
-            f"Full recompute, nothing changed (median of 3): {warm_ms:,.0f} ms, {warm[0][1]} queries",
+            f"Machine: {os.cpu_count()} CPUs, load average {load_before:.1f} before / "
+            f"{os.getloadavg()[0]:.1f} after (other processes share the CPUs: wall times vary with it)",
+            f"Full recompute, cold (writes every row): {cold_ms:,.0f} ms wall ({cold_cpu_ms:,.0f} ms CPU in this "
+            f"process), {cold_queries} queries + COPY, {cold.rows_written:,} rows, "
+            f"{cold.changes_appended:,} history rows",
+            f"Full recompute, nothing changed (median of 3): {warm_ms:,.0f} ms wall "
+            f"({statistics.median(warm_cpu):,.0f} ms CPU), {warm[0][1]} queries",
             f"SQL floor (one GROUP BY over the same window, median of 3): {floor_ms:,.1f} ms",
             f"Ratio full / floor: {warm_ms / floor_ms:.1f}× (nothing changed), {cold_ms / floor_ms:.1f}× (cold)",
             f"Incremental after one new incident: median {statistics.median(increment_ms):.1f} ms "
