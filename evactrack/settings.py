@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "simple_history",
+    # Login lockout after repeated failures (issue 6).
+    "axes",
     # The project package is an app too: its management commands and templates.
     "evactrack",
     "locations",
@@ -63,6 +65,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Records the request's user on admin edits so history says who changed what.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into a 429 page (issue 6).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "evactrack.urls"
@@ -116,6 +120,17 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# django-axes checks and counts every login before the real backend runs (issue 6).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# Five wrong passwords lock that username from that address for an hour; a success resets the count.
+AXES_FAILURE_LIMIT = env.int("EVACTRACK_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("EVACTRACK_LOGIN_COOLOFF_HOURS", default=1.0)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The client address comes from X-Forwarded-For only behind this many trusted proxies; a client
+# could otherwise forge the header to dodge the lockout (or lock someone else out).
+EVACTRACK_TRUSTED_PROXY_COUNT = env.int("EVACTRACK_TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "evactrack.security.client_ip"
 
 # --- Internationalisation -------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -196,7 +211,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Cursor pagination and choices get stable component names partners can generate code from.
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    # Figures and dates share these choice sets; one component each instead of one per field.
+    "ENUM_NAME_OVERRIDES": {"Qualifier": "evactrack.db.Qualifier", "DatePrecision": "evactrack.db.DatePrecision"},
 }
 
 # --- Celery ------------------------------------------------------------------------------
