@@ -242,21 +242,31 @@ def load_and_evaluate(
             inherited[parent_path] = found
         return found
 
+    # Siblings with nothing of their own (no designation, order or incident on them) get the same
+    # evaluation from what they inherit: judged once per parent, shared by the rest.
+    shared: dict[str, object] = {}
     for area in areas.values():
         parent_path = area.path[: area.path.rfind(PATH_SEPARATOR, 0, len(area.path) - 1) + 1]
         inherited_designations, inherited_orders = inherited_from(parent_path)
         own_designations = designations.get(area.code)
         own = own_orders.get(area.code)
+        area_incidents = incidents.get(area.id)
         inputs = AreaInputs(
             code=area.code,
             designations=inherited_designations + own_designations if own_designations else inherited_designations,
             orders=inherited_orders + own if own else inherited_orders,
-            incidents=incidents.get(area.id, ()),
+            incidents=area_incidents or (),
             people_present=_pick(people.get(area.id)),
             children_present=_pick(kids.get(area.id)),
         )
         inputs_by_area[area.id] = inputs
-        evaluations[area.id] = evaluate(inputs, rules, as_of)
+        if own_designations or own or area_incidents:
+            evaluations[area.id] = evaluate(inputs, rules, as_of)
+            continue
+        evaluation = shared.get(parent_path)
+        if evaluation is None:
+            evaluation = shared[parent_path] = evaluate(inputs, rules, as_of)
+        evaluations[area.id] = evaluation
     return computation
 
 
@@ -398,8 +408,9 @@ def persist(computation: Computation, *, origin: str = ChangeOrigin.LIVE, record
     }
     now = timezone.now()
     rows, changes = [], []
+    change_parts: dict = {}  # shared reasons lists are serialized once
     for area_id, result in computation.results.items():
-        digest, change_digest = result.digests()
+        digest, change_digest = result.digests(change_parts)
         previous = stored.get(area_id)
         if previous is not None and previous[1] == digest:
             continue

@@ -198,9 +198,17 @@ class AreaResult:
     reasons: list
     figures: Figures
 
-    def digests(self) -> tuple[str, str]:
-        """(digest of everything stored, digest of level + reasons): what decides a write and a history row."""
-        change = orjson.dumps([self.level, self.reasons], option=orjson.OPT_SORT_KEYS)
+    def digests(self, cache: dict | None = None) -> tuple[str, str]:
+        """(digest of everything stored, digest of level + reasons): what decides a write and a history row.
+
+        `cache` (keyed by the reasons list's identity) saves serializing reasons shared by many areas.
+        """
+        key = (self.level, id(self.reasons))
+        change = cache.get(key) if cache is not None else None
+        if change is None:
+            change = orjson.dumps([self.level, self.reasons], option=orjson.OPT_SORT_KEYS)
+            if cache is not None:
+                cache[key] = change
         whole = orjson.dumps([self.score, self.figures.as_fields()], option=orjson.OPT_SORT_KEYS)
         change_digest = hashlib.sha1(change, usedforsecurity=False).hexdigest()
         return hashlib.sha1(change + whole, usedforsecurity=False).hexdigest(), change_digest
@@ -407,22 +415,24 @@ def area_result(
     targets replaces the sum below it. An area's own population count replaces its children's sum.
     """
     is_leaf = not children if is_leaf is None else is_leaf
-    level, score, reasons = own.level, own.score, list(own.reasons)
+    # The evaluation's reasons may be shared with siblings: extended by copy, never in place.
+    level, score, reasons = own.level, own.score, own.reasons
     worst_child = StatusLevel.NORMAL
     for child in children:
         worst_child = worse(worst_child, child.level)
         score = max(score, child.score)
     if worst_child != StatusLevel.NORMAL:
         at_worst = sorted((child for child in children if child.level == worst_child), key=lambda c: (c.name, c.code))
-        reasons.append(
+        reasons = [
+            *reasons,
             {
                 "kind": "areas",
                 "level": worst_child,
                 "count": len(at_worst),
                 "of": len(children),
                 "areas": [{"code": c.code, "name": c.name} for c in at_worst[:CHILD_AREAS_SHOWN]],
-            }
-        )
+            },
+        ]
         level = worse(level, worst_child)
     people_present = _own_or_sum(inputs.people_present, [c.figures.people_present for c in children])
     children_present = _own_or_sum(inputs.children_present, [c.figures.children_present for c in children])
