@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import F, Q
 from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 
 from locations.choices import AreaCategory, AreaLevel
 from locations.models import Area
@@ -55,6 +56,7 @@ class NearField(forms.CharField):
         return lat, lon, km
 
 
+@extend_schema_field({"type": "string", "pattern": r"^-?[0-9.]+,-?[0-9.]+,[0-9.]+$", "example": "49.71,37.61,10"})
 class NearFilter(django_filters.Filter):
     field_class = NearField
 

@@ -134,8 +134,21 @@ def name_variants_ru(name_ru: str) -> set[str]:
     return {bgn, _romanize(name_ru, _RU)}
 
 
+# Letters of other Latin alphabets, spelled as English romanizations spell the same sounds
+# (Polish Szewczenkowe, Czech Ševčenkove, Turkish Harkiv with ş...), before accents are dropped.
+_LATIN_LETTERS = str.maketrans({
+    "š": "sh", "ś": "sh", "ş": "sh", "ž": "zh", "ź": "zh", "ż": "zh", "č": "ch", "ć": "ch",
+    "ç": "ch", "ł": "l", "ı": "i", "ğ": "h", "x": "h", "q": "k",
+})  # fmt: skip
 _KEY_STEPS = (
     (re.compile(r"[^a-z ]"), ""),
+    # German, Polish, Dutch and French spellings of the same sounds: Schostka, Szostka, Tsjernihiv.
+    (re.compile(r"s?ch?tsch|szcz|shtsh|shh"), "shch"),
+    (re.compile(r"tsch|tch|cz|tsj"), "ch"),
+    (re.compile(r"sch|sz|sj"), "sh"),
+    (re.compile(r"rz|zj|dsch"), "zh"),
+    (re.compile(r"ou"), "u"),
+    (re.compile(r"c(?!h)"), "ts"),
     (re.compile(r"kh|h|g"), "h"),
     (re.compile(r"w"), "v"),
     # Ukrainian and Russian forms of one name differ mostly in o/e/i (Kharkiv, Kharkov), and
@@ -153,7 +166,7 @@ def name_key(text: str) -> str:
 
     Only for finding candidates; the resolver ranks them by how close the spelling really is.
     """
-    text = normalize_name(text)
+    text = normalize_name(unicodedata.normalize("NFC", text).lower().translate(_LATIN_LETTERS))
     if is_cyrillic(text):
         text = romanize_russian(text).lower() if looks_russian(text) else transliterate_uk(text).lower()
     text = unicodedata.normalize("NFKD", text)

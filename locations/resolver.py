@@ -6,8 +6,9 @@ caller must ask, or give context) or not found. It never guesses between equals.
 
 How a candidate scores (a higher score ranks first):
 
-* the spelling: the official name 1.0, a stored alias 0.95, sounds alike (same name_key) up
-  to 0.9, a near spelling up to 0.75;
+* the spelling: the official name 1.0; another spelling of it (same name_key: Kupyansk,
+  Kup'jans'k) 0.95; another stored name (historical, Russian, GeoNames) 0.8; sounds like a
+  stored name up to 0.8; a near spelling (a typo) up to 0.7;
 * the kind of place: a city before a smaller settlement of the same name, settlements before
   the oblasts, raions and hromadas named after them (unless the text says "oblast", "raion"...);
 * a hromada centre before other settlements; the larger population first (0.1 per tenfold);
@@ -29,7 +30,7 @@ from django.db.models import Case, IntegerField, Q, Value, When
 
 from locations.choices import AreaCategory, AreaLevel
 from locations.models import Area, AreaAlias
-from locations.names import is_cyrillic, name_key, normalize_name
+from locations.names import is_cyrillic, looks_russian, name_key, normalize_name, romanize_russian, transliterate_uk
 
 MARGIN = 0.1
 RESOLVED = "resolved"
@@ -63,6 +64,7 @@ _HINTS = [
     (r"village|selo|село|с|сел|smt|смт|селище|selyshche|settlement|пгт|пос|поселок", {AreaLevel.SETTLEMENT}),
 ]
 _HINT_PATTERNS = [(re.compile(rf"(?:^|\s)(?:{words})\.?(?=\s|$)", re.IGNORECASE), levels) for words, levels in _HINTS]
+OFFICIAL_KINDS = ("official_uk", "official_en")
 CONTEXT_LEVELS = frozenset({AreaLevel.OBLAST, AreaLevel.RAION, AreaLevel.HROMADA})
 _CODE = re.compile(r"^UA[0-9]{2,17}$", re.IGNORECASE)
 _PREFIX_FALLBACK_LIMIT = 3000
@@ -262,22 +264,37 @@ def _prefix_rows(key: str, subtrees: list[Area]) -> list[dict]:
     return close
 
 
+def _latin(text: str) -> str:
+    """Compare spellings across scripts: Николаев against Nikolaev."""
+    if not is_cyrillic(text):
+        return text
+    return (romanize_russian(text) if looks_russian(text) else transliterate_uk(text)).lower()
+
+
+def _spelling(row: dict, *, normalized: str, key: str) -> tuple[float, str, str]:
+    """How well the text matches this spelling of the area's name: (score, match, reason).
+
+    A spelling of the official name (Kupyansk, Kup'jans'k: same key as Kupiansk) ranks above a
+    stored name that is really another name (historical, Russian, an exonym), because GeoNames
+    alternates include old names shared by unrelated places (Slavyansk for Nikopol).
+    """
+    if row["normalized"] == normalized and row["kind"] in OFFICIAL_KINDS:
+        return 1.0, "official", "official name"
+    if key and key in (name_key(row["area__name_en"]), name_key(row["area__name_uk"])):
+        return 0.95, "official_spelling", f"a spelling of the official name {row['area__name_en']!r}"
+    if row["normalized"] == normalized:
+        return 0.8, "alias", f"known name {row['name']!r} ({row['kind']})"
+    if "similarity" in row:
+        return 0.7 * row["similarity"], "near_spelling", f"near spelling of {row['name']!r}"
+    similarity = SequenceMatcher(None, _latin(normalized), _latin(row["normalized"])).ratio()
+    return 0.6 + 0.2 * similarity, "sounds_like", f"sounds like {row['name']!r}"
+
+
 def _score(rows: list[dict], *, normalized: str, key: str, hinted: bool) -> list[Candidate]:
     best: dict[int, Candidate] = {}
     best_rows: dict[int, dict] = {}
     for row in rows:
-        if row["normalized"] == normalized:
-            official = row["kind"] in ("official_uk", "official_en")
-            spelling, match = (1.0, "official") if official else (0.95, "alias")
-            why = "official name" if official else f"known spelling ({row['kind']})"
-        elif "similarity" in row:
-            spelling, match = 0.75 * row["similarity"], "near_spelling"
-            why = f"near spelling of {row['name']!r}"
-        else:
-            same_script = is_cyrillic(normalized) == is_cyrillic(row["normalized"])
-            similarity = SequenceMatcher(None, normalized, row["normalized"]).ratio() if same_script else 0.7
-            spelling, match = 0.6 + 0.3 * similarity, "sounds_like"
-            why = f"sounds like {row['name']!r}"
+        spelling, match, why = _spelling(row, normalized=normalized, key=key)
         candidate = best.get(row["area_id"])
         if candidate is not None and candidate.score >= spelling:
             continue
