@@ -27,7 +27,8 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with our site: the dashboard and our name (issue 6).
+    "evactrack.admin_apps.EvactrackAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -43,6 +44,8 @@ INSTALLED_APPS = [
     "simple_history",
     # Login lockout after repeated failures (issue 6).
     "axes",
+    # Leaflet's JavaScript and CSS as static files for the dashboard map: no CDN (issue 6).
+    "leaflet",
     # The project package is an app too: its management commands and templates.
     "evactrack",
     "locations",
@@ -143,6 +146,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# WhiteNoise warns on every request while the folder is missing (tests never collect static).
+STATIC_ROOT.mkdir(exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Compressed, without a manifest: a template never fails on a file collectstatic has not seen.
