@@ -56,7 +56,7 @@ class RunReport:
 
     def as_dict(self) -> dict:
         data = asdict(self)
-        data["as_of"] = self.as_of.isoformat()
+        data["kind"], data["as_of"] = str(self.kind), self.as_of.isoformat()
         return data
 
 
@@ -142,7 +142,7 @@ def status_recompute_dirty(*, as_of: datetime.date | None = None, limit: int = D
         return _record(report, started)
     # Incremental runs happen after every write: logged, not stored, so the run table stays small.
     report.duration_ms = int((time.monotonic() - started) * 1000)
-    logger.info("Status dirty recompute: %s", report.as_dict())
+    logger.debug("Status dirty recompute: %s", report.as_dict())
     return report
 
 
