@@ -4,6 +4,7 @@ Defaults are the embedded mode (SQLite, Celery over the filesystem), so a fresh 
 with nothing configured; production sets DATABASE_URL, REDIS_URL, SECRET_KEY, DEBUG=0.
 """
 
+import importlib.util
 from pathlib import Path
 
 import environ
@@ -44,8 +45,6 @@ INSTALLED_APPS = [
     "simple_history",
     # Login lockout after repeated failures (issue 6).
     "axes",
-    # Leaflet's JavaScript and CSS as static files for the dashboard map: no CDN (issue 6).
-    "leaflet",
     # The project package is an app too: its management commands and templates.
     "evactrack",
     "locations",
@@ -146,6 +145,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Leaflet's JavaScript and CSS for the dashboard map come from the django-leaflet package and are
+# served as our own static files: no CDN. Its app is not installed: its admin module needs GDAL (issue 6).
+STATICFILES_DIRS = [Path(importlib.util.find_spec("leaflet").submodule_search_locations[0]) / "static"]
 # WhiteNoise warns on every request while the folder is missing (tests never collect static).
 STATIC_ROOT.mkdir(exist_ok=True)
 STORAGES = {

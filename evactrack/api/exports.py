@@ -28,7 +28,7 @@ def export_response(*, fmt: str, filename: str, columns: list[tuple[str, str]], 
         return response
     names = [name for name, _tag in columns]
     features = (
-        point_feature(latitude=lat, longitude=lon, properties=dict(zip(names, row, strict=True)))
+        point_feature(latitude=lat, longitude=lon, properties=dict(zip(names, row, strict=False)))
         for row in rows
         for lat, lon in [point(row)]
     )

@@ -115,6 +115,10 @@ class ApiViewSetMixin:
         response["Vary"] = "Authorization, Cookie"
         return response
 
+
+class WriteMixin:
+    """Writes: If-Match on updates, Idempotency-Key on creates, ETag on every answer."""
+
     def locked_object(self):
         """The object, locked until the transaction ends, so If-Match and the write see one version."""
         self.queryset_for_update = True
@@ -161,5 +165,5 @@ class ReadOnlyViewSet(ApiViewSetMixin, viewsets.ReadOnlyModelViewSet):
     pass
 
 
-class ModelViewSet(ApiViewSetMixin, viewsets.ModelViewSet):
+class ModelViewSet(WriteMixin, ApiViewSetMixin, viewsets.ModelViewSet):
     pass
