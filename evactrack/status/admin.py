@@ -3,8 +3,12 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from evactrack.status.choices import StatusLevel
 from evactrack.status.models import AreaStatus, Policy, RecomputeRun, StatusChange
+from evactrack.status.selectors import status_for_area, status_history
 from evactrack.status.services import policy_save
+from locations.models import Area
+from reports.admin import AreaWithReportsAdmin
 
 
 @admin.register(Policy)
@@ -78,3 +82,25 @@ class RecomputeRunAdmin(ReadOnlyAdmin):
         "duration_ms",
     ]
     list_filter = ["kind", "skipped"]
+
+
+# --- the area's page: its current status, why, and its timeline ------------------------------------
+# The status engine may import locations and reports; they never import it. So the area's page
+# gains its status here, on top of the reports (reports/admin.py) on top of the area itself.
+
+admin.site.unregister(Area)
+
+
+@admin.register(Area)
+class AreaWithStatusAdmin(AreaWithReportsAdmin):
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        area = self.get_object(request, object_id)
+        if area is not None:
+            status = status_for_area(area=area)
+            extra_context = {
+                **(extra_context or {}),
+                "area_status": status,
+                "area_status_label": StatusLevel(status.level).label,
+                "status_timeline": status_history(area=area).order_by("-as_of", "-id")[:30],
+            }
+        return super().change_view(request, object_id, form_url, extra_context)

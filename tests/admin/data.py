@@ -38,7 +38,9 @@ def kupiansk_with_facts() -> Kupiansk:
     oblast, _ = area_upsert(code="UA63000000000041885", name_uk="Харківська", category="oblast", parent=country)
     raion, _ = area_upsert(code="UA63080000000058627", name_uk="Куп'янський", category="raion", parent=oblast)
     hromada, _ = area_upsert(code="UA63080090000053398", name_uk="Куп'янська", category="hromada", parent=raion)
-    city, _ = area_upsert(code=KUPIANSK_CODE, name_uk="Куп'янськ", category="city", parent=hromada)
+    city, _ = area_upsert(
+        code=KUPIANSK_CODE, name_uk="Куп'янськ", category="city", parent=hromada, latitude=49.7106, longitude=37.6156
+    )
     area_alias_add(area=city, name="Kupyansk", kind="russian", language="en")
     source = SourceFactory(slug="kupiansk-article", title="Kupiansk evacuation report", publisher="Test Wire")
     organization = OrganizationFactory(name="Test NGO", slug="test-ngo")

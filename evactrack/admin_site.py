@@ -1,0 +1,95 @@
+"""The admin site NGO staff work in: our name on it, and a dashboard of area statuses and job health.
+
+The dashboard reads the status engine's tables; it lives here, in the project package (like
+the URL root), so that neither reports nor locations ever import the engine.
+"""
+
+from django.contrib import admin
+from django.db.models import Count, Max, Min
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+
+# Points drawn on the map: the areas whose status is not normal, worst first. Beyond this the
+# map would be unreadable and the page heavy; the counts above it cover everything.
+MAP_POINTS_MAX = 5000
+LEVEL_COLOURS = {
+    "normal": "#2e7d32",
+    "advisory": "#f9a825",
+    "evacuation_recommended": "#ef6c00",
+    "evacuation_mandatory": "#c62828",
+    "no_access": "#4a148c",
+}
+
+
+class EvactrackAdminSite(admin.AdminSite):
+    site_header = _("evactrack")
+    site_title = _("evactrack")
+    index_title = _("Evacuation tracking")
+
+    def get_urls(self):
+        return [
+            path("dashboard/", self.admin_view(self.dashboard_view), name="evactrack_dashboard"),
+            *super().get_urls(),
+        ]
+
+    def dashboard_view(self, request):
+        context = {
+            **self.each_context(request),
+            "title": _("Dashboard"),
+            **dashboard_data(),
+        }
+        return TemplateResponse(request, "admin/evactrack/dashboard.html", context)
+
+
+def dashboard_data() -> dict:
+    """Counts per status level, the map's points, the latest changes and the jobs' health."""
+    from evactrack.status.choices import LEVEL_RANK, StatusLevel
+    from evactrack.status.models import AreaStatus, RecomputeRun, StatusChange
+    from reports.choices import VerificationState
+    from reports.models import DirtyArea, Incident
+
+    by_level = dict(AreaStatus.objects.values_list("level").annotate(n=Count("area_id")).order_by())
+    levels = [
+        {"value": value, "label": label, "count": by_level.get(value, 0), "colour": LEVEL_COLOURS[value]}
+        for value, label in StatusLevel.choices
+    ]
+    by_area_level = (
+        AreaStatus.objects.exclude(level=StatusLevel.NORMAL)
+        .values("area__level", "level")
+        .annotate(n=Count("area_id"))
+        .order_by()
+    )
+    table: dict[str, dict[str, int]] = {}
+    for row in by_area_level:
+        table.setdefault(row["area__level"], {})[row["level"]] = row["n"]
+    statuses = (
+        AreaStatus.objects.exclude(level=StatusLevel.NORMAL)
+        .filter(area__latitude__isnull=False)
+        .values_list("area__code", "area__name_en", "area__latitude", "area__longitude", "level")
+    )
+    points = sorted(statuses[: MAP_POINTS_MAX * 2], key=lambda row: -LEVEL_RANK[row[4]])[:MAP_POINTS_MAX]
+    dirty = DirtyArea.objects.aggregate(waiting=Count("area_id"), oldest=Min("marked_at"))
+    # Full recomputes and rebuilds are recorded as runs; the incremental ones after each write
+    # are not (the engine keeps that table small), so the newest computed status dates those.
+    last_run = RecomputeRun.objects.filter(skipped=False).order_by("-started_at").first()
+    last_computed = AreaStatus.objects.aggregate(at=Max("computed_at"))["at"]
+    return {
+        "levels": levels,
+        "area_levels": [
+            {"level": area_level, "counts": [counts.get(value, 0) for value, _label in StatusLevel.choices[1:]]}
+            for area_level, counts in sorted(table.items())
+        ],
+        "status_columns": StatusLevel.choices[1:],
+        "map_points": [
+            {"code": code, "name": name, "lat": lat, "lon": lon, "level": level, "colour": LEVEL_COLOURS[level]}
+            for code, name, lat, lon, level in points
+        ],
+        "latest_changes": StatusChange.objects.select_related("area").order_by("-recorded_at", "-id")[:15],
+        "last_run": last_run,
+        "last_computed": last_computed,
+        "dirty_waiting": dirty["waiting"],
+        "dirty_oldest": dirty["oldest"],
+        # Capped: the queue's size matters up to "a lot", not to the last row.
+        "queue_count": Incident.objects.filter(verification_state=VerificationState.REPORTED)[:1000].count(),
+    }

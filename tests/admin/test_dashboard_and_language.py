@@ -1,0 +1,72 @@
+"""The dashboard (map, counts per level, latest changes, job health), the area's status, and the
+admin in Ukrainian."""
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from evactrack.status.services import status_recompute_dirty, status_recompute_full
+from reports.models import DirtyArea
+from tests.admin.data import kupiansk_with_facts
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def recomputed(db):
+    data = kupiansk_with_facts()
+    status_recompute_dirty()
+    status_recompute_full()
+    return data
+
+
+def test_the_dashboard_shows_statuses_changes_and_job_health(admin_client_logged_in, recomputed):
+    response = admin_client_logged_in.get(reverse("admin:evactrack_dashboard"))
+    assert response.status_code == 200
+    counts = {level["value"]: level["count"] for level in response.context["levels"]}
+    assert counts["evacuation_mandatory"] >= 1
+    assert [p["code"] for p in response.context["map_points"]] == [recomputed.city.code]
+    assert response.context["last_run"] is not None and response.context["last_computed"] is not None
+    assert response.context["dirty_waiting"] == DirtyArea.objects.count()
+    page = response.content.decode()
+    assert "leaflet/leaflet.js" in page and "//unpkg" not in page and "cdn" not in page.lower()
+    assert "Kupiansk" in page  # in the latest changes
+
+
+def test_the_area_page_shows_its_status_with_reasons_and_timeline(admin_client_logged_in, recomputed):
+    response = admin_client_logged_in.get(reverse("admin:locations_area_change", args=[recomputed.city.pk]))
+    assert response.context["area_status"].level == "evacuation_mandatory"
+    page = response.content.decode()
+    assert 'id="area-status"' in page and 'id="status-timeline"' in page
+    assert "Mandatory evacuation of Kupiansk hromada" in page
+
+
+def test_the_admin_follows_the_browser_language(admin_client_logged_in, recomputed, ukrainian_catalog):
+    response = admin_client_logged_in.get(
+        reverse("admin:reports_incident_changelist"), headers={"accept-language": "uk"}
+    )
+    page = response.content.decode()
+    assert "Інциденти" in page or "інциденти" in page
+    assert "обстріл або артилерія" in page  # a choice of ours
+    assert "Перевірити файл" not in page  # (the import page's button is elsewhere)
+
+
+def test_the_language_switch_sticks(admin_client_logged_in, recomputed, ukrainian_catalog):
+    switched = admin_client_logged_in.post(reverse("set_language"), {"language": "uk", "next": "/admin/"})
+    assert switched.status_code == 302
+    page = admin_client_logged_in.get(reverse("admin:locations_area_change", args=[recomputed.city.pk])).content
+    assert "Розпорядження про евакуацію, що охоплюють цю територію" in page.decode()
+    translation.activate("en")
+
+
+def test_every_message_of_the_catalog_is_translated(ukrainian_catalog):
+    """msgfmt counts what a run of makemessages added without a translation."""
+    import subprocess
+
+    result = subprocess.run(
+        ["msgfmt", "--statistics", "-o", "/dev/null", str(ukrainian_catalog.with_suffix(".po"))],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "untranslated" not in result.stderr and "fuzzy" not in result.stderr, result.stderr
