@@ -16,7 +16,8 @@ from drf_spectacular.utils import extend_schema_field
 
 from locations.choices import AreaCategory, AreaLevel
 from locations.models import Area
-from locations.selectors import area_get_by_code, areas_named
+from locations.resolver import search_areas
+from locations.selectors import area_get_by_code
 
 EARTH_RADIUS_KM = 6371.0
 MAX_NEAR_KM = 500.0
@@ -106,16 +107,6 @@ class AreaFilterSet(django_filters.FilterSet):
         return queryset.filter(within_q(value, field=name))
 
     def filter_q(self, queryset, name, value):
-        resolver = _resolver()
-        if resolver is not None:
-            return queryset.filter(pk__in=resolver(value))
-        return queryset.filter(pk__in=areas_named(value).values("pk"))
-
-
-def _resolver():
-    """The gazetteer's resolver (issue 3) once it exists; until then, exact alias matches."""
-    try:
-        from locations import resolver
-    except ImportError:
-        return None
-    return getattr(resolver, "area_ids_matching", None)
+        # The gazetteer's resolver: every spelling (Kupyansk, Купянск, a typo), ambiguous
+        # candidates kept; the list's own ordering (by code, for the cursor) then applies.
+        return search_areas(queryset, value)

@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
+from django.db import connection
 from django.db.models import Case, IntegerField, Q, Value, When
 
 from locations.choices import AreaCategory, AreaLevel
@@ -65,9 +66,14 @@ _HINTS = [
 ]
 _HINT_PATTERNS = [(re.compile(rf"(?:^|\s)(?:{words})\.?(?=\s|$)", re.IGNORECASE), levels) for words, levels in _HINTS]
 OFFICIAL_KINDS = ("official_uk", "official_en")
+GUESSED_MATCHES = ("sounds_like", "near_spelling")
 CONTEXT_LEVELS = frozenset({AreaLevel.OBLAST, AreaLevel.RAION, AreaLevel.HROMADA})
 _CODE = re.compile(r"^UA[0-9]{2,17}$", re.IGNORECASE)
 _PREFIX_FALLBACK_LIMIT = 3000
+# How close (difflib ratio of sound-alike keys) a typo must be to count: Kupianks, Kryschopil.
+NEAR_SPELLING = 0.8
+# How close (difflib ratio) a text must be to the official Latin name to be a spelling of it.
+OFFICIAL_SPELLING = 0.8
 
 
 @dataclass
@@ -185,7 +191,11 @@ def resolve(text: str, *, within=None, near=None, levels=None, limit: int = 10) 
     if not normalized:
         return Resolution(original, NOT_FOUND, [])
 
-    rows = _alias_rows(Q(normalized=normalized) | Q(key=key) if key else Q(normalized=normalized), subtrees)
+    key_column = connection.ops.quote_name("key")
+    if key:
+        rows = _alias_rows(f"a.normalized = %s OR a.{key_column} = %s", [normalized, key], subtrees)
+    else:
+        rows = _alias_rows("a.normalized = %s", [normalized], subtrees)
     if not rows:
         rows = _prefix_rows(key, subtrees)
     if wanted_levels and levels is None:
@@ -237,11 +247,28 @@ def _area_from_row(row: dict) -> Area:
     return Area(id=row["area_id"], **{name: row[f"area__{name}"] for name in _AREA_FIELDS})
 
 
-def _alias_rows(condition: Q, subtrees: list[Area]) -> list[dict]:
-    aliases = AreaAlias.objects.filter(condition)
+def _alias_rows(condition: str, params: list, subtrees: list[Area]) -> list[dict]:
+    """Matching spellings joined to their areas, in one statement.
+
+    Plain SQL rather than the ORM: compiling the queryset cost more than running it (about a
+    millisecond of a lookup's budget). Paths hold only codes and "/", so LIKE needs no escaping;
+    the prefix pattern uses the path index (varchar_pattern_ops on PostgreSQL).
+    """
+    quote = connection.ops.quote_name
+    alias_table, area_table = quote(AreaAlias._meta.db_table), quote(Area._meta.db_table)
+    columns = ["a.area_id", "a.name", "a.normalized", "a.kind", *(f"ar.{quote(name)}" for name in _AREA_FIELDS)]
+    sql = (
+        f"SELECT {', '.join(columns)} FROM {alias_table} a "
+        f"JOIN {area_table} ar ON ar.id = a.area_id WHERE ({condition})"
+    )
+    params = list(params)
     if subtrees:
-        aliases = aliases.filter(Q(*[Q(area__path__startswith=area.path) for area in subtrees], _connector=Q.OR))
-    return list(aliases.order_by().values(*_ROW_FIELDS)[:_PREFIX_FALLBACK_LIMIT])
+        sql += " AND (" + " OR ".join(["ar.path LIKE %s"] * len(subtrees)) + ")"
+        params += [area.path + "%" for area in subtrees]
+    sql += f" LIMIT {_PREFIX_FALLBACK_LIMIT}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [dict(zip(_ROW_FIELDS, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _prefix_rows(key: str, subtrees: list[Area]) -> list[dict]:
@@ -250,15 +277,19 @@ def _prefix_rows(key: str, subtrees: list[Area]) -> list[dict]:
     A range on the indexed key column (not LIKE, which SQLite will not index when it is
     case-insensitive); capped so that a two-letter query cannot read the whole table.
     """
-    prefix = key[:4]
-    if len(prefix) < 4:
+    prefix = key[:3]
+    if len(key) < 5:
         return []
     upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    rows = _alias_rows(Q(key__gte=prefix, key__lt=upper), subtrees)
+    key_column = connection.ops.quote_name("key")
+    rows = _alias_rows(f"a.{key_column} >= %s AND a.{key_column} < %s", [prefix, upper], subtrees)
     close = []
     for row in rows:
-        similarity = SequenceMatcher(None, key, name_key(row["name"])).ratio()
-        if similarity >= 0.85:
+        matcher = SequenceMatcher(None, key, name_key(row["name"]))
+        if matcher.real_quick_ratio() < NEAR_SPELLING or matcher.quick_ratio() < NEAR_SPELLING:
+            continue
+        similarity = matcher.ratio()
+        if similarity >= NEAR_SPELLING:
             row["similarity"] = similarity
             close.append(row)
     return close
@@ -271,7 +302,18 @@ def _latin(text: str) -> str:
     return (romanize_russian(text) if looks_russian(text) else transliterate_uk(text)).lower()
 
 
-def _spelling(row: dict, *, normalized: str, key: str) -> tuple[float, str, str]:
+def _is_official_spelling(row: dict, *, normalized: str, key: str, cache: dict) -> bool:
+    """Same sound-alike key as the official name, and close to it. The key folds o/e/i, so
+    Korolivka and Kyrylivka share one: only a close spelling counts. Once per area and query."""
+    area_id = row["area_id"]
+    if area_id not in cache:
+        cache[area_id] = key in (name_key(row["area__name_en"]), name_key(row["area__name_uk"])) and (
+            SequenceMatcher(None, _latin(normalized), normalize_name(row["area__name_en"])).ratio() >= OFFICIAL_SPELLING
+        )
+    return cache[area_id]
+
+
+def _spelling(row: dict, *, normalized: str, key: str, official: dict) -> tuple[float, str, str]:
     """How well the text matches this spelling of the area's name: (score, match, reason).
 
     A spelling of the official name (Kupyansk, Kup'jans'k: same key as Kupiansk) ranks above a
@@ -280,7 +322,7 @@ def _spelling(row: dict, *, normalized: str, key: str) -> tuple[float, str, str]
     """
     if row["normalized"] == normalized and row["kind"] in OFFICIAL_KINDS:
         return 1.0, "official", "official name"
-    if key and key in (name_key(row["area__name_en"]), name_key(row["area__name_uk"])):
+    if key and _is_official_spelling(row, normalized=normalized, key=key, cache=official):
         return 0.95, "official_spelling", f"a spelling of the official name {row['area__name_en']!r}"
     if row["normalized"] == normalized:
         return 0.8, "alias", f"known name {row['name']!r} ({row['kind']})"
@@ -293,8 +335,9 @@ def _spelling(row: dict, *, normalized: str, key: str) -> tuple[float, str, str]
 def _score(rows: list[dict], *, normalized: str, key: str, hinted: bool) -> list[Candidate]:
     best: dict[int, Candidate] = {}
     best_rows: dict[int, dict] = {}
+    official: dict[int, bool] = {}
     for row in rows:
-        spelling, match, why = _spelling(row, normalized=normalized, key=key)
+        spelling, match, why = _spelling(row, normalized=normalized, key=key, official=official)
         candidate = best.get(row["area_id"])
         if candidate is not None and candidate.score >= spelling:
             continue
@@ -304,19 +347,23 @@ def _score(rows: list[dict], *, normalized: str, key: str, hinted: bool) -> list
     for area_id, candidate in best.items():
         row = best_rows[area_id]
         category = row["area__category"]
-        weight = 0.0 if hinted else CATEGORY_WEIGHT.get(category, 0.0)
+        # Size and rank decide between places of the same name. For a name that only sounds
+        # alike they count half: a city called Petrovske must not beat villages whose official
+        # name is exactly Петрівське.
+        factor = 0.5 if candidate.match in GUESSED_MATCHES else 1.0
+        weight = 0.0 if hinted else factor * CATEGORY_WEIGHT.get(category, 0.0)
         if weight:
             candidate.score += weight
             candidate.reasons.append(f"{category} ({weight:+.2f})")
         if row["area__is_hromada_centre"]:
-            candidate.score += HROMADA_CENTRE_WEIGHT
-            candidate.reasons.append(f"hromada centre (+{HROMADA_CENTRE_WEIGHT:.2f})")
+            candidate.score += factor * HROMADA_CENTRE_WEIGHT
+            candidate.reasons.append(f"hromada centre (+{factor * HROMADA_CENTRE_WEIGHT:.2f})")
         if row["area__level"] == AreaLevel.SETTLEMENT or category == AreaCategory.SPECIAL_STATUS_CITY:
             population = row["area__population"]
             bonus = 0.1 * math.log10(max(population or UNKNOWN_POPULATION, UNKNOWN_POPULATION) / UNKNOWN_POPULATION)
-            candidate.score += bonus
+            candidate.score += factor * bonus
             if population:
-                candidate.reasons.append(f"population {population:,} (+{bonus:.2f})")
+                candidate.reasons.append(f"population {population:,} (+{factor * bonus:.2f})")
         candidates.append(candidate)
     candidates.sort(key=lambda candidate: -candidate.score)
     return candidates
