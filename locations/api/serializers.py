@@ -16,11 +16,12 @@ def iso(value):
 
 class AreaSerializer(serializers.ModelSerializer):
     parent = serializers.CharField(read_only=True, allow_null=True, help_text="Code of the parent area.")
+    status = serializers.CharField(read_only=True, help_text="Current status level (normal when never computed).")
 
     class Meta:
         model = Area
         fields = ["code", "pcode", "level", "category", "parent", "name_uk", "name_en", "latitude", "longitude",
-                  "updated_at"]  # fmt: skip
+                  "status", "updated_at"]  # fmt: skip
         read_only_fields = fields
 
     def to_representation(self, area):
@@ -36,5 +37,55 @@ class AreaSerializer(serializers.ModelSerializer):
             "name_en": area.name_en,
             "latitude": area.latitude,
             "longitude": area.longitude,
+            "status": getattr(area, "status_level", None) or "normal",
             "updated_at": iso(area.updated_at),
         }
+
+
+class StatusFiguresSerializer(serializers.Serializer):
+    people_present = serializers.IntegerField(allow_null=True)
+    people_present_missing = serializers.IntegerField()
+    children_present = serializers.IntegerField(allow_null=True)
+    children_present_missing = serializers.IntegerField()
+    people_subject = serializers.IntegerField(allow_null=True)
+    people_subject_missing = serializers.IntegerField()
+    children_subject = serializers.IntegerField(allow_null=True)
+    children_subject_missing = serializers.IntegerField()
+
+
+class AreaStatusSerializer(serializers.Serializer):
+    """An area's status at a date: stored (today) or computed on the fly (a past `as_of`)."""
+
+    area = serializers.CharField()
+    as_of = serializers.DateField()
+    level = serializers.CharField(help_text="normal, advisory, evacuation_recommended, evacuation_mandatory, no_access")
+    score = serializers.FloatField()
+    sentence = serializers.CharField(help_text="The reasons in words a coordinator can read.")
+    reasons = serializers.ListField(child=serializers.DictField(), help_text="The orders, designations, incidents.")
+    figures = StatusFiguresSerializer()
+    computed = serializers.BooleanField(help_text="True when judged on the fly for a past date.")
+    computed_at = serializers.DateTimeField(allow_null=True)
+    withheld = serializers.ListField(child=serializers.CharField())
+
+
+class StatusChangeSerializer(serializers.Serializer):
+    as_of = serializers.DateField()
+    level = serializers.CharField()
+    previous_level = serializers.CharField()
+    score = serializers.FloatField()
+    sentence = serializers.CharField()
+    reasons = serializers.ListField(child=serializers.DictField())
+    recorded_at = serializers.DateTimeField()
+
+
+class StatusSummarySerializer(serializers.Serializer):
+    area = serializers.CharField()
+    areas = serializers.DictField(
+        child=serializers.DictField(child=serializers.IntegerField()),
+        help_text="{area level: {status level: number of areas}} under the area.",
+    )
+    people = serializers.DictField(
+        child=serializers.DictField(child=serializers.IntegerField(allow_null=True)),
+        help_text="{status level: {people_present, children_present}} summed over settlements under the area; "
+        "null when no settlement at that level has a figure.",
+    )

@@ -1,15 +1,31 @@
 """Areas over the API, addressed by code. Read-only: the gazetteer import writes the tree."""
 
+import datetime
+
 import django_filters
+from django.conf import settings
+from django.db.models import F, Q, Sum
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
 
 from evactrack.api.exports import export_format, export_response
 from evactrack.api.renderers import ExportNegotiation, FastJSONRenderer
 from evactrack.api.viewsets import ReadOnlyViewSet
-from locations.api.serializers import AreaSerializer, parent_code
+from evactrack.status.choices import LEVEL_RANK, StatusLevel
+from evactrack.status.selectors import status_for_area, status_history, status_summary
+from locations.api.serializers import (
+    AreaSerializer,
+    AreaStatusSerializer,
+    StatusChangeSerializer,
+    StatusSummarySerializer,
+    iso,
+    parent_code,
+)
+from locations.choices import AreaLevel
 from locations.filtersets import AreaFilterSet
 from locations.models import Area
 from reports.filtersets import area_has_active_order
@@ -21,13 +37,33 @@ class AreaApiFilterSet(AreaFilterSet):
     has_active_order = django_filters.BooleanFilter(
         method="filter_has_active_order", help_text=_("Covered (or not) by an evacuation order in force today.")
     )
+    status = django_filters.MultipleChoiceFilter(
+        choices=StatusLevel.choices, method="filter_status", help_text=_("Current status level(s).")
+    )
+    status_min = django_filters.ChoiceFilter(
+        choices=StatusLevel.choices, method="filter_status_min", help_text=_("Current status at least this level.")
+    )
 
     class Meta(AreaFilterSet.Meta):
-        fields = [*AreaFilterSet.Meta.fields, "has_active_order"]
+        fields = [*AreaFilterSet.Meta.fields, "has_active_order", "status", "status_min"]
 
     def filter_has_active_order(self, queryset, name, value):
         exists = area_has_active_order()
         return queryset.filter(exists if value else ~exists)
+
+    def filter_status(self, queryset, name, value):
+        return queryset.filter(status_level_q(value))
+
+    def filter_status_min(self, queryset, name, value):
+        return queryset.filter(
+            status_level_q([level for level in StatusLevel.values if LEVEL_RANK[level] >= LEVEL_RANK[value]])
+        )
+
+
+def status_level_q(levels) -> Q:
+    # An area without a stored status is normal: nothing ever applied to it.
+    q = Q(status__level__in=levels)
+    return q | Q(status__isnull=True) if StatusLevel.NORMAL in levels else q
 
 
 AREA_EXPORT_COLUMNS = [
@@ -42,11 +78,14 @@ class AreaViewSet(ReadOnlyViewSet):
 
     serializer_class = AreaSerializer
     filterset_class = AreaApiFilterSet
-    queryset = Area.objects.all()
     lookup_field = "code"
     lookup_value_regex = "[A-Za-z0-9-]{1,24}"
     # Codes are unique and never reused: a stable cursor position.
     ordering = "code"
+
+    def get_queryset(self):
+        # The current status level comes with each area in the same query (LEFT JOIN).
+        return Area.objects.annotate(status_level=F("status__level"))
 
     def get_object(self):
         self.kwargs["code"] = self.kwargs["code"].upper()
@@ -73,3 +112,120 @@ class AreaViewSet(ReadOnlyViewSet):
         return export_response(
             fmt=fmt, filename="areas", columns=AREA_EXPORT_COLUMNS, rows=shaped, point=lambda r: (r[9], r[10])
         )
+
+    @extend_schema(
+        summary="An area's status now, or at a past date (as_of)",
+        parameters=[OpenApiParameter("as_of", OpenApiTypes.DATE, OpenApiParameter.QUERY)],
+        responses=AreaStatusSerializer,
+    )
+    @action(detail=True, methods=["get"], url_path="status", pagination_class=None, filter_backends=[])
+    def status(self, request, code=None):
+        as_of = DateOnly(request.query_params, "as_of")
+        view = status_for_area(area=self.get_object(), as_of=as_of)
+        return Response(status_data(self.caller, view))
+
+    @extend_schema(
+        summary="An area's status timeline, oldest first",
+        parameters=[
+            OpenApiParameter("since", OpenApiTypes.DATE, OpenApiParameter.QUERY),
+            OpenApiParameter("until", OpenApiTypes.DATE, OpenApiParameter.QUERY),
+        ],
+        responses=StatusChangeSerializer(many=True),
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def history(self, request, code=None):
+        since, until = DateOnly(request.query_params, "since"), DateOnly(request.query_params, "until")
+        changes = status_history(area=self.get_object(), since=since, until=until)[:HISTORY_MAX]
+        return Response(
+            [
+                {
+                    "as_of": change.as_of.isoformat(),
+                    "level": change.level,
+                    "previous_level": change.previous_level,
+                    "score": change.score,
+                    "sentence": change.sentence,
+                    "reasons": reasons_for(self.caller, change.reasons),
+                    "recorded_at": iso(change.recorded_at),
+                }
+                for change in changes
+            ]
+        )
+
+    @extend_schema(
+        summary="How many areas and people under an area sit at each status", responses=StatusSummarySerializer
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def summary(self, request, code=None):
+        area = self.get_object()
+        people = status_people_by_level(area=area)
+        if not self.caller.sees_sensitive:
+            for figures in people.values():
+                if small_children(figures["children_present"]):
+                    figures["children_present"] = None
+        return Response({"area": area.code, "areas": status_summary(area=area), "people": people})
+
+
+# A timeline longer than this is cut: a decade of daily changes.
+HISTORY_MAX = 5000
+
+
+def DateOnly(params, name):
+    value = params.get(name)
+    if not value:
+        return None
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError({name: [_("Give a date as YYYY-MM-DD.")]}) from None
+
+
+def small_children(value) -> bool:
+    return value is not None and value < settings.EVACTRACK_SMALL_CHILD_COUNT
+
+
+def reasons_for(caller, reasons: list) -> list:
+    """Incident reasons name the incidents behind them, some of which (another organization's
+    unverified reports) a partner may not see: below coordinator, only the counts remain."""
+    if caller.sees_everything:
+        return reasons
+    return [{k: v for k, v in reason.items() if k != "uids"} for reason in reasons]
+
+
+def status_data(caller, view) -> dict:
+    figures = dict(view.figures)
+    withheld = []
+    if not caller.sees_sensitive:
+        for name in ("children_present", "children_subject"):
+            if small_children(figures.get(name)):
+                figures[name] = None
+                withheld.append(name)
+    return {
+        "area": view.area_code,
+        "as_of": view.as_of.isoformat(),
+        "level": view.level,
+        "score": view.score,
+        "sentence": view.sentence,
+        "reasons": reasons_for(caller, view.reasons),
+        "figures": figures,
+        "computed": view.computed,
+        "computed_at": iso(view.computed_at),
+        "withheld": withheld,
+    }
+
+
+def status_people_by_level(*, area) -> dict:
+    """People and children present in the settlements under `area`, by their status. One query."""
+    rows = (
+        Area.objects.within(area)
+        .filter(level=AreaLevel.SETTLEMENT)
+        .values("status__level")
+        .annotate(people=Sum("status__people_present"), children=Sum("status__children_present"))
+        .order_by()
+    )
+    people = {level: {"people_present": None, "children_present": None} for level in StatusLevel.values}
+    for row in rows:
+        level = row["status__level"] or StatusLevel.NORMAL
+        for key, value in (("people_present", row["people"]), ("children_present", row["children"])):
+            if value is not None:
+                people[level][key] = (people[level][key] or 0) + value
+    return people

@@ -1,0 +1,77 @@
+"""Area status over the API: filters on the current status, an area's status, history, as_of
+and a subtree summary, read from the status engine's own selectors."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from evactrack.status.services import status_recompute_full
+from tests.factories import AreaFactory, IncidentFactory, OrderFactory, PopulationCountFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ordered(area):
+    quiet = AreaFactory(code="UA98010010020000002")
+    PopulationCountFactory(area=area, kind="present", total=900, total_qualifier="exact", children=8,
+                           children_qualifier="exact", reference_date=datetime.date(2023, 8, 1))  # fmt: skip
+    order = OrderFactory(area=area, effective_from=datetime.date(2023, 8, 10))
+    IncidentFactory(area=area, occurred_on=datetime.date(2023, 8, 9))
+    status_recompute_full()
+    return area, quiet, order
+
+
+def codes(response):
+    assert response.status_code == 200, response.content
+    return [row["code"] for row in response.json()["results"]]
+
+
+def test_status_filters(viewer, ordered):
+    area, quiet, _order = ordered
+    url = reverse("api:area-list") + "?level=settlement&"
+    assert codes(viewer.get(url + "status=evacuation_mandatory")) == [area.code]
+    assert codes(viewer.get(url + "status=normal")) == [quiet.code]
+    assert codes(viewer.get(url + "status_min=advisory")) == [area.code]
+    rows = viewer.get(url).json()["results"]
+    assert {row["code"]: row["status"] for row in rows} == {area.code: "evacuation_mandatory", quiet.code: "normal"}
+
+
+def test_area_status_history_and_as_of(viewer, coordinator, ordered):
+    area, _quiet, _order = ordered
+    now = viewer.get(reverse("api:area-status", kwargs={"code": area.code})).json()
+    assert now["level"] == "evacuation_mandatory" and now["computed"] is False and now["sentence"]
+    past = viewer.get(reverse("api:area-status", kwargs={"code": area.code}) + "?as_of=2023-08-01").json()
+    assert past["level"] != "evacuation_mandatory" and past["computed"] is True
+    history = viewer.get(reverse("api:area-history", kwargs={"code": area.code}))
+    assert history.status_code == 200 and history.json()[-1]["level"] == "evacuation_mandatory"
+    bad = viewer.get(reverse("api:area-status", kwargs={"code": area.code}) + "?as_of=someday")
+    assert bad.status_code == 400 and "as_of" in bad.json()["fields"]
+
+
+def test_incident_uids_in_reasons_only_for_coordinators(viewer, coordinator, ordered):
+    _area, area, _order = ordered
+    IncidentFactory(area=area, occurred_on=timezone.localdate())
+    status_recompute_full()
+
+    def incident_reasons(client):
+        body = client.get(reverse("api:area-status", kwargs={"code": area.code})).json()
+        return [r for r in body["reasons"] if r.get("kind") == "incidents"]
+
+    assert all("uids" not in reason for reason in incident_reasons(viewer))
+    assert any("uids" in reason for reason in incident_reasons(coordinator))
+
+
+def test_subtree_summary(viewer, coordinator, ordered):
+    area, _quiet, _order = ordered
+    hromada = area.parent
+    summary = viewer.get(reverse("api:area-summary", kwargs={"code": hromada.code})).json()
+    assert summary["areas"]["settlement"]["evacuation_mandatory"] == 1
+    assert summary["areas"]["settlement"]["normal"] == 1
+    assert summary["people"]["evacuation_mandatory"]["people_present"] == 900
+    # 8 children is a small count: only coordinators see it.
+    assert summary["people"]["evacuation_mandatory"]["children_present"] is None
+    full = coordinator.get(reverse("api:area-summary", kwargs={"code": hromada.code})).json()
+    assert full["people"]["evacuation_mandatory"]["children_present"] == 8
