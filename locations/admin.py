@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from evactrack.admin import ServiceAdmin, ServiceInlineFormSet, formset_for, kept_rows
 from locations.models import Area, AreaAlias
 from locations.names import normalize_name
+from locations.resolver import search_areas
 from locations.services import area_alias_add, area_upsert
 
 AREA_FIELDS = ("code", "category", "parent", "name_uk", "name_en", "pcode", "latitude", "longitude")
@@ -55,9 +56,17 @@ class AreaAdmin(ServiceAdmin):
         return ("code", *self.readonly_fields) if obj is not None else self.readonly_fields
 
     def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if term:
+            # The resolver ranks the places a text may name (official spellings, transliteration
+            # variants, Russian and old names, typos; the city before its namesake villages), so
+            # an autocomplete offers Kupiansk first for "Kupyansk".
+            ranked = search_areas(queryset, term)
+            if ranked.exists():
+                return ranked, False
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        if search_term.strip():
-            results = results | search_by_alias(queryset, search_term)
+        if term:
+            results = results | search_by_alias(queryset, term)
         return results, may_have_duplicates
 
     def has_delete_permission(self, request, obj=None):

@@ -49,7 +49,7 @@ _KEPT_MARKS = ("\u0306", "\u0308")  # combining breve and diaeresis
 _SEPARATORS = re.compile(r"[\s\-‐‑–—_.,/]+")
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=262144)
 def normalize_name(text: str) -> str:
     """The form two spellings of one name share: case, apostrophes, hyphens and accents folded.
 
@@ -142,9 +142,11 @@ _LATIN_LETTERS = str.maketrans({
 })  # fmt: skip
 _KEY_STEPS = (
     (re.compile(r"[^a-z ]"), ""),
+    # "eh" for е before a consonant, as some romanizations write it: Sehdove, Vehndychany.
+    (re.compile(r"eh(?=[bcdfgjklmnpqrstvwxz]|$)"), "e"),
     # German, Polish, Dutch and French spellings of the same sounds: Schostka, Szostka, Tsjernihiv.
     (re.compile(r"s?ch?tsch|szcz|shtsh|shh"), "shch"),
-    (re.compile(r"tsch|tch|cz|tsj"), "ch"),
+    (re.compile(r"tsch|tch|cz|tsj|tj"), "ch"),
     (re.compile(r"sch|sz|sj"), "sh"),
     (re.compile(r"rz|zj|dsch"), "zh"),
     (re.compile(r"ou"), "u"),
@@ -160,7 +162,7 @@ _KEY_STEPS = (
 )
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=262144)
 def name_key(text: str) -> str:
     """A coarse sound-alike key: Kupiansk, Kupyansk, Kupjansk and Купянск share one.
 

@@ -34,6 +34,7 @@ from locations.models import Area, AreaAlias
 from locations.names import is_cyrillic, looks_russian, name_key, normalize_name, romanize_russian, transliterate_uk
 
 MARGIN = 0.1
+MIN_RESOLVED_SCORE = 0.65
 RESOLVED = "resolved"
 AMBIGUOUS = "ambiguous"
 NOT_FOUND = "not_found"
@@ -221,6 +222,9 @@ def resolve(text: str, *, within=None, near=None, levels=None, limit: int = 10) 
     candidates.sort(key=lambda candidate: (-candidate.score, candidate.area.path))
     ranked = candidates[:limit]
     clear_lead = len(ranked) == 1 or ranked[0].score - ranked[1].score >= MARGIN - 1e-9
+    # A lone weak guess (a typo-distance match on a village: "Cotman" → Korman) is shown, not
+    # asserted.
+    clear_lead = clear_lead and ranked[0].score >= MIN_RESOLVED_SCORE
     return Resolution(original, RESOLVED if clear_lead else AMBIGUOUS, ranked)
 
 

@@ -148,6 +148,7 @@ class GazetteerImportSummary:
     unchanged: int = 0
     skipped: int = 0
     aliases_created: int = 0
+    aliases_refreshed: int = 0
     stale: int = 0
     deleted: int = 0
     kept_referenced: int = 0
@@ -156,10 +157,11 @@ class GazetteerImportSummary:
 
     @property
     def rows_written(self) -> int:
-        return self.created + self.updated + self.aliases_created + self.deleted
+        return self.created + self.updated + self.aliases_created + self.aliases_refreshed + self.deleted
 
     def line(self) -> str:
         stale = f", {self.stale} stale (not in the file)" if self.stale else ""
+        refreshed = f", {self.aliases_refreshed} alias keys refreshed" if self.aliases_refreshed else ""
         pruned = (
             f", {self.deleted} deleted, {self.kept_referenced} kept (referenced)"
             if self.deleted or self.kept_referenced
@@ -167,7 +169,8 @@ class GazetteerImportSummary:
         )
         return (
             f"Gazetteer: {self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
-            f"{self.skipped} skipped, {self.aliases_created} aliases added{stale}{pruned} in {self.seconds:.1f} s."
+            f"{self.skipped} skipped, {self.aliases_created} aliases added{refreshed}{stale}{pruned} "
+            f"in {self.seconds:.1f} s."
         )
 
 
@@ -342,7 +345,7 @@ def gazetteer_import(*, records, prune: bool = False, progress=None) -> Gazettee
             )
             summary.updated = len(to_update)
 
-        summary.aliases_created = _aliases_sync(
+        summary.aliases_created, summary.aliases_refreshed = _aliases_sync(
             records=record_by_code, rows=rows, id_by_code=id_by_code, progress=progress
         )
 
@@ -413,7 +416,20 @@ def _group_by_depth(ordered_rows):
         yield group
 
 
+def _alias_forms_refresh() -> int:
+    """Recompute the normalized form and key of stored aliases whose rules changed since they
+    were written (a new release of names.py): stale keys would silently stop matching."""
+    stale = []
+    for alias_id, name, normalized, key in AreaAlias.objects.values_list("id", "name", "normalized", "key"):
+        new_normalized, new_key = normalize_name(name), name_key(name)
+        if (new_normalized, new_key) != (normalized, key):
+            stale.append(AreaAlias(id=alias_id, normalized=new_normalized, key=new_key))
+    AreaAlias.objects.bulk_update(stale, ["normalized", "key"], batch_size=500)
+    return len(stale)
+
+
 def _aliases_sync(*, records, rows, id_by_code, progress) -> int:
+    refreshed = _alias_forms_refresh()
     known = set(AreaAlias.objects.values_list("area_id", "normalized"))
     known_names = set(AreaAlias.objects.values_list("area_id", "name"))
     short_names = _short_names(records.values(), rows)
@@ -442,7 +458,7 @@ def _aliases_sync(*, records, rows, id_by_code, progress) -> int:
             cursor, AreaAlias._meta.db_table, ["area_id", "name", "normalized", "key", "kind", "language"], new_aliases
         )
     progress("aliases", len(rows), len(rows))
-    return len(new_aliases)
+    return len(new_aliases), refreshed
 
 
 def _prune(stale: list[dict], summary: GazetteerImportSummary) -> None:

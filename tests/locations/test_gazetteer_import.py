@@ -80,6 +80,13 @@ def test_a_second_import_of_unchanged_data_writes_nothing(small_gazetteer):
     assert writes(queries.captured_queries) == []
 
 
+def test_alias_keys_written_by_older_rules_are_refreshed(small_gazetteer):
+    AreaAlias.objects.filter(area__code=KUPIANSK, name="Kupiansk").update(key="stale")
+    summary = gazetteer_import(records=small_records())
+    assert summary.aliases_refreshed == 1
+    assert AreaAlias.objects.get(area__code=KUPIANSK, name="Kupiansk").key == "kupansk"
+
+
 def test_a_changed_name_is_updated_with_history_and_the_old_name_stays_findable(small_gazetteer):
     records = small_records()
     for record in records:

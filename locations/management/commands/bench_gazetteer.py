@@ -32,6 +32,15 @@ TARGET_ORIGINS = ("handwritten", "holdout_variant")
 WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "COPY")
 
 
+def _among_equals(result, expected_code: str) -> bool:
+    """The expected area is a candidate and another candidate has its official name and kind."""
+    expected = next((c.area for c in result.candidates if c.area.code == expected_code), None)
+    return expected is not None and any(
+        c.area.code != expected_code and c.area.name_uk == expected.name_uk and c.area.category == expected.category
+        for c in result.candidates
+    )
+
+
 class Command(BaseCommand):
     help = "Measure the gazetteer: import time, idempotency, resolver speed and accuracy."
 
@@ -69,7 +78,7 @@ class Command(BaseCommand):
             rows = list(csv.DictReader(handle))
         resolve("warm-up")  # the first query pays for connection setup and statement caches
         walls, cpus = [], []
-        right, total = Counter(), Counter()
+        right, right_or_honest, total = Counter(), Counter(), Counter()
         outcomes = defaultdict(Counter)
         missed = defaultdict(list)
         for row in rows:
@@ -81,7 +90,14 @@ class Command(BaseCommand):
             total[origin] += 1
             if result.area is not None and result.area.code == row["code"]:
                 right[origin] += 1
+                right_or_honest[origin] += 1
                 outcomes[origin]["right"] += 1
+            elif result.is_ambiguous and _among_equals(result, row["code"]):
+                # The text and its context cannot tell these places apart (two villages of
+                # one name and kind in the oblast): "ambiguous" is the right answer.
+                right_or_honest[origin] += 1
+                outcomes[origin]["ambiguous among equals"] += 1
+                continue
             else:
                 outcomes[origin][result.outcome if result.area is None else "wrong"] += 1
                 best = ", ".join(f"{c.area.name_en} {c.area.code} {c.score:.2f}" for c in result.candidates[:2])
@@ -96,11 +112,21 @@ class Command(BaseCommand):
         )
         for origin in sorted(total):
             detail = ", ".join(f"{name} {count}" for name, count in sorted(outcomes[origin].items()))
-            out(f"  top-1 {origin}: {right[origin]}/{total[origin]} = {right[origin] / total[origin]:.1%} ({detail})")
-        target_right = sum(right[o] for o in TARGET_ORIGINS)
+            share = right[origin] / total[origin]
+            honest = right_or_honest[origin] / total[origin]
+            out(
+                f"  {origin}: top-1 {right[origin]}/{total[origin]} = {share:.1%}; "
+                f"right or honestly ambiguous {honest:.1%}"
+            )
+            out(f"    outcomes: {detail}")
         target_total = sum(total[o] for o in TARGET_ORIGINS)
         if target_total:
-            out(f"  top-1 on variant spellings ({' + '.join(TARGET_ORIGINS)}): {target_right / target_total:.1%}")
+            strict = sum(right[o] for o in TARGET_ORIGINS) / target_total
+            honest = sum(right_or_honest[o] for o in TARGET_ORIGINS) / target_total
+            out(
+                f"  variant spellings ({' + '.join(TARGET_ORIGINS)}, {target_total}): top-1 {strict:.1%}, "
+                f"right or honestly ambiguous {honest:.1%}"
+            )
         for origin in TARGET_ORIGINS:
             for line in missed[origin][:failures]:
                 out(f"  failure [{origin}] {line}")
