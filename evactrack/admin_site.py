@@ -5,10 +5,13 @@ the URL root), so that neither reports nor locations ever import the engine.
 """
 
 from django.contrib import admin
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.db.models import Count, Max, Min
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
+
+from locations.models import Area
 
 # Points drawn on the map: the areas whose status is not normal, worst first. Beyond this the
 # map would be unreadable and the page heavy; the counts above it cover everything.
@@ -22,6 +25,18 @@ LEVEL_COLOURS = {
 }
 
 
+class AreaAwareAutocompleteJsonView(AutocompleteJsonView):
+    """Names repeat (eleven Шевченкове in one oblast): an area's choice shows its kind, its parent
+    and its code, so staff pick the right one."""
+
+    def serialize_result(self, obj, to_field_name):
+        result = super().serialize_result(obj, to_field_name)
+        if isinstance(obj, Area):
+            parent = obj.parent.name_en if obj.parent_id else ""
+            result["text"] = f"{obj.name_en} ({obj.name_uk}) — {obj.get_category_display()}, {parent} · {obj.code}"
+        return result
+
+
 class EvactrackAdminSite(admin.AdminSite):
     site_header = _("evactrack")
     site_title = _("evactrack")
@@ -32,6 +47,9 @@ class EvactrackAdminSite(admin.AdminSite):
             path("dashboard/", self.admin_view(self.dashboard_view), name="evactrack_dashboard"),
             *super().get_urls(),
         ]
+
+    def autocomplete_view(self, request):
+        return AreaAwareAutocompleteJsonView.as_view(admin_site=self)(request)
 
     def dashboard_view(self, request):
         context = {

@@ -15,7 +15,7 @@ from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import Case, Q, Value, When
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -38,7 +38,7 @@ from evactrack.admin import (
 )
 from locations.admin import AreaAdmin
 from locations.models import Area
-from reports.choices import TargetScope, VerificationState
+from reports.choices import CountKind, TargetScope, VerificationState
 from reports.exporting import csv_response, export_value, xlsx_response
 from reports.importing import ImportFileError, IncidentImporter, OrderTargetImporter, PopulationCountImporter
 from reports.models import (
@@ -573,6 +573,27 @@ class EvacuationOrderAdmin(FactAdmin):
         (_("Record"), {"fields": FACT_READONLY, "classes": ("collapse",)}),
     )
 
+    change_form_template = "admin/reports/evacuationorder/change_form.html"
+
+    def get_urls(self):
+        coverage = path(
+            "coverage/",
+            self.admin_site.admin_view(self.coverage_view),
+            name=f"{self.model._meta.app_label}_{self.model._meta.model_name}_coverage",
+        )
+        return [coverage, *super().get_urls()]
+
+    def coverage_view(self, request):
+        """What the targets on the form cover, before saving: ?target=<area id>:<subtree|single>..."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        targets = []
+        for value in request.GET.getlist("target")[:COVERAGE_MAX_TARGETS]:
+            area_id, _sep, scope = value.partition(":")
+            if area_id.isdigit() and scope in TargetScope.values:
+                targets.append((int(area_id), scope))
+        return JsonResponse(order_coverage(targets))
+
     def service_extra(self, request, form, formsets, change):
         kwargs = {}
         targets = formset_for(formsets, OrderTarget)
@@ -585,6 +606,47 @@ class EvacuationOrderAdmin(FactAdmin):
     def has_delete_permission(self, request, obj=None):
         # An order is lifted, not deleted: its history is part of the areas' status history.
         return False
+
+
+COVERAGE_MAX_TARGETS = 200
+
+
+def order_coverage(targets: list[tuple[int, str]]) -> dict:
+    """Settlements, people and children an order on these targets covers.
+
+    People and children are the latest 'present' count of each settlement, else its latest
+    baseline; settlements without either are counted as missing, never as zero.
+    """
+    areas = {area.pk: area for area in Area.objects.filter(pk__in=[area_id for area_id, _scope in targets])}
+    condition = Q(pk__in=[])
+    for area_id, scope in targets:
+        area = areas.get(area_id)
+        if area is None:
+            continue
+        condition |= Q(path__startswith=area.path) if scope == TargetScope.SUBTREE else Q(pk=area.pk)
+    settlements = Area.objects.filter(condition, level="settlement")
+    latest: dict[int, tuple] = {}
+    counts = (
+        PopulationCount.objects.filter(area__in=settlements, kind__in=[CountKind.PRESENT, CountKind.BASELINE])
+        .order_by("area_id", "-reference_date", "-id")
+        .values_list("area_id", "kind", "total", "children")
+    )
+    for area_id, kind, total, children in counts:
+        held = latest.get(area_id)
+        # A present (remaining) count beats any baseline; within a kind the newest wins.
+        if held is None or (held[0] == CountKind.BASELINE and kind == CountKind.PRESENT):
+            latest[area_id] = (kind, total, children)
+    settlement_count = settlements.count()
+    people = [figures[1] for figures in latest.values() if figures[1] is not None]
+    children = [figures[2] for figures in latest.values() if figures[2] is not None]
+    return {
+        "targets": [str(areas[area_id]) for area_id, _scope in targets if area_id in areas],
+        "settlements": settlement_count,
+        "people": sum(people) if people else None,
+        "people_missing": settlement_count - len(people),
+        "children": sum(children) if children else None,
+        "children_missing": settlement_count - len(children),
+    }
 
 
 # --- population counts and designations -------------------------------------------------------

@@ -190,3 +190,30 @@ def test_a_source_is_saved_through_its_service(admin_client_logged_in, kupiansk)
     kupiansk.source.refresh_from_db()
     assert kupiansk.source.publisher == "Another Wire"
     assert kupiansk.source.history.first().history_user is not None
+
+
+def test_the_order_form_previews_what_its_targets_cover(admin_client_logged_in, kupiansk):
+    url = reverse("admin:reports_evacuationorder_coverage")
+    response = admin_client_logged_in.get(url, {"target": [f"{kupiansk.hromada.pk}:subtree"]})
+    assert response.json() | {"targets": None} == {
+        "targets": None,
+        "settlements": 1,
+        "people": 12000,
+        "people_missing": 0,
+        "children": None,  # no source gave it: unknown, not zero
+        "children_missing": 1,
+    }
+    single = admin_client_logged_in.get(url, {"target": [f"{kupiansk.hromada.pk}:single"]}).json()
+    assert single["settlements"] == 0 and single["people"] is None
+    page = admin_client_logged_in.get(reverse("admin:reports_evacuationorder_add")).content.decode()
+    assert 'id="order-coverage"' in page and "order_coverage.js" in page
+
+
+def test_area_choices_name_their_parent_and_code(admin_client_logged_in, kupiansk):
+    response = admin_client_logged_in.get(
+        reverse("admin:autocomplete"),
+        {"term": "Kupyansk", "app_label": "reports", "model_name": "ordertarget", "field_name": "area"},
+    )
+    first = response.json()["results"][0]
+    assert first["id"] == str(kupiansk.city.pk)
+    assert kupiansk.city.code in first["text"] and kupiansk.hromada.name_en in first["text"]
