@@ -26,7 +26,15 @@ CODE_MAX_LENGTH = 24
 
 
 def area_by_code_or_error(code: str, field: str) -> Area:
-    area = area_get_by_code(code) if len(code) <= CODE_MAX_LENGTH else None
+    """The area with this KATOTTG code or, failing that, this OCHA P-code (UA63, UA6308…),
+    the two ways partners name areas."""
+    code = code.strip().upper()
+    area = None
+    if len(code) <= CODE_MAX_LENGTH:
+        area = area_get_by_code(code)
+        if area is None and code:
+            by_pcode = list(Area.objects.filter(pcode=code)[:2])
+            area = by_pcode[0] if len(by_pcode) == 1 else None
     if area is None:
         raise ValidationError({field: _("Unknown area code %(code)s.") % {"code": code[:CODE_MAX_LENGTH]}})
     return area

@@ -1,0 +1,35 @@
+"""What the partner API benchmark serves besides the API: the floor view and its URLconf.
+
+The floor is the least any framework could do for the same rows as
+/api/v1/areas/?level=settlement&limit=100: one .values() query, orjson, no auth, no
+serializer. The API's requests/s are reported as a share of it.
+"""
+
+import orjson
+from django.db.models import F
+from django.http import HttpResponse
+from django.urls import path
+
+from evactrack.urls import urlpatterns as project_urlpatterns
+from locations.api.serializers import parent_code
+from locations.models import Area
+
+FLOOR_FIELDS = ("code", "pcode", "level", "category", "path", "name_uk", "name_en", "latitude", "longitude")
+
+
+def floor_view(request):
+    rows = list(
+        Area.objects.filter(level="settlement")
+        .annotate(status_level=F("status__level"))
+        .order_by("code")
+        .values(*FLOOR_FIELDS, "status_level", "updated_at")[:100]
+    )
+    for row in rows:
+        row["parent"] = parent_code(row.pop("path"))
+        row["status"] = row.pop("status_level") or "normal"
+    return HttpResponse(
+        orjson.dumps({"next": None, "previous": None, "results": rows}), content_type="application/json"
+    )
+
+
+urlpatterns = [path("bench/floor/", floor_view), *project_urlpatterns]

@@ -1,0 +1,273 @@
+"""Benchmark the partner API against a hand-written floor, and time a 1,000,000-row export.
+
+    EVACTRACK_VAR_DIR=/tmp/evt-bench python manage.py bench_api
+
+Builds (once) a synthetic tree of 30,000 settlements and 1,000,000 incidents in the configured
+database, serves the app with gunicorn on 127.0.0.1, and measures for a fixed time each:
+(a) /api/v1/areas/?level=settlement&limit=100, (b) /api/v1/incidents/?within=UA63&limit=100,
+(c) the floor view returning the same rows as (a) through .values() and orjson; then streams
+the CSV export of every incident and reports rows/s and the worker's peak memory (RSS).
+Only loopback traffic; every loop is bounded by time or count.
+"""
+
+import contextlib
+import datetime
+import http.client
+import os
+import random
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+
+import psutil
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import connection, transaction
+
+from evactrack.api.choices import Role
+from evactrack.api.services import membership_set, token_issue
+from locations.models import Area
+from reports.models import Incident, Organization
+
+BENCH_ORG = "bench-org"
+OBLASTS = ["UA63", "UA23", "UA14", "UA65", "UA59"]
+RAIONS, HROMADAS, SETTLEMENTS = 6, 20, 50  # per parent: 5 × 6 × 20 × 50 = 30,000 settlements
+TYPES = ["shelling", "air_drone_strike", "missile_strike", "attack_on_civilians", "other"]
+
+
+class Command(BaseCommand):
+    help = "Benchmark the partner API (issue 5): requests/s against a floor, and a 1M-row CSV export."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--incidents", type=int, default=1_000_000)
+        parser.add_argument("--seconds", type=float, default=10.0, help="Measuring time per endpoint.")
+        parser.add_argument("--clients", type=int, default=4, help="Concurrent client connections.")
+        parser.add_argument("--workers", type=int, default=1, help="gunicorn worker processes.")
+        parser.add_argument("--port", type=int, default=0, help="0: any free port.")
+        parser.add_argument("--skip-export", action="store_true")
+
+    def handle(self, *args, incidents, seconds, clients, workers, port, skip_export, **options):
+        started = time.monotonic()
+        call_command("migrate", verbosity=0)
+        self._build_tree()
+        self._build_incidents(incidents)
+        raw_key = self._token()
+        # Planner statistics, as a production database has them (autovacuum, PRAGMA optimize):
+        # without them SQLite sorts every settlement instead of walking the code index.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        port = port or _free_port()
+        server = self._serve(port, workers)
+        try:
+            results = {}
+            targets = {
+                "a_areas": "/api/v1/areas/?level=settlement&limit=100",
+                "b_incidents": "/api/v1/incidents/?within=UA63&limit=100",
+                "c_floor": "/bench/floor/",
+            }
+            for name, url in targets.items():
+                headers = {} if name == "c_floor" else {"Authorization": f"Bearer {raw_key}"}
+                _get(port, url, headers)  # warm up: imports, first connection, caches
+                results[name] = _measure(port, url, headers, seconds=seconds, clients=clients)
+                self.stdout.write(f"{name}: {results[name]:.0f} requests/s  ({url})")
+            floor = results["c_floor"]
+            self.stdout.write(
+                f"ratio (a)/floor: {results['a_areas'] / floor:.0%}   (b)/floor: {results['b_incidents'] / floor:.0%}"
+            )
+            if not skip_export:
+                rows, elapsed, peak = _export(port, raw_key, server)
+                self.stdout.write(
+                    f"export: {rows:,} rows in {elapsed:.1f} s = {rows / elapsed:,.0f} rows/s; "
+                    f"worker peak RSS {peak / 2**20:.0f} MB"
+                )
+        finally:
+            server.terminate()
+            try:
+                server.wait(10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        self.stdout.write(f"bench_api done in {time.monotonic() - started:.0f} s ({connection.vendor}).")
+
+    # --- data -------------------------------------------------------------------------------
+
+    def _build_tree(self):
+        if Area.objects.filter(level="settlement", code__startswith="UA63").exists():
+            return
+        self.stdout.write("Building 30,000 settlements…")
+        now = datetime.datetime.now(datetime.UTC)
+        country = Area.objects.filter(code="UA").first()
+        if country is None:
+            country = Area.objects.create(
+                code="UA", level="country", category="country", path="UA/", name_uk="Україна", name_en="Ukraine"
+            )
+        rnd = random.Random(5)
+
+        def area(code, level, category, parent):
+            return Area(
+                code=code.ljust(19, "0"), pcode=code, level=level, category=category,
+                path=f"{parent.path}{code.ljust(19, '0')}/", parent_id=parent.pk, name_uk=f"Село {code}",
+                name_en=f"Selo {code}", latitude=47 + rnd.random() * 4, longitude=30 + rnd.random() * 8,
+                created_at=now, updated_at=now,
+            )  # fmt: skip
+
+        # Level by level, so each level's rows can point at their saved parents. Numbers start
+        # at 1, so no code of one level is the zero-padded code of another.
+        plan = [("oblast", "oblast", 1, 0), ("raion", "raion", RAIONS, 2), ("hromada", "hromada", HROMADAS, 3),
+                ("settlement", "village", SETTLEMENTS, 3)]  # fmt: skip
+        parents = [(country, prefix) for prefix in OBLASTS]
+        for level, category, count, digits in plan:
+            rows = []
+            for parent, code in parents:
+                for number in range(1, count + 1):
+                    child_code = code + (f"{number:0{digits}d}" if digits else "")
+                    rows.append((area(child_code, level, category, parent), child_code))
+            Area.objects.bulk_create([row for row, _code in rows], batch_size=2000)
+            saved = {a.code: a for a in Area.objects.filter(level=level)}
+            parents = [(saved[row.code], code) for row, code in rows]
+        self.stdout.write(f"  {Area.objects.filter(level='settlement').count():,} settlements")
+
+    def _build_incidents(self, wanted):
+        have = Incident.objects.count()
+        if have >= wanted:
+            return
+        self.stdout.write(f"Building {wanted - have:,} incidents…")
+        settlements = list(Area.objects.filter(level="settlement").values_list("pk", flat=True))
+        org, _ = Organization.objects.get_or_create(slug=BENCH_ORG, defaults={"name": "Bench NGO", "kind": "ngo"})
+        now = datetime.datetime.now(datetime.UTC)
+        start = datetime.date(2022, 2, 24)
+        batch = 20_000
+        done = have
+        while done < wanted:
+            size = min(batch, wanted - done)
+            with transaction.atomic():
+                Incident.objects.bulk_create(
+                    [
+                        Incident(
+                            uid=uuid.uuid4(),
+                            summary="Synthetic incident.",
+                            incident_type=random.choice(TYPES),
+                            occurred_on=start + datetime.timedelta(days=random.randrange(1000)),
+                            area_id=random.choice(settlements),
+                            fatalities=killed,
+                            fatalities_qualifier="" if killed is None else "exact",
+                            reporting_organization=org,
+                            verification_state="verified",
+                            verified_at=now,
+                            created_at=now,
+                            updated_at=now,
+                        )
+                        for killed in random.choices([None, 0, 1, 2], k=size)
+                    ],
+                    batch_size=5000,
+                )
+            done += size
+            self.stdout.write(f"  {done:,} / {wanted:,}", ending="\r")
+            self.stdout.flush()
+        self.stdout.write("")
+
+    def _token(self) -> str:
+        user, _ = get_user_model().objects.get_or_create(username="bench-client")
+        org = Organization.objects.get(slug=BENCH_ORG)
+        membership_set(user=user, organization=org, role=Role.COORDINATOR)
+        _token, raw_key = token_issue(user=user, name="benchmark")
+        return raw_key
+
+    def _serve(self, port, workers):
+        env = {
+            **os.environ,
+            "DJANGO_DEBUG": "0",
+            "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY") or "bench-only-secret-key",
+            "EVACTRACK_API_RATE": "100000000/minute",
+            "LOG_LEVEL": "WARNING",
+        }
+        command = [
+            sys.executable, "-m", "gunicorn", "evactrack.api.bench_wsgi:application", "--bind", f"127.0.0.1:{port}",
+            "--workers", str(workers), "--worker-class", "sync", "--timeout", "600", "--log-level", "warning",
+        ]  # fmt: skip
+        server = subprocess.Popen(command, env=env)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                return server
+            except OSError:
+                time.sleep(0.2)
+        server.kill()
+        raise RuntimeError("gunicorn did not start")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _get(port, url, headers) -> int:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        conn.request("GET", url, headers=headers)
+        response = conn.getresponse()
+        body = response.read()
+        if response.status != 200:
+            raise RuntimeError(f"{url}: {response.status} {body[:300]!r}")
+        return len(body)
+    finally:
+        conn.close()
+
+
+def _measure(port, url, headers, *, seconds, clients) -> float:
+    """Requests/s over `seconds` with `clients` concurrent connections (a new one per request:
+    gunicorn's sync worker closes each)."""
+    counts = [0] * clients
+    stop = time.monotonic() + seconds
+
+    def run(index):
+        while time.monotonic() < stop:
+            _get(port, url, headers)
+            counts[index] += 1
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(seconds + 120)
+    return sum(counts) / (time.monotonic() - started)
+
+
+def _export(port, raw_key, server) -> tuple[int, float, int]:
+    """Stream the whole CSV export; count rows; sample the workers' RSS every 50 ms."""
+    workers = psutil.Process(server.pid).children(recursive=True)
+    peak = 0
+    done = threading.Event()
+
+    def sample():
+        nonlocal peak
+        while not done.is_set():
+            for worker in workers:
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    peak = max(peak, worker.memory_info().rss)
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    started = time.monotonic()
+    try:
+        conn.request("GET", "/api/v1/incidents/export/?format=csv", headers={"Authorization": f"Bearer {raw_key}"})
+        response = conn.getresponse()
+        if response.status != 200:
+            raise RuntimeError(f"export: {response.status} {response.read(300)!r}")
+        lines = 0
+        while chunk := response.read(1 << 20):
+            lines += chunk.count(b"\n")
+        elapsed = time.monotonic() - started
+    finally:
+        conn.close()
+        done.set()
+        sampler.join(5)
+    return lines - 2, elapsed, peak  # minus the header and the HXL hashtag row
