@@ -169,10 +169,31 @@ def test_policy_edits_change_the_outcome():
     assert not AreaStatus.objects.filter(area=area).exclude(level=StatusLevel.NORMAL).exists()
 
 
-def test_a_held_lock_makes_the_second_recompute_report_skipped():
+@pytest.mark.postgres
+def test_a_held_advisory_lock_makes_a_recompute_report_skipped():
+    import psycopg
+
+    from evactrack.status.locks import _advisory_key
+
+    AreaFactory()
+    db = connection.settings_dict
+    other = psycopg.connect(
+        dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"] or None, host=db["HOST"], port=db["PORT"] or 5432
+    )
+    try:
+        other.execute("SELECT pg_advisory_xact_lock(%s)", [_advisory_key(RECOMPUTE_LOCK)])  # another "worker"
+        assert status_recompute_full().skipped
+        assert status_recompute_dirty().skipped
+    finally:
+        other.rollback()
+        other.close()
+    assert not status_recompute_full().skipped
+
+
+def test_a_held_lock_row_makes_the_second_recompute_report_skipped():
     AreaFactory()
     if connection.vendor == "postgresql":
-        pytest.skip("the advisory lock is tried across connections in the worker tests")
+        pytest.skip("PostgreSQL uses the advisory lock (test above)")
     RecomputeLock.objects.create(
         name=RECOMPUTE_LOCK, holder="another-worker", expires_at=timezone.now() + datetime.timedelta(minutes=5)
     )
