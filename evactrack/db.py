@@ -138,10 +138,16 @@ def point_constraint():
 def reject_nul_characters(instance) -> None:
     """Refuse text with NUL characters, naming the field: PostgreSQL cannot store them, and no
     real name or note contains one."""
+    reject_nul_values({field.name: getattr(instance, field.attname) for field in instance._meta.concrete_fields})
+
+
+def reject_nul_values(values: dict) -> None:
+    """The same check on raw input, before it is used in a lookup (PostgreSQL refuses NUL in a
+    query parameter too)."""
     errors = {
-        field.name: [_("Text cannot contain NUL characters.")]
-        for field in instance._meta.concrete_fields
-        if isinstance(getattr(instance, field.attname, None), str) and "\x00" in getattr(instance, field.attname)
+        name: [_("Text cannot contain NUL characters.")]
+        for name, value in values.items()
+        if isinstance(value, str) and "\x00" in value
     }
     if errors:
         raise ValidationError(errors)

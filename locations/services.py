@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
-from evactrack.db import reject_nul_characters
+from evactrack.db import reject_nul_characters, reject_nul_values
 from locations.choices import CATEGORY_LEVEL, KATOTTG_LETTER_TO_CATEGORY, PARENT_LEVELS, AreaCategory, AreaLevel
 from locations.models import PATH_SEPARATOR, Area, AreaAlias
 from locations.names import (
@@ -50,6 +50,7 @@ def area_upsert(
     if "\x00" in code:
         # Refuse before the lookup below: PostgreSQL cannot even compare text holding NUL.
         raise ValidationError({"code": _("Text cannot contain NUL characters.")})
+    reject_nul_values({"code": code, "category": category, "name_uk": name_uk, "name_en": name_en, "pcode": pcode})
     level = CATEGORY_LEVEL.get(category)
     if level is None:
         raise ValidationError({"category": _("Unknown category %(value)r.") % {"value": category}})
@@ -99,6 +100,7 @@ def _move_subtree(area: Area, *, new_path: str) -> None:
 def area_alias_add(*, area: Area, name: str, kind: str, language: str = "") -> AreaAlias:
     """Record another spelling of the area's name; adding a known spelling again changes nothing."""
     name = " ".join(name.split())
+    reject_nul_values({"name": name})
     alias = AreaAlias.objects.filter(area=area, name=name).first()
     if alias is not None:
         return alias

@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from evactrack.db import reject_nul_characters
+from evactrack.db import reject_nul_characters, reject_nul_values
 from locations.models import Area
 from reports.choices import OrderState, TargetScope, VerificationState
 from reports.models import (
@@ -153,6 +153,7 @@ def _citation_field(fact: Fact) -> str:
 @transaction.atomic
 def source_upsert(*, slug: str, title: str, actor=None, **fields) -> tuple[Source, bool]:
     """Create the source with this slug or update it. Returns (source, created)."""
+    reject_nul_values({"slug": slug})
     source = Source.objects.filter(slug=slug).first()
     created = source is None
     if created:
