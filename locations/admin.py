@@ -7,7 +7,7 @@ because locations imports no other app.
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from evactrack.admin import ServiceAdmin, ServiceInlineFormSet, formset_for, kept_rows
+from evactrack.admin import EstimatedCountPaginator, ServiceAdmin, ServiceInlineFormSet, formset_for, kept_rows
 from locations.models import Area, AreaAlias
 from locations.names import normalize_name
 from locations.resolver import search_areas
@@ -103,6 +103,7 @@ class AreaAliasAdmin(admin.ModelAdmin):
     list_select_related = ("area",)
     search_fields = ("name", "^normalized", "^area__code")
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
 
     def has_add_permission(self, request):
         return False

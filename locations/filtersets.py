@@ -46,6 +46,10 @@ def within_q(value: str, *, field: str, path_field: str = "path") -> Q:
     return Q(**{f"{path_field}__startswith": area.path})
 
 
+# Choice filters use distinct=False: they filter the row's own column, so they cannot
+# duplicate rows, and DISTINCT would make the database sort the whole table.
+
+
 class NearField(forms.CharField):
     """`lat,lon,km`: a point and a radius."""
 
@@ -93,8 +97,8 @@ class NearFilter(django_filters.Filter):
 
 
 class AreaFilterSet(django_filters.FilterSet):
-    level = django_filters.MultipleChoiceFilter(choices=AreaLevel.choices)
-    category = django_filters.MultipleChoiceFilter(choices=AreaCategory.choices)
+    level = django_filters.MultipleChoiceFilter(choices=AreaLevel.choices, distinct=False)
+    category = django_filters.MultipleChoiceFilter(choices=AreaCategory.choices, distinct=False)
     parent = django_filters.CharFilter(method="filter_parent", help_text=_("Code of the parent area."))
     parent_id = django_filters.NumberFilter(field_name="parent_id", min_value=1, max_value=2**31 - 1)
     within = django_filters.CharFilter(

@@ -8,7 +8,7 @@ How a candidate scores (a higher score ranks first):
 
 * the spelling: the official name 1.0; another spelling of it (same name_key: Kupyansk,
   Kup'jans'k) 0.95; another stored name (historical, Russian, GeoNames) 0.8; sounds like a
-  stored name up to 0.8; a near spelling (a typo) up to 0.7;
+  stored name up to 0.75; a near spelling (a typo) up to 0.7;
 * the kind of place: a city before a smaller settlement of the same name, settlements before
   the oblasts, raions and hromadas named after them (unless the text says "oblast", "raion"...);
 * a hromada centre before other settlements; the larger population first (0.1 per tenfold);
@@ -114,10 +114,11 @@ class Resolution:
         return self.outcome == AMBIGUOUS
 
 
-def _area_of(value) -> Area | None:
+def _subtree_of(value) -> Area | str | None:
+    """An Area, or a code left for the lookup's own statement to find (no extra query)."""
     if value is None or isinstance(value, Area):
         return value
-    return Area.objects.filter(code=str(value).strip().upper()).first()
+    return str(value).strip().upper()
 
 
 def _split_hints(text: str) -> tuple[str, set[str] | None]:
@@ -163,7 +164,7 @@ def resolve(text: str, *, within=None, near=None, levels=None, limit: int = 10) 
     or a place name; `levels`: restrict to these AreaLevel values."""
     original = text
     text = " ".join((text or "").split())
-    within = _area_of(within)
+    within = _subtree_of(within)
     if not text:
         return Resolution(original, NOT_FOUND, [])
 
@@ -251,7 +252,7 @@ def _area_from_row(row: dict) -> Area:
     return Area(id=row["area_id"], **{name: row[f"area__{name}"] for name in _AREA_FIELDS})
 
 
-def _alias_rows(condition: str, params: list, subtrees: list[Area]) -> list[dict]:
+def _alias_rows(condition: str, params: list, subtrees: list) -> list[dict]:
     """Matching spellings joined to their areas, in one statement.
 
     Plain SQL rather than the ORM: compiling the queryset cost more than running it (about a
@@ -267,15 +268,22 @@ def _alias_rows(condition: str, params: list, subtrees: list[Area]) -> list[dict
     )
     params = list(params)
     if subtrees:
-        sql += " AND (" + " OR ".join(["ar.path LIKE %s"] * len(subtrees)) + ")"
-        params += [area.path + "%" for area in subtrees]
+        conditions = []
+        for subtree in subtrees:
+            if isinstance(subtree, Area):
+                conditions.append("ar.path LIKE %s")
+                params.append(subtree.path + "%")
+            else:
+                conditions.append(f"ar.path LIKE (SELECT w.path FROM {area_table} w WHERE w.code = %s) || '%%'")
+                params.append(subtree)
+        sql += " AND (" + " OR ".join(conditions) + ")"
     sql += f" LIMIT {_PREFIX_FALLBACK_LIMIT}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [dict(zip(_ROW_FIELDS, row, strict=True)) for row in cursor.fetchall()]
 
 
-def _prefix_rows(key: str, subtrees: list[Area]) -> list[dict]:
+def _prefix_rows(key: str, subtrees: list) -> list[dict]:
     """Typos ("Kupianks"): aliases whose key shares the first letters, kept if close enough.
 
     A range on the indexed key column (not LIKE, which SQLite will not index when it is
@@ -328,12 +336,14 @@ def _spelling(row: dict, *, normalized: str, key: str, official: dict) -> tuple[
         return 1.0, "official", "official name"
     if key and _is_official_spelling(row, normalized=normalized, key=key, cache=official):
         return 0.95, "official_spelling", f"a spelling of the official name {row['area__name_en']!r}"
-    if row["normalized"] == normalized:
+    if row["normalized"] == normalized or _latin(row["normalized"]) == _latin(normalized):
+        # The same name, possibly in the other script (Артемовск for Artemovsk).
         return 0.8, "alias", f"known name {row['name']!r} ({row['kind']})"
     if "similarity" in row:
         return 0.7 * row["similarity"], "near_spelling", f"near spelling of {row['name']!r}"
     similarity = SequenceMatcher(None, _latin(normalized), _latin(row["normalized"])).ratio()
-    return 0.6 + 0.2 * similarity, "sounds_like", f"sounds like {row['name']!r}"
+    # Below a known name whatever the similarity, so the order rows arrive in never decides.
+    return 0.6 + 0.15 * similarity, "sounds_like", f"sounds like {row['name']!r}"
 
 
 def _score(rows: list[dict], *, normalized: str, key: str, hinted: bool) -> list[Candidate]:
