@@ -47,6 +47,9 @@ def area_has_active_order(as_of=None) -> Exists:
     )
 
 
+# Choice filters use distinct=False: they filter the row's own column, so they cannot
+# duplicate rows, and DISTINCT would make the database sort the whole table.
+
 class UpdatedSinceMixin(django_filters.FilterSet):
     updated_since = django_filters.IsoDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", help_text=_("Only rows changed at or after this time.")
@@ -56,15 +59,15 @@ class UpdatedSinceMixin(django_filters.FilterSet):
 class IncidentFilterSet(UpdatedSinceMixin):
     occurred_after = django_filters.DateFilter(field_name="occurred_on", lookup_expr="gte")
     occurred_before = django_filters.DateFilter(field_name="occurred_on", lookup_expr="lte")
-    type = django_filters.MultipleChoiceFilter(field_name="incident_type", choices=IncidentType.choices)
+    type = django_filters.MultipleChoiceFilter(field_name="incident_type", choices=IncidentType.choices, distinct=False)
     area = django_filters.CharFilter(method="filter_area", help_text=_("Code of the area itself."))
     within = django_filters.CharFilter(
         method="filter_within", help_text=_("Code of an area: incidents anywhere under it.")
     )
-    verification_state = django_filters.MultipleChoiceFilter(choices=VerificationState.choices)
+    verification_state = django_filters.MultipleChoiceFilter(choices=VerificationState.choices, distinct=False)
     min_killed = django_filters.NumberFilter(field_name="fatalities", lookup_expr="gte", min_value=0, max_value=INT_MAX)
     min_injured = django_filters.NumberFilter(field_name="injured", lookup_expr="gte", min_value=0, max_value=INT_MAX)
-    facility_type = django_filters.MultipleChoiceFilter(choices=FacilityType.choices)
+    facility_type = django_filters.MultipleChoiceFilter(choices=FacilityType.choices, distinct=False)
     reporting_organization = django_filters.CharFilter(
         field_name="reporting_organization__slug", max_length=64, help_text=_("Slug of the organization.")
     )
@@ -97,9 +100,9 @@ class EvacuationOrderFilterSet(UpdatedSinceMixin):
     covers = django_filters.CharFilter(
         method="filter_covers", help_text=_("Code of an area: orders that cover it (directly or via an ancestor).")
     )
-    kind = django_filters.MultipleChoiceFilter(choices=OrderKind.choices)
-    population_group = django_filters.MultipleChoiceFilter(choices=PopulationGroup.choices)
-    state = django_filters.MultipleChoiceFilter(choices=OrderState.choices)
+    kind = django_filters.MultipleChoiceFilter(choices=OrderKind.choices, distinct=False)
+    population_group = django_filters.MultipleChoiceFilter(choices=PopulationGroup.choices, distinct=False)
+    state = django_filters.MultipleChoiceFilter(choices=OrderState.choices, distinct=False)
 
     class Meta:
         model = EvacuationOrder
@@ -139,7 +142,7 @@ class PopulationCountFilterSet(UpdatedSinceMixin):
     within = django_filters.CharFilter(
         method="filter_within", help_text=_("Code of an area: counts anywhere under it.")
     )
-    kind = django_filters.MultipleChoiceFilter(choices=CountKind.choices)
+    kind = django_filters.MultipleChoiceFilter(choices=CountKind.choices, distinct=False)
     reference_after = django_filters.DateFilter(field_name="reference_date", lookup_expr="gte")
     reference_before = django_filters.DateFilter(field_name="reference_date", lookup_expr="lte")
 
@@ -155,7 +158,7 @@ class PopulationCountFilterSet(UpdatedSinceMixin):
 
 
 class SourceFilterSet(UpdatedSinceMixin):
-    reliability = django_filters.MultipleChoiceFilter(choices=Reliability.choices)
+    reliability = django_filters.MultipleChoiceFilter(choices=Reliability.choices, distinct=False)
     published_after = django_filters.DateFilter(field_name="published_on", lookup_expr="gte")
     published_before = django_filters.DateFilter(field_name="published_on", lookup_expr="lte")
     published_on_precision = django_filters.ChoiceFilter(choices=DatePrecision.choices)

@@ -11,7 +11,16 @@ from rest_framework import serializers
 from locations.api.serializers import iso
 from locations.models import Area
 from reports.choices import FacilityType
-from reports.models import EvacuationOrder, Incident, Organization, PopulationCount, Source, Tombstone
+from reports.models import (
+    CITED_FACT_FIELDS,
+    Citation,
+    EvacuationOrder,
+    Incident,
+    Organization,
+    PopulationCount,
+    Source,
+    Tombstone,
+)
 from reports.services import CitationInput, TargetInput
 
 # Places where vulnerable people gather: their exact point is withheld from roles without
@@ -59,8 +68,39 @@ class CitationSerializer(serializers.Serializer):
 
 
 def citations_out(fact) -> list[dict]:
-    # Reads the prefetched citations (with their sources): no query per row.
-    return [{"source": c.source.slug, "locator": c.locator, "note": c.note} for c in fact.citations.all()]
+    preloaded = getattr(fact, "_citations", None)
+    if preloaded is not None:
+        return preloaded
+    # A single object: its citations and their sources in one query.
+    return [
+        {"source": slug, "locator": locator, "note": note}
+        for slug, locator, note in fact.citations.values_list("source__slug", "locator", "note")
+    ]
+
+
+class FactListSerializer(serializers.ListSerializer):
+    """Loads the citations of a whole page in one query. Django's prefetch_related does the
+    same in one query too, but builds a related manager per row, which cost more than the
+    page's SQL."""
+
+    def to_representation(self, data):
+        facts = list(data.all() if hasattr(data, "all") else data)
+        if facts:
+            field = _citation_field_of(type(facts[0]))
+            by_fact = {fact.pk: [] for fact in facts}
+            rows = Citation.objects.filter(**{f"{field}_id__in": list(by_fact)}).order_by("source__slug", "locator")
+            for fact_id, slug, locator, note in rows.values_list(f"{field}_id", "source__slug", "locator", "note"):
+                by_fact[fact_id].append({"source": slug, "locator": locator, "note": note})
+            for fact in facts:
+                fact._citations = by_fact[fact.pk]
+        return super().to_representation(facts)
+
+
+def _citation_field_of(model) -> str:
+    for field in CITED_FACT_FIELDS:
+        if Citation._meta.get_field(field).related_model is model:
+            return field
+    raise TypeError(model)
 
 
 def citations_in(validated: list[dict]) -> list[CitationInput]:
@@ -122,6 +162,7 @@ class IncidentSerializer(FactSerializer):
 
     class Meta:
         model = Incident
+        list_serializer_class = FactListSerializer
         fields = INCIDENT_FIELDS
         read_only_fields = ["uid", "verification_state", "verified_at", "verification_note", "created_at",
                             "updated_at"]  # fmt: skip
@@ -133,8 +174,8 @@ class IncidentSerializer(FactSerializer):
             "incident_type": incident.incident_type,
             "occurred_on": iso(incident.occurred_on),
             "occurred_on_precision": incident.occurred_on_precision,
-            "area": incident.area.code,
-            "area_name": incident.area.name_en,
+            "area": incident.area_code,
+            "area_name": incident.area_name,
             "latitude": incident.latitude,
             "longitude": incident.longitude,
             "geo_precision": incident.geo_precision,
@@ -148,7 +189,7 @@ class IncidentSerializer(FactSerializer):
             "children_injured_qualifier": incident.children_injured_qualifier,
             "facility_type": incident.facility_type,
             "facility_name": incident.facility_name,
-            "reporting_organization": incident.reporting_organization.slug if incident.reporting_organization else None,
+            "reporting_organization": incident.organization_slug,
             "verification_state": incident.verification_state,
             "verified_at": iso(incident.verified_at),
             "verification_note": incident.verification_note,
@@ -197,6 +238,7 @@ class EvacuationOrderSerializer(FactSerializer):
 
     class Meta:
         model = EvacuationOrder
+        list_serializer_class = FactListSerializer
         fields = ORDER_FIELDS
         read_only_fields = ["uid", "lifted_on", "state", "created_at", "updated_at"]
 
@@ -254,6 +296,7 @@ class PopulationCountSerializer(FactSerializer):
 
     class Meta:
         model = PopulationCount
+        list_serializer_class = FactListSerializer
         fields = COUNT_FIELDS
         read_only_fields = ["uid", "created_at", "updated_at"]
 

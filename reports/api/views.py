@@ -1,6 +1,6 @@
 """Reports over the API. Views only choose rows and call services; rules live in the services."""
 
-from django.db.models import Prefetch, Q
+from django.db.models import F, Prefetch, Q
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -37,14 +37,10 @@ from reports.filtersets import (
     SourceFilterSet,
     TombstoneFilterSet,
 )
-from reports.models import Citation, EvacuationOrder, Incident, OrderTarget, PopulationCount, Source, Tombstone
+from reports.models import EvacuationOrder, Incident, OrderTarget, PopulationCount, Source, Tombstone
 
 UUID_PATTERN = "[0-9a-fA-F-]{36}"
 BULK_MAX_ROWS = 1000
-
-
-def with_citations(queryset):
-    return queryset.prefetch_related(Prefetch("citations", queryset=Citation.objects.select_related("source")))
 
 
 IF_MATCH = OpenApiParameter(
@@ -172,9 +168,11 @@ class IncidentViewSet(FactViewSetMixin, ModelViewSet):
     }
 
     def get_queryset(self):
-        queryset = Incident.objects.select_related("area", "reporting_organization")
-        if self.action != "export":
-            queryset = with_citations(queryset)
+        # The area's code and name and the organization's slug as columns of the same query:
+        # a list then builds one object per row instead of three.
+        queryset = Incident.objects.annotate(
+            area_code=F("area__code"), area_name=F("area__name_en"), organization_slug=F("reporting_organization__slug")
+        )
         caller = self.caller
         if not caller.sees_everything:
             visible = Q(verification_state=VerificationState.VERIFIED)
@@ -331,7 +329,7 @@ class EvacuationOrderViewSet(FactViewSetMixin, ModelViewSet):
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
     def get_queryset(self):
-        queryset = with_citations(EvacuationOrder.objects.all()).prefetch_related(
+        queryset = EvacuationOrder.objects.prefetch_related(
             Prefetch("targets", queryset=OrderTarget.objects.select_related("area")),
             Prefetch("destination_areas", queryset=Area.objects.only("id", "code")),
         )
@@ -382,8 +380,6 @@ class PopulationCountViewSet(FactViewSetMixin, ModelViewSet):
 
     def get_queryset(self):
         queryset = PopulationCount.objects.select_related("area")
-        if self.action != "export":
-            queryset = with_citations(queryset)
         if getattr(self, "queryset_for_update", False):
             queryset = queryset.select_for_update(of=("self",))
         return queryset
