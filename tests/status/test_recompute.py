@@ -245,3 +245,23 @@ def test_selectors_run_a_fixed_number_of_queries():
     for name, call in calls.items():
         many = _queries_of(call)
         assert len(many) == len(few[name]), "\n".join([f"-- {name}, 1 area:", *few[name], "-- 21 areas:", *many])
+
+
+def test_incremental_runs_end_where_a_full_recompute_would():
+    areas = _settlements_with_inputs(4)
+    status_recompute_full()
+    # Changes of every kind, each served by the dirty path only.
+    IncidentFactory(
+        area=areas[1], occurred_on=RECENT, incident_type="missile_strike", fatalities=30, fatalities_qualifier="exact"
+    )
+    PopulationCountFactory(area=areas[2], kind="present", total=40, reference_date=RECENT)
+    PopulationCountFactory(area=default_hromada(), kind="present", total=900, reference_date=RECENT)
+    order = OrderFactory(
+        area=areas[3], kind="recommended", effective_from=RECENT, people_subject=70, people_subject_qualifier="exact"
+    )
+    order_lift(order=order, lifted_on=TODAY)
+    DesignationFactory(area=Area.objects.get(code="UA98010000000000002"), kind="occupied", valid_from=RECENT)
+    status_recompute_dirty()
+    assert not DirtyArea.objects.exists()
+    full = status_recompute_full()
+    assert (full.rows_written, full.changes_appended) == (0, 0)
