@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from evactrack.admin import EstimatedCountPaginator
 from evactrack.status.choices import StatusLevel
 from evactrack.status.models import AreaStatus, Policy, RecomputeRun, StatusChange
 from evactrack.status.selectors import status_for_area, status_history
@@ -31,6 +32,10 @@ class PolicyAdmin(admin.ModelAdmin):
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Computed rows: staff look, the engine writes."""
+
+    # Statuses and their history grow with the country: no COUNT(*) of them on every page.
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
 
     def has_add_permission(self, request):
         return False

@@ -20,6 +20,7 @@ Decisions a coordinator should know (also in docs/STATUS.md):
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -158,13 +159,18 @@ class Figures:
     people_subject: Figure = ZERO
     children_subject: Figure = ZERO
 
-    def as_fields(self) -> dict:
+    @functools.cached_property
+    def _fields(self) -> dict:
         fields = {}
         for name in ("people_present", "children_present", "people_subject", "children_subject"):
             figure = getattr(self, name)
             fields[name] = figure.value
             fields[f"{name}_missing"] = figure.missing
         return fields
+
+    def as_fields(self) -> dict:
+        """The model fields (value and missing count per figure); a fresh dict each call."""
+        return dict(self._fields)
 
 
 @dataclass(frozen=True)
@@ -209,7 +215,7 @@ class AreaResult:
             change = orjson.dumps([self.level, self.reasons], option=orjson.OPT_SORT_KEYS)
             if cache is not None:
                 cache[key] = change
-        whole = orjson.dumps([self.score, self.figures.as_fields()], option=orjson.OPT_SORT_KEYS)
+        whole = orjson.dumps([self.score, self.figures._fields], option=orjson.OPT_SORT_KEYS)
         change_digest = hashlib.sha1(change, usedforsecurity=False).hexdigest()
         return hashlib.sha1(change + whole, usedforsecurity=False).hexdigest(), change_digest
 
@@ -415,6 +421,21 @@ def area_result(
     targets replaces the sum below it. An area's own population count replaces its children's sum.
     """
     is_leaf = not children if is_leaf is None else is_leaf
+    if is_leaf and not children:
+        # Most areas are settlements: no roll-up to do, only their own figures.
+        people_present = UNKNOWN if inputs.people_present is None else Figure(inputs.people_present, 0)
+        children_present = UNKNOWN if inputs.children_present is None else Figure(inputs.children_present, 0)
+        return AreaResult(
+            level=own.level,
+            score=own.score,
+            reasons=own.reasons,
+            figures=Figures(
+                people_present,
+                children_present,
+                _leaf_subject(own.covers_everyone, own.any_order, own.stated_people, people_present),
+                _leaf_subject(own.covers_children, own.any_order, own.stated_children, children_present),
+            ),
+        )
     # The evaluation's reasons may be shared with siblings: extended by copy, never in place.
     level, score, reasons = own.level, own.score, own.reasons
     worst_child = StatusLevel.NORMAL
