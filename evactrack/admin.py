@@ -93,6 +93,36 @@ class ServiceInlineFormSet(BaseInlineFormSet):
             attempt.check(self)
 
 
+class EstimatedCountPaginator(Paginator):
+    """A paginator that does not COUNT(*) a large table on every change-list page.
+
+    Unfiltered lists on PostgreSQL use the planner's row estimate; filtered lists, and every
+    list on SQLite, count for real but stop at `count_cap` rows, so a broad filter on a
+    million-row table costs a bounded scan instead of a full one.
+    """
+
+    count_cap = 10_000
+
+    @cached_property
+    def count(self):
+        queryset = self.object_list
+        query = getattr(queryset, "query", None)
+        if query is None:
+            return super().count
+        if connection.vendor == "postgresql" and not query.where:
+            estimate = _postgres_row_estimate(queryset.model._meta.db_table)
+            if estimate is not None and estimate > self.count_cap:
+                return estimate
+        return queryset[: self.count_cap + 1].count()
+
+
+def _postgres_row_estimate(table):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [table])
+        row = cursor.fetchone()
+    return row[0] if row and row[0] >= 0 else None
+
+
 class ServiceAdminMixin:
     """A model admin whose writes go through `service_save` / `service_delete`.
 
@@ -103,6 +133,7 @@ class ServiceAdminMixin:
 
     # Counting a million incidents on every page costs more than the number is worth.
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
 
     def get_formset_kwargs(self, request, obj, inline, prefix):
         kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
@@ -224,33 +255,3 @@ def kept_rows(formset):
 
 def formset_changed(formset):
     return formset is not None and (formset.has_changed() or bool(formset.deleted_forms))
-
-
-class EstimatedCountPaginator(Paginator):
-    """A paginator that does not COUNT(*) a large table on every change-list page.
-
-    Unfiltered lists on PostgreSQL use the planner's row estimate; filtered lists, and every
-    list on SQLite, count for real but stop at `count_cap` rows, so a broad filter on a
-    million-row table costs a bounded scan instead of a full one.
-    """
-
-    count_cap = 10_000
-
-    @cached_property
-    def count(self):
-        queryset = self.object_list
-        query = getattr(queryset, "query", None)
-        if query is None:
-            return super().count
-        if connection.vendor == "postgresql" and not query.where:
-            estimate = _postgres_row_estimate(queryset.model._meta.db_table)
-            if estimate is not None and estimate > self.count_cap:
-                return estimate
-        return queryset[: self.count_cap + 1].count()
-
-
-def _postgres_row_estimate(table):
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [table])
-        row = cursor.fetchone()
-    return row[0] if row and row[0] >= 0 else None

@@ -851,10 +851,15 @@ class AreaIncidentInline(AreaFactInline):
 
 
 class AreaPopulationCountInline(AreaFactInline):
+    """Counts are corrected right here (figures and qualifiers); new ones, with their source, on their own page."""
+
     model = PopulationCount
     fields = ("kind", "reference_date", "total", "total_qualifier", "children", "children_qualifier", "sources")
-    readonly_fields = fields
+    readonly_fields = ("kind", "reference_date", "sources")
     verbose_name_plural = _("population counts (newest 20)")
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.has_perm("reports.change_populationcount")
 
 
 class AreaDesignationInline(AreaFactInline):
@@ -895,6 +900,16 @@ class AreaWithReportsAdmin(AreaAdmin):
 
     change_form_template = "admin/locations/area/change_form.html"
     inlines = [*AreaAdmin.inlines, AreaPopulationCountInline, AreaDesignationInline, AreaIncidentInline]
+
+    def service_save(self, request, form, formsets, change):
+        area = super().service_save(request, form, formsets, change)
+        counts = formset_for(formsets, PopulationCount)
+        for count_form in counts.initial_forms if counts is not None else []:
+            changed = changed_fields(count_form, model_field_names(count_form))
+            if changed:
+                stored = PopulationCount.objects.get(pk=count_form.instance.pk)
+                population_count_update(count=stored, actor=request.user, **changed)
+        return area
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         area = self.get_object(request, object_id)

@@ -217,3 +217,27 @@ def test_area_choices_name_their_parent_and_code(admin_client_logged_in, kupians
     first = response.json()["results"][0]
     assert first["id"] == str(kupiansk.city.pk)
     assert kupiansk.city.code in first["text"] and kupiansk.hromada.name_en in first["text"]
+
+
+def test_counts_are_corrected_inline_on_the_area_page(admin_client_logged_in, kupiansk, staff_user):
+    url = change_url(kupiansk.city)
+    data = form_data(admin_client_logged_in.get(url))
+    prefix = next(key[: -len("-TOTAL_FORMS")] for key in data if key.endswith("TOTAL_FORMS") and "population" in key)
+    data[f"{prefix}-0-total"], data[f"{prefix}-0-total_qualifier"] = "11800", "approximate"
+    response = admin_client_logged_in.post(url, data)
+    assert response.status_code == 302, response.context["errors"]
+    kupiansk.count.refresh_from_db()
+    assert (kupiansk.count.total, kupiansk.count.total_qualifier) == (11800, "approximate")
+    assert kupiansk.count.history.first().history_user == staff_user
+    assert DirtyArea.objects.filter(area=kupiansk.city).exists()
+
+
+def test_an_impossible_inline_count_is_refused(admin_client_logged_in, kupiansk):
+    url = change_url(kupiansk.city)
+    data = form_data(admin_client_logged_in.get(url))
+    prefix = next(key[: -len("-TOTAL_FORMS")] for key in data if key.endswith("TOTAL_FORMS") and "population" in key)
+    data[f"{prefix}-0-children"], data[f"{prefix}-0-children_qualifier"] = "20000", "exact"
+    response = admin_client_logged_in.post(url, data)
+    assert response.status_code == 200
+    kupiansk.count.refresh_from_db()
+    assert kupiansk.count.children is None
