@@ -9,6 +9,7 @@ WRITE_BATCH rows, so a run writing fewer rows than that issues one statement per
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable
@@ -189,10 +190,10 @@ def load_and_evaluate(
             "targets_of_order",
         )
     )
-    for *row, targets_of_order in order_rows:
+    for uid, *fields, targets_of_order in order_rows:
+        order = OrderFact(str(uid), *fields)
         if targets_of_order != 1:
-            row[8] = row[9] = None  # people_subject, children_subject: not attributable to one area
-        order = OrderFact(str(row[0]), *row[1:])
+            order = dataclasses.replace(order, people_subject=None, children_subject=None)
         own_orders[order.target_code].append(order)
         if order.target_scope == TargetScope.SUBTREE:
             subtree_orders[order.target_code].append(order)
