@@ -79,6 +79,8 @@ class AreaViewSet(ReadOnlyViewSet):
     serializer_class = AreaSerializer
     filterset_class = AreaApiFilterSet
     lookup_field = "code"
+    list_values = ["id", "code", "pcode", "level", "category", "path", "name_uk", "name_en", "latitude", "longitude",
+                   "status_level", "updated_at"]  # fmt: skip
     lookup_value_regex = "[A-Za-z0-9-]{1,24}"
     # Codes are unique and never reused: a stable cursor position.
     ordering = "code"

@@ -86,7 +86,7 @@ class FactListSerializer(serializers.ListSerializer):
     def to_representation(self, data):
         facts = list(data.all() if hasattr(data, "all") else data)
         if facts:
-            field = _citation_field_of(type(facts[0]))
+            field = _citation_field_of(self.child.Meta.model)
             by_fact = {fact.pk: [] for fact in facts}
             rows = Citation.objects.filter(**{f"{field}_id__in": list(by_fact)}).order_by("source__slug", "locator")
             for fact_id, slug, locator, note in rows.values_list(f"{field}_id", "source__slug", "locator", "note"):

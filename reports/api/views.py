@@ -155,6 +155,13 @@ class IncidentViewSet(FactViewSetMixin, ModelViewSet):
 
     serializer_class = IncidentSerializer
     filterset_class = IncidentFilterSet
+    list_values = [
+        "id", "uid", "incident_type", "occurred_on", "occurred_on_precision", "area_code", "area_name", "latitude",
+        "longitude", "geo_precision", "fatalities", "fatalities_qualifier", "injured", "injured_qualifier",
+        "children_killed", "children_killed_qualifier", "children_injured", "children_injured_qualifier",
+        "facility_type", "facility_name", "reporting_organization_id", "organization_slug", "verification_state",
+        "verified_at", "verification_note", "summary", "created_at", "updated_at",
+    ]  # fmt: skip
     filter_backends = [DjangoFilterBackend, IdOrdering]
     action_roles = {
         "create": Role.PARTNER,
