@@ -17,7 +17,6 @@ from drf_spectacular.utils import extend_schema_field
 from locations.choices import AreaCategory, AreaLevel
 from locations.models import Area
 from locations.resolver import search_areas
-from locations.selectors import area_get_by_code
 
 EARTH_RADIUS_KM = 6371.0
 MAX_NEAR_KM = 500.0
@@ -27,14 +26,14 @@ CODE_MAX_LENGTH = 24
 
 def area_by_code_or_error(code: str, field: str) -> Area:
     """The area with this KATOTTG code or, failing that, this OCHA P-code (UA63, UA6308…),
-    the two ways partners name areas."""
+    the two ways partners name areas. One query."""
     code = code.strip().upper()
     area = None
-    if len(code) <= CODE_MAX_LENGTH:
-        area = area_get_by_code(code)
-        if area is None and code:
-            by_pcode = list(Area.objects.filter(pcode=code)[:2])
-            area = by_pcode[0] if len(by_pcode) == 1 else None
+    if code and len(code) <= CODE_MAX_LENGTH:
+        # A code match wins over P-code matches; a P-code shared by two areas names neither.
+        matches = list(Area.objects.filter(Q(code=code) | Q(pcode=code)).order_by()[:3])
+        by_code = [match for match in matches if match.code == code]
+        area = by_code[0] if by_code else (matches[0] if len(matches) == 1 else None)
     if area is None:
         raise ValidationError({field: _("Unknown area code %(code)s.") % {"code": code[:CODE_MAX_LENGTH]}})
     return area

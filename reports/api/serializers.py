@@ -168,50 +168,51 @@ class IncidentSerializer(FactSerializer):
                             "updated_at"]  # fmt: skip
 
     def to_representation(self, incident):
-        caller = caller_of_context(self.context)
-        data = {
-            "uid": str(incident.uid),
-            "incident_type": incident.incident_type,
-            "occurred_on": iso(incident.occurred_on),
-            "occurred_on_precision": incident.occurred_on_precision,
-            "area": incident.area_code,
-            "area_name": incident.area_name,
-            "latitude": incident.latitude,
-            "longitude": incident.longitude,
-            "geo_precision": incident.geo_precision,
-            "fatalities": incident.fatalities,
-            "fatalities_qualifier": incident.fatalities_qualifier,
-            "injured": incident.injured,
-            "injured_qualifier": incident.injured_qualifier,
-            "children_killed": incident.children_killed,
-            "children_killed_qualifier": incident.children_killed_qualifier,
-            "children_injured": incident.children_injured,
-            "children_injured_qualifier": incident.children_injured_qualifier,
-            "facility_type": incident.facility_type,
-            "facility_name": incident.facility_name,
-            "reporting_organization": incident.organization_slug,
-            "verification_state": incident.verification_state,
-            "verified_at": iso(incident.verified_at),
-            "verification_note": incident.verification_note,
-            "summary": incident.summary,
-            "citations": citations_out(incident),
-            "withheld": [],
-            "created_at": iso(incident.created_at),
-            "updated_at": iso(incident.updated_at),
-        }
-        if incident_point_withheld(caller, incident):
+        # Lists hand in .values() rows (dicts); a single object is turned into one here.
+        row = incident if isinstance(incident, dict) else incident_as_row(incident)
+        data = {name: row[name] for name in INCIDENT_PLAIN_FIELDS}
+        data["uid"] = str(row["uid"])
+        data["area"] = row["area_code"]
+        data["area_name"] = row["area_name"]
+        data["reporting_organization"] = row["organization_slug"]
+        for name in ("occurred_on", "verified_at", "created_at", "updated_at"):
+            data[name] = iso(row[name])
+        data["citations"] = citations_out(incident)
+        data["withheld"] = []
+        if incident_point_withheld(caller_of_context(self.context), row):
             data["latitude"] = data["longitude"] = None
             data["withheld"] = ["latitude", "longitude"]
         return data
 
 
-def incident_point_withheld(caller, incident) -> bool:
+INCIDENT_PLAIN_FIELDS = [
+    "incident_type", "occurred_on_precision", "latitude", "longitude", "geo_precision", "fatalities",
+    "fatalities_qualifier", "injured", "injured_qualifier", "children_killed", "children_killed_qualifier",
+    "children_injured", "children_injured_qualifier", "facility_type", "facility_name", "verification_state",
+    "verification_note", "summary",
+]  # fmt: skip
+
+
+def incident_as_row(incident) -> dict:
+    row = {name: getattr(incident, name) for name in INCIDENT_PLAIN_FIELDS}
+    for name in ("id", "uid", "occurred_on", "verified_at", "created_at", "updated_at", "reporting_organization_id"):
+        row[name] = getattr(incident, name)
+    row["area_code"] = getattr(incident, "area_code", None) or incident.area.code
+    row["area_name"] = getattr(incident, "area_name", None) or incident.area.name_en
+    row["organization_slug"] = getattr(incident, "organization_slug", None) or (
+        incident.reporting_organization.slug if incident.reporting_organization_id else None
+    )
+    return row
+
+
+def incident_point_withheld(caller, row) -> bool:
+    """`row`: a dict with facility_type, latitude and reporting_organization_id."""
     return (
         caller is not None
         and not caller.sees_sensitive
-        and incident.facility_type in VULNERABLE_FACILITIES
-        and incident.latitude is not None
-        and incident.reporting_organization_id != caller.organization_id
+        and row["facility_type"] in VULNERABLE_FACILITIES
+        and row["latitude"] is not None
+        and row["reporting_organization_id"] != caller.organization_id
     )
 
 

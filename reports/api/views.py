@@ -320,8 +320,8 @@ class IncidentViewSet(FactViewSetMixin, ModelViewSet):
 
 
 def _point_hidden(caller, facility_type, organization_id) -> bool:
-    probe = Incident(facility_type=facility_type, reporting_organization_id=organization_id, latitude=0.0)
-    return incident_point_withheld(caller, probe)
+    row = {"facility_type": facility_type, "reporting_organization_id": organization_id, "latitude": 0.0}
+    return incident_point_withheld(caller, row)
 
 
 @extend_schema_view(
