@@ -6,9 +6,10 @@ caller must ask, or give context) or not found. It never guesses between equals.
 
 How a candidate scores (a higher score ranks first):
 
-* the spelling: the official name 1.0; another spelling of it (same name_key: Kupyansk,
-  Kup'jans'k) 0.95; another stored name (historical, Russian, GeoNames) 0.8; sounds like a
-  stored name up to 0.75; a near spelling (a typo) up to 0.7;
+* the spelling: the official name 1.0; a close spelling of it with the same name_key
+  (Kupyansk, Kup'jans'k) 0.95; another stored name, in either script (historical, Russian,
+  GeoNames: Artemovsk, Артемовск) 0.8; sounds like a stored name up to 0.75; a near spelling
+  (a typo) up to 0.7;
 * the kind of place: a city before a smaller settlement of the same name, settlements before
   the oblasts, raions and hromadas named after them (unless the text says "oblast", "raion"...);
 * a hromada centre before other settlements; the larger population first (0.1 per tenfold);
@@ -18,7 +19,9 @@ How a candidate scores (a higher score ranks first):
 The best candidate wins only when it leads the next by at least MARGIN; the weights are set so
 that one of these is decisive on its own: city against village, tenfold population, much
 nearer to `near`, exact spelling against a guess. Two villages of one name and no context stay
-ambiguous.
+ambiguous. For a name that only sounds alike, kind and size count half (a city called
+Petrovske must not beat villages whose official name is exactly Петрівське), and a lone guess
+scoring under MIN_RESOLVED_SCORE is listed, not asserted.
 """
 
 import math
