@@ -25,6 +25,11 @@ from django.urls import reverse  # noqa: E402
 
 
 def main():
+    from django.conf import settings
+
+    if connection.vendor == "sqlite":
+        # A file with WAL, as the embedded deployment runs, not the test runner's in-memory database.
+        settings.DATABASES["default"]["TEST"]["NAME"] = "/tmp/evactrack-bench-import.sqlite3"
     setup_test_environment()
     runner = DiscoverRunner(verbosity=0)
     databases = runner.setup_databases()
