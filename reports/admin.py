@@ -4,6 +4,7 @@ The area's page (registered in locations/admin.py) is extended here with the fac
 area, since locations must not import reports.
 """
 
+import time
 import uuid
 from pathlib import Path
 
@@ -62,6 +63,7 @@ from reports.services import (
     incident_review,
     incident_update,
     order_create,
+    order_lift,
     order_update,
     population_count_create,
     population_count_update,
@@ -172,12 +174,23 @@ IMPORT_ERRORS_SHOWN = 500
 EXPORT_FORMAT_PARAM = "_format"
 
 
+IMPORT_KEEP_SECONDS = 24 * 3600
+
+
 def _import_path(token):
     folder = Path(settings.VAR_DIR) / "imports"
     folder.mkdir(parents=True, exist_ok=True)
     if not token.isalnum():
         raise PermissionDenied
     return folder / f"{token}.upload"
+
+
+def _forget_old_uploads():
+    """Checked files nobody confirmed within a day are deleted: they may hold sensitive rows."""
+    cutoff = time.time() - IMPORT_KEEP_SECONDS
+    for upload in (Path(settings.VAR_DIR) / "imports").glob("*.upload"):
+        if upload.stat().st_mtime < cutoff:
+            upload.unlink(missing_ok=True)
 
 
 class ImportExportMixin:
@@ -223,6 +236,7 @@ class ImportExportMixin:
             if upload.size > IMPORT_MAX_BYTES:
                 context["file_error"] = _("The file is larger than %(mb)d MB.") % {"mb": IMPORT_MAX_BYTES // 2**20}
             else:
+                _forget_old_uploads()
                 token = uuid.uuid4().hex
                 content = upload.read()
                 _import_path(token).write_bytes(content)
@@ -602,6 +616,26 @@ class EvacuationOrderAdmin(FactAdmin):
         if not change or "destination_areas" in form.changed_data:
             kwargs["destinations"] = list(form.cleaned_data.get("destination_areas") or [])
         return kwargs
+
+    actions = ("lift_selected",)
+
+    @admin.action(description=_("Lift the selected orders (today)"), permissions=["change"])
+    def lift_selected(self, request, queryset):
+        """Lift each order through order_lift, all or none; the areas they covered are recomputed."""
+        orders = list(queryset)
+        try:
+            with transaction.atomic():
+                for order in orders:
+                    order_lift(order=order, actor=request.user)
+                    self.log_change(request, order, [{"changed": {"fields": ["state", "lifted_on"]}}])
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return
+        self.message_user(
+            request,
+            ngettext("%(count)d order lifted.", "%(count)d orders lifted.", len(orders)) % {"count": len(orders)},
+            messages.SUCCESS,
+        )
 
     def has_delete_permission(self, request, obj=None):
         # An order is lifted, not deleted: its history is part of the areas' status history.

@@ -241,3 +241,17 @@ def test_an_impossible_inline_count_is_refused(admin_client_logged_in, kupiansk)
     assert response.status_code == 200
     kupiansk.count.refresh_from_db()
     assert kupiansk.count.children is None
+
+
+def test_lifting_orders_in_bulk_goes_through_order_lift(admin_client_logged_in, kupiansk, staff_user):
+    from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+
+    response = admin_client_logged_in.post(
+        reverse("admin:reports_evacuationorder_changelist"),
+        {"action": "lift_selected", ACTION_CHECKBOX_NAME: [str(kupiansk.order.pk)], "index": "0"},
+    )
+    assert response.status_code == 302
+    order = EvacuationOrder.objects.get(pk=kupiansk.order.pk)
+    assert order.state == "lifted" and order.lifted_on is not None
+    assert order.history.first().history_user == staff_user
+    assert DirtyArea.objects.filter(area=kupiansk.city).exists()
