@@ -37,6 +37,7 @@ from evactrack.admin import (
     kept_rows,
     model_field_names,
 )
+from evactrack.api.choices import Role
 from locations.admin import AreaAdmin
 from locations.models import Area
 from reports.choices import CountKind, TargetScope, VerificationState
@@ -71,6 +72,27 @@ from reports.services import (
 )
 
 FACT_READONLY = ("uid", "created_by", "created_at", "updated_at")
+# Roles (DESIGN.md) a staff user may hold through their membership; these cannot edit orders,
+# counts or designations, nor review incidents, whatever their model permissions say.
+FIELD_ROLES = (Role.VIEWER, Role.PARTNER)
+
+
+def staff_role(request) -> tuple[str | None, int | None]:
+    """(role, organization id) of the admin user: their membership's; a superuser is an admin.
+
+    Staff without a membership are governed by their Django permissions alone.
+    """
+    user = request.user
+    if user.is_superuser:
+        return Role.ADMIN, None
+    membership = getattr(user, "api_membership", None)
+    return (membership.role, membership.organization_id) if membership is not None else (None, None)
+
+
+def sees_sensitive(request) -> bool:
+    """Small child counts identify families: viewers and partners do not get them in exports."""
+    role, _organization = staff_role(request)
+    return role not in FIELD_ROLES and request.user.has_perm("reports.change_incident")
 
 
 def cited_sources(fact):
@@ -138,10 +160,31 @@ class OrderAreaSubtreeFilter(AreaSubtreeFilter):
     area_lookup = "targets__area"
 
 
+class PartOfFactInlineMixin:
+    """Rows that belong to the fact on the page (citations, targets): whoever may write the fact
+    may write them, without permissions of their own on those tables."""
+
+    def _fact_permission(self, request, action):
+        opts = self.parent_model._meta
+        return request.user.has_perm(f"{opts.app_label}.{action}_{opts.model_name}")
+
+    def has_view_permission(self, request, obj=None):
+        return self._fact_permission(request, "view") or self._fact_permission(request, "change")
+
+    def has_add_permission(self, request, obj=None):
+        return self._fact_permission(request, "change" if obj is not None else "add")
+
+    def has_change_permission(self, request, obj=None):
+        return self._fact_permission(request, "change" if obj is not None else "add")
+
+    def has_delete_permission(self, request, obj=None):
+        return self._fact_permission(request, "change")
+
+
 # --- citations --------------------------------------------------------------------------
 
 
-class CitationInline(admin.TabularInline):
+class CitationInline(PartOfFactInlineMixin, admin.TabularInline):
     """The sources of a fact: at least one, each with where in the source it says so."""
 
     model = Citation
@@ -305,7 +348,7 @@ class ImportExportMixin:
         return [*self.export_fields, "sources"]
 
     def export_rows(self, request, queryset):
-        hide_small = not self.has_change_permission(request)
+        hide_small = not sees_sensitive(request)
         threshold = getattr(settings, "EVACTRACK_SMALL_CHILD_COUNT", 20)
         for obj in queryset.prefetch_related("citations__source").iterator(chunk_size=2000):
             row = [export_value(obj, name) for name in self.export_fields]
@@ -338,6 +381,12 @@ class FactAdmin(ImportExportMixin, ServiceAdmin):
     @admin.display(description=_("sources"))
     def sources(self, obj):
         return cited_sources(obj)
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and staff_role(request)[0] not in FIELD_ROLES
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and staff_role(request)[0] not in FIELD_ROLES
 
     def get_deleted_objects(self, objs, request):
         deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
@@ -442,22 +491,64 @@ class IncidentAdmin(FactAdmin):
     )
     actions = ("verify_selected", "dispute_selected", "reject_selected", "reopen_selected")
 
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        role, organization_id = staff_role(request)
+        if role == Role.VIEWER:
+            return queryset.filter(verification_state=VerificationState.VERIFIED)
+        if role == Role.PARTNER:
+            return queryset.filter(
+                Q(verification_state=VerificationState.VERIFIED) | Q(reporting_organization_id=organization_id)
+            )
+        return queryset
+
+    def has_add_permission(self, request):
+        return ServiceAdmin.has_add_permission(self, request) and staff_role(request)[0] != Role.VIEWER
+
+    def has_change_permission(self, request, obj=None):
+        if not ServiceAdmin.has_change_permission(self, request, obj):
+            return False
+        role, organization_id = staff_role(request)
+        if role == Role.VIEWER:
+            return False
+        if role == Role.PARTNER and obj is not None:
+            # A partner edits its own organization's reports until someone has reviewed them.
+            return obj.reporting_organization_id == organization_id and obj.verification_state == "reported"
+        return True
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_change_permission(request, obj) and super().has_delete_permission(request, obj)
+
+    def has_review_permission(self, request):
+        return ServiceAdmin.has_change_permission(self, request) and staff_role(request)[0] not in FIELD_ROLES
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        # A partner reports for its own organization, which the save sets.
+        return (*fields, "reporting_organization") if staff_role(request)[0] == Role.PARTNER else fields
+
+    def service_extra(self, request, form, formsets, change):
+        role, organization_id = staff_role(request)
+        if role == Role.PARTNER and not change:
+            return {"reporting_organization_id": organization_id}
+        return {}
+
     def service_delete(self, request, obj):
         incident_delete(incident=obj, actor=request.user)
 
-    @admin.action(description=_("Verify the selected incidents"), permissions=["change"])
+    @admin.action(description=_("Verify the selected incidents"), permissions=["review"])
     def verify_selected(self, request, queryset):
         return self._review(request, queryset, VerificationState.VERIFIED)
 
-    @admin.action(description=_("Dispute the selected incidents (with a reason)"), permissions=["change"])
+    @admin.action(description=_("Dispute the selected incidents (with a reason)"), permissions=["review"])
     def dispute_selected(self, request, queryset):
         return self._review(request, queryset, VerificationState.DISPUTED)
 
-    @admin.action(description=_("Reject the selected incidents (with a reason)"), permissions=["change"])
+    @admin.action(description=_("Reject the selected incidents (with a reason)"), permissions=["review"])
     def reject_selected(self, request, queryset):
         return self._review(request, queryset, VerificationState.REJECTED)
 
-    @admin.action(description=_("Send the selected incidents back to the queue"), permissions=["change"])
+    @admin.action(description=_("Send the selected incidents back to the queue"), permissions=["review"])
     def reopen_selected(self, request, queryset):
         return self._review(request, queryset, VerificationState.REPORTED)
 
@@ -507,7 +598,7 @@ class IncidentAdmin(FactAdmin):
 # --- evacuation orders -------------------------------------------------------------------------
 
 
-class OrderTargetInline(admin.TabularInline):
+class OrderTargetInline(PartOfFactInlineMixin, admin.TabularInline):
     """The areas an order covers: type any spelling of a name, choose the whole subtree or one area."""
 
     model = OrderTarget

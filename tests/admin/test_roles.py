@@ -1,0 +1,97 @@
+"""Staff permissions follow the roles of DESIGN.md: viewers read verified incidents, partners
+report and edit their own organization's unverified ones, coordinators review and run orders."""
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+
+from evactrack.api.services import membership_set
+from reports.models import Incident
+from reports.services import incident_review
+from tests.admin.data import kupiansk_with_facts
+from tests.admin.test_saving import incident_add_data
+from tests.factories import IncidentFactory, OrganizationFactory
+
+pytestmark = pytest.mark.django_db
+QUEUE = "admin:reports_incident_changelist"
+
+
+@pytest.fixture
+def kupiansk(db):
+    return kupiansk_with_facts()
+
+
+@pytest.fixture
+def staff_with_role(client, django_user_model, kupiansk):
+    """A logged-in staff user holding every incident/order permission, limited only by the role."""
+
+    def make(role, organization=None):
+        user = django_user_model.objects.create_user(f"{role}-user", password="x" * 20, is_staff=True)
+        codenames = [f"{action}_{model}" for action in ("view", "add", "change", "delete")
+                     for model in ("incident", "evacuationorder", "populationcount", "area", "source")]  # fmt: skip
+        user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
+        membership_set(user=user, organization=organization or kupiansk.organization, role=role)
+        client.force_login(user)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def other_incident(kupiansk, staff_user):
+    """Another organization's report, verified, and one of theirs still unverified."""
+    other = OrganizationFactory(name="Other NGO", slug="other-ngo")
+    verified = IncidentFactory(area=kupiansk.city, source=kupiansk.source, reporting_organization=other)
+    incident_review(incident=verified, state="verified", actor=staff_user)
+    unverified = IncidentFactory(area=kupiansk.city, source=kupiansk.source, reporting_organization=other)
+    return verified, unverified
+
+
+def listed(client):
+    return set(client.get(reverse(QUEUE)).context["cl"].result_list)
+
+
+def test_a_viewer_reads_verified_incidents_only_and_changes_nothing(client, staff_with_role, kupiansk, other_incident):
+    staff_with_role("viewer")
+    verified, _unverified = other_incident
+    assert listed(client) == {verified}
+    url = reverse("admin:reports_incident_change", args=[verified.pk])
+    assert "_save" not in client.get(url).content.decode()
+    assert client.get(reverse("admin:reports_incident_add")).status_code == 403
+
+
+def test_a_partner_edits_its_own_unverified_reports_only(client, staff_with_role, kupiansk, other_incident):
+    staff_with_role("partner")
+    verified, unverified = other_incident
+    assert listed(client) == {kupiansk.incident, verified}  # its own, and everyone's verified ones
+    own = reverse("admin:reports_incident_change", args=[kupiansk.incident.pk])
+    assert "_save" in client.get(own).content.decode()
+    assert "_save" not in client.get(reverse("admin:reports_incident_change", args=[verified.pk])).content.decode()
+    assert client.get(reverse("admin:reports_incident_change", args=[unverified.pk])).status_code == 302  # hidden
+    assert client.get(reverse("admin:reports_evacuationorder_add")).status_code == 403
+
+
+def test_a_partners_new_report_belongs_to_its_organization(client, staff_with_role, kupiansk):
+    other = OrganizationFactory(name="Other NGO", slug="other-ngo")
+    staff_with_role("partner")
+    data = incident_add_data(kupiansk) | {"reporting_organization": str(other.pk)}  # ignored
+    response = client.post(reverse("admin:reports_incident_add"), data)
+    assert response.status_code == 302, response.context["errors"]
+    assert Incident.objects.get(summary="Strike on a school.").reporting_organization == kupiansk.organization
+
+
+def test_only_coordinators_review(client, staff_with_role, kupiansk):
+    staff_with_role("partner")
+    refused = client.post(
+        reverse(QUEUE), {"action": "verify_selected", ACTION_CHECKBOX_NAME: [str(kupiansk.incident.pk)], "index": "0"}
+    )
+    assert refused.status_code == 302  # back to the list with "no action selected": it is not offered
+    assert Incident.objects.get(pk=kupiansk.incident.pk).verification_state == "reported"
+    client.logout()
+    staff_with_role("coordinator")
+    done = client.post(
+        reverse(QUEUE), {"action": "verify_selected", ACTION_CHECKBOX_NAME: [str(kupiansk.incident.pk)], "index": "0"}
+    )
+    assert done.status_code == 302
+    assert Incident.objects.get(pk=kupiansk.incident.pk).verification_state == "verified"
