@@ -60,13 +60,8 @@ def test_the_language_switch_sticks(admin_client_logged_in, recomputed, ukrainia
 
 
 def test_every_message_of_the_catalog_is_translated(ukrainian_catalog):
-    """msgfmt counts what a run of makemessages added without a translation."""
-    import subprocess
+    import polib
 
-    result = subprocess.run(
-        ["msgfmt", "--statistics", "-o", "/dev/null", str(ukrainian_catalog.with_suffix(".po"))],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert "untranslated" not in result.stderr and "fuzzy" not in result.stderr, result.stderr
+    catalog = polib.pofile(str(ukrainian_catalog.with_suffix(".po")))
+    missing = [entry.msgid for entry in catalog.untranslated_entries() + catalog.fuzzy_entries()]
+    assert missing == []
