@@ -51,6 +51,7 @@ def area_has_active_order(as_of=None) -> Exists:
 # Choice filters use distinct=False: they filter the row's own column, so they cannot
 # duplicate rows, and DISTINCT would make the database sort the whole table.
 
+
 class UpdatedSinceMixin(django_filters.FilterSet):
     updated_since = django_filters.IsoDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", help_text=_("Only rows changed at or after this time.")
