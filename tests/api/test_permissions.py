@@ -269,3 +269,15 @@ def test_throttle_per_client(api, settings, role):
     other = api(COORDINATOR).get(reverse("api:area-list")).status_code
     assert codes == [200, 200, 200, 429]
     assert other == 200
+
+
+def test_api_token_command_issues_a_working_token_and_revokes_it(own_org, capsys):
+    from django.core.management import call_command
+
+    call_command("api_token", "issue", "--user", "dash", "--organization", "own-org", "--name", "dashboard")
+    key = capsys.readouterr().out.strip().splitlines()[-1]
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert client.get(reverse("api:area-list")).status_code == 200
+    call_command("api_token", "revoke", "--prefix", key[:12])
+    assert client.get(reverse("api:area-list")).status_code == 401
