@@ -1,7 +1,7 @@
 """Filters of the area tree, shared by the API and anything else that lists areas.
 
 Only the tree itself: filters that need reports (active orders) or the status engine are
-added by the API's subclass in locations/api/views.py, so locations keeps importing no app.
+added by the API's subclass in evactrack/api/areas.py, so locations keeps importing no app.
 """
 
 import math

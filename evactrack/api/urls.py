@@ -4,14 +4,14 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from evactrack.api import views
-from locations.api.urls import router as locations_router
+from evactrack.api import areas, views
 from reports.api.urls import router as reports_router
 
-# One router for the API root page, fed by each app's own router.
+# One router for the API root page: areas (here, since they read the status engine) and the
+# reports app's own router.
 router = DefaultRouter()
-for app_router in (locations_router, reports_router):
-    router.registry.extend(app_router.registry)
+router.register("areas", areas.AreaViewSet, basename="area")
+router.registry.extend(reports_router.registry)
 
 app_name = "api"
 urlpatterns = [

@@ -1,4 +1,8 @@
-"""Areas over the API, addressed by code. Read-only: the gazetteer import writes the tree."""
+"""Areas over the API, addressed by code. Read-only: the gazetteer import writes the tree.
+
+These views live in the project's API package, not in locations/api/, because they read the
+status engine and reports: locations imports no other app, and no app imports the engine.
+"""
 
 import datetime
 

@@ -1,8 +1,0 @@
-from rest_framework.routers import SimpleRouter
-
-from locations.api import views
-
-router = SimpleRouter()
-router.register("areas", views.AreaViewSet, basename="area")
-
-urlpatterns = router.urls
