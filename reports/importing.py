@@ -5,11 +5,11 @@ arguments the services take, and validates it; it writes nothing and returns eve
 row and column. `save()` runs only on a file without errors, in one transaction: all rows or
 none.
 
-Incidents come in thousands, so they have a bulk path: each row is validated with the model's
-own field rules and its check constraints evaluated in Python (evactrack.constraints), then the
-rows are inserted in batches with their citations and history, and their areas marked dirty
-once. The database enforces every constraint again at insert. Counts and order targets are
-fewer and go row by row through their services.
+Incidents and counts come in thousands, so they use the services' bulk path: each row is
+checked with reports.services.fact_errors (the model's rules, check constraints evaluated in
+Python), then incident_create_many / population_count_create_many insert all rows with their
+citations and history and mark their areas dirty once. Order targets go through
+order_targets_set, one order at a time.
 """
 
 import csv
@@ -20,26 +20,22 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history
 
-from evactrack.constraints import check_constraint_errors
-from evactrack.db import reject_nul_characters
 from locations.models import Area
-from reports.models import Citation, EvacuationOrder, Incident, OrderTarget, Organization, PopulationCount, Source
+from reports.models import EvacuationOrder, Incident, OrderTarget, Organization, PopulationCount, Source
 from reports.services import (
     CitationInput,
     TargetInput,
-    areas_mark_dirty,
+    fact_errors,
+    incident_create_many,
     order_targets_set,
-    population_count_create,
+    population_count_create_many,
 )
 
 MAX_ROWS = 50_000
-BATCH_SIZE = 1000
 
 
 @dataclass
@@ -342,65 +338,27 @@ class IncidentImporter(Importer):
         }
 
     def validate(self, prepared, errors):
-        incident = self.build(prepared, actor=None)
-        _validate_without_queries(incident, errors)
+        incident = Incident(uid=prepared["uid"] or uuid.uuid4(), **prepared["fields"])
+        _merge(errors, fact_errors(incident, citations=[prepared["citation"]]))
 
-    def build(self, prepared, *, actor) -> Incident:
-        incident = Incident(uid=prepared["uid"] or uuid.uuid4(), created_by=actor, **prepared["fields"])
-        return incident
-
-    @transaction.atomic
     def save(self, check: ImportCheck, *, actor) -> int:
         if not check.ok:
             raise ValidationError(_("The file has errors; nothing was imported."))
-        actor = actor if getattr(actor, "pk", None) else None
-        now = timezone.now()
-        incidents = []
-        for _number, prepared in check.prepared:
-            incident = self.build(prepared, actor=actor)
-            # bulk_create skips auto_now: set the times the services would have set.
-            incident.created_at = incident.updated_at = now
-            incidents.append(incident)
-        reason = _("imported from %(file)s") % {"file": self.filename}
-        created = bulk_create_with_history(
-            incidents, Incident, batch_size=BATCH_SIZE, default_user=actor, default_change_reason=reason
-        )
-        if any(incident.pk is None for incident in created):
-            # Backends that do not return ids: find them by their uids.
-            ids = dict(Incident.objects.filter(uid__in=[i.uid for i in incidents]).values_list("uid", "pk"))
-            for incident in incidents:
-                incident.pk = ids[incident.uid]
-            created = incidents
-        citations = [
-            Citation(incident=incident, source=prepared["citation"].source, locator=prepared["citation"].locator)
-            for incident, (_number, prepared) in zip(created, check.prepared, strict=True)
+        rows = [
+            {**prepared["fields"], "uid": prepared["uid"], "citations": [prepared["citation"]]}
+            for _number, prepared in check.prepared
         ]
-        bulk_create_with_history(
-            citations, Citation, batch_size=BATCH_SIZE, default_user=actor, default_change_reason=reason
-        )
-        areas_mark_dirty(areas={incident.area for incident in created})
-        return len(created)
+        reason = _("imported from %(file)s") % {"file": self.filename}
+        return len(incident_create_many(rows=rows, actor=actor, change_reason=reason))
 
 
-def _validate_without_queries(instance, errors):
-    """The model's rules for one row, without a query per constraint (see evactrack.constraints).
-
-    Foreign keys were resolved from the file's codes, so they are not looked up again; the
-    uid is new, so uniqueness is not checked row by row.
-    """
-    fk_names = [f.name for f in instance._meta.concrete_fields if f.is_relation]
-    try:
-        reject_nul_characters(instance)
-        instance.full_clean(exclude=fk_names, validate_unique=False, validate_constraints=False)
-    except ValidationError as error:
-        for name, messages in error.message_dict.items():
-            errors.setdefault(name, []).extend(messages)
-    for name, messages in check_constraint_errors(instance).items():
+def _merge(errors: dict, more: dict) -> None:
+    for name, messages in more.items():
         errors.setdefault(name, []).extend(message for message in messages if message not in errors.get(name, []))
 
 
 class PopulationCountImporter(Importer):
-    """Counts, one service call per row (files of hundreds of rows, not thousands)."""
+    """Counts, checked and inserted in bulk like incidents."""
 
     model = PopulationCount
     required_columns = ("area_code", "kind", "reference_date", "method", "summary", "source")
@@ -446,15 +404,15 @@ class PopulationCountImporter(Importer):
         return {"fields": fields, "citations": [citation]}
 
     def validate(self, prepared, errors):
-        _dry_run(lambda: population_count_create(citations=prepared["citations"], **prepared["fields"]), errors)
+        count = PopulationCount(**prepared["fields"])
+        _merge(errors, fact_errors(count, citations=prepared["citations"]))
 
-    @transaction.atomic
     def save(self, check: ImportCheck, *, actor) -> int:
         if not check.ok:
             raise ValidationError(_("The file has errors; nothing was imported."))
-        for _number, prepared in check.prepared:
-            population_count_create(citations=prepared["citations"], actor=actor, **prepared["fields"])
-        return len(check.prepared)
+        rows = [{**prepared["fields"], "citations": prepared["citations"]} for _number, prepared in check.prepared]
+        reason = _("imported from %(file)s") % {"file": self.filename}
+        return len(population_count_create_many(rows=rows, actor=actor, change_reason=reason))
 
 
 class OrderTargetImporter(Importer):
@@ -499,24 +457,6 @@ class OrderTargetImporter(Importer):
         for order, targets in by_order.values():
             order_targets_set(order=order, targets=targets)
         return len(check.prepared)
-
-
-class _DryRun(Exception):
-    pass
-
-
-def _dry_run(call, errors):
-    """Run a service in a savepoint that is always rolled back; collect its field errors."""
-    try:
-        with transaction.atomic():
-            call()
-            raise _DryRun
-    except _DryRun:
-        return
-    except ValidationError as error:
-        messages = error.message_dict if hasattr(error, "error_dict") else {NON_FIELD_ERRORS: error.messages}
-        for name, items in messages.items():
-            errors.setdefault(name, []).extend(items)
 
 
 IMPORTERS = {

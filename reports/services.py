@@ -219,42 +219,53 @@ def incident_delete(*, incident: Incident, actor=None) -> None:
 
 
 @transaction.atomic
-def incident_create_many(*, rows: list[dict], actor=None) -> list[Incident]:
+def incident_create_many(*, rows: list[dict], actor=None, change_reason: str = "") -> list[Incident]:
     """Create every incident or none. Each row holds incident_create's keyword arguments.
 
     Raises RowsInvalid mapping each failing row's index to its field errors, so a client can
     fix all its rows in one round trip.
     """
-    return _facts_create_many(Incident, rows=rows, actor=actor)
+    return _facts_create_many(Incident, rows=rows, actor=actor, change_reason=change_reason)
 
 
-def _facts_create_many(model, *, rows: list[dict], actor=None) -> list:
+def fact_errors(fact: Fact, *, citations: list[CitationInput]) -> dict[str, list[str]]:
+    """Everything the single-row services would refuse about this unsaved fact, by field,
+    without a query per check constraint (they are evaluated in Python).
+
+    Related objects were resolved by the caller and uids are new, so neither is looked up.
+    """
+    errors: dict[str, list[str]] = {}
+    fk_names = [field.name for field in fact._meta.concrete_fields if field.is_relation]
+    try:
+        reject_nul_characters(fact)
+        fact.full_clean(exclude=fk_names, validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        errors = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
+    for name, messages in check_constraint_errors(fact).items():
+        errors.setdefault(name, []).extend(m for m in messages if m not in errors.get(name, []))
+    if not citations:
+        errors.setdefault("citations", []).append(_("Every fact cites at least one source."))
+    return errors
+
+
+def _facts_create_many(model, *, rows: list[dict], actor=None, change_reason: str = "") -> list:
     """Create many facts of one model in bulk, all or none, with the single-row rules.
 
-    Every row is checked first with the same rules as the one-row services (field rules,
-    clean(), each check constraint evaluated in Python instead of one query each), then all
-    rows are inserted in bulk with their history, citations and dirty marks; the database
-    enforces every constraint again.
+    Every row is checked first (fact_errors), then all rows are inserted in bulk with their
+    history, citations and dirty marks; the database enforces every constraint again.
     """
     actor = _user_or_none(actor)
     facts, citations, errors = [], [], {}
-    fk_names = [field.name for field in model._meta.concrete_fields if field.is_relation]
     for index, row in enumerate(rows):
         row = dict(row)
         row_citations = list(row.pop("citations", None) or [])
         fact = model(uid=row.pop("uid", None) or uuid.uuid4(), created_by=actor)
-        row_errors: dict[str, list[str]] = {}
         try:
             _apply(fact, row)
-            reject_nul_characters(fact)
-            # Related rows were resolved by the caller and uids are new: no query per row.
-            fact.full_clean(exclude=fk_names, validate_unique=False, validate_constraints=False)
         except ValidationError as error:
-            row_errors = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
-        for name, messages in check_constraint_errors(fact).items():
-            row_errors.setdefault(name, []).extend(m for m in messages if m not in row_errors.get(name, []))
-        if not row_citations:
-            row_errors.setdefault("citations", []).append(_("Every fact cites at least one source."))
+            errors[index] = error.message_dict
+            continue
+        row_errors = fact_errors(fact, citations=row_citations)
         if row_errors:
             errors[index] = row_errors
         facts.append(fact)
@@ -265,8 +276,10 @@ def _facts_create_many(model, *, rows: list[dict], actor=None) -> list:
     for fact in facts:
         # bulk_create skips auto_now: set the times a save would have set.
         fact.created_at = fact.updated_at = now
-    bulk_create_with_history(facts, model, batch_size=500, default_user=actor)
+    history = {"batch_size": 500, "default_user": actor, "default_change_reason": change_reason or None}
+    bulk_create_with_history(facts, model, **history)
     if any(fact.pk is None for fact in facts):
+        # Backends that do not return ids: find them by their uids.
         ids = dict(model.objects.filter(uid__in=[f.uid for f in facts]).values_list("uid", "pk"))
         for fact in facts:
             fact.pk = ids[fact.uid]
@@ -278,8 +291,7 @@ def _facts_create_many(model, *, rows: list[dict], actor=None) -> list:
             for c in {(c.source.pk, c.locator): c for c in row_citations}.values()
         ],
         Citation,
-        batch_size=500,
-        default_user=actor,
+        **history,
     )
     areas_mark_dirty(areas={fact.area for fact in facts})
     return facts
@@ -396,9 +408,9 @@ def population_count_update(*, count: PopulationCount, actor=None, citations=Non
 
 
 @transaction.atomic
-def population_count_create_many(*, rows: list[dict], actor=None) -> list[PopulationCount]:
+def population_count_create_many(*, rows: list[dict], actor=None, change_reason: str = "") -> list[PopulationCount]:
     """Create every count or none (the rules of population_count_create); see RowsInvalid."""
-    return _facts_create_many(PopulationCount, rows=rows, actor=actor)
+    return _facts_create_many(PopulationCount, rows=rows, actor=actor, change_reason=change_reason)
 
 
 GEONAMES_SOURCE = {
