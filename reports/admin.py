@@ -29,6 +29,7 @@ from evactrack.admin import (
     EstimatedCountPaginator,
     ReadOnlyInlineMixin,
     ServiceAdmin,
+    ServiceAdminMixin,
     ServiceInlineFormSet,
     changed_fields,
     form_fields,
@@ -66,6 +67,7 @@ from reports.services import (
     order_create,
     order_lift,
     order_update,
+    organization_upsert,
     population_count_create,
     population_count_update,
     source_upsert,
@@ -879,21 +881,23 @@ class SourceAdmin(ServiceAdmin):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
-    """Read-only until a service writes organizations (no organization service exists yet)."""
-
+class OrganizationAdmin(ServiceAdminMixin, admin.ModelAdmin):
     list_display = ("name", "slug", "kind")
     list_filter = ("kind",)
     search_fields = ("name", "slug")
 
-    def has_add_permission(self, request):
-        return False
+    def get_readonly_fields(self, request, obj=None):
+        # The slug is how seeds, importers and memberships find the organization again.
+        return ("slug",) if obj is not None else ()
 
-    def has_change_permission(self, request, obj=None):
-        return False
+    def service_save(self, request, form, formsets, change):
+        data = form.cleaned_data
+        slug = form.instance.slug if change else data["slug"]
+        organization, _created = organization_upsert(slug=slug, name=data["name"], kind=data["kind"])
+        return organization
 
     def has_delete_permission(self, request, obj=None):
-        return False
+        return False  # incidents and memberships point at it (PROTECT)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -31,6 +31,7 @@ from reports.models import (
     Fact,
     Incident,
     OrderTarget,
+    Organization,
     PopulationCount,
     Source,
     Tombstone,
@@ -164,6 +165,21 @@ def source_upsert(*, slug: str, title: str, actor=None, **fields) -> tuple[Sourc
     _apply(source, {"title": title, **fields})
     _save(source, actor=actor)
     return source, created
+
+
+@transaction.atomic
+def organization_upsert(*, slug: str, name: str, kind: str) -> tuple[Organization, bool]:
+    """Create the organization with this slug or update its name and kind. Returns (it, created)."""
+    reject_nul_values({"slug": slug})
+    organization = Organization.objects.filter(slug=slug).first()
+    created = organization is None
+    if created:
+        organization = Organization(slug=slug)
+    elif (organization.name, organization.kind) == (name, kind):
+        return organization, False
+    _apply(organization, {"name": name, "kind": kind})
+    _save(organization)
+    return organization, created
 
 
 # --- incidents ----------------------------------------------------------------------------

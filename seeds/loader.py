@@ -25,6 +25,7 @@ from reports.services import (
     incident_update,
     order_create,
     order_update,
+    organization_upsert,
     population_count_create,
     population_count_update,
     source_upsert,
@@ -101,7 +102,8 @@ class _Loader:
         self.summary.count("created" if created else "unchanged", "area")
 
     def organization(self, row: dict) -> None:
-        _org, created = Organization.objects.get_or_create(slug=row["slug"], defaults=row)
+        with _naming("organizations", row["slug"]):
+            _organization, created = organization_upsert(**row)
         self.summary.count("created" if created else "unchanged", "organization")
 
     def source(self, row: dict) -> None:
