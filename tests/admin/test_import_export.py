@@ -3,7 +3,6 @@ and export (the filtered list, in the import's columns)."""
 
 import csv
 import io
-import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -73,12 +72,10 @@ def test_a_file_with_three_bad_rows_lists_them_and_imports_nothing_then_the_fixe
     DirtyArea.objects.all().delete()
     checked = upload(admin_client_logged_in, as_csv(rows))
     assert checked.context["check"].ok
-    started = time.perf_counter()  # the import itself: the file is checked again, then inserted
+    # Its speed is measured by tests/admin/bench_admin_import.py, not asserted here (docs/BENCHMARKS.md).
     imported = admin_client_logged_in.post(reverse(IMPORT), {"token": checked.context["token"]})
-    seconds = time.perf_counter() - started
     assert imported.status_code == 302
     assert Incident.objects.count() == before + 5000
-    assert seconds <= 30, f"5,000 rows took {seconds:.1f} s"
     incident = Incident.objects.get(summary="Shelling, report 2000.")
     assert incident.created_by == staff_user
     assert [(c.source, c.locator) for c in incident.citations.all()] == [(kupiansk.source, "row 2000")]

@@ -186,17 +186,13 @@ def test_delete_with_stale_if_match_is_412(partner, created):
 
 def test_bulk_creates_1000_with_citations_history_and_dirty_marks(partner, incident_body, area):
     rows = [incident_body(summary=f"row {i}") for i in range(1000)]
-    started = time.monotonic()
     response = post(partner, rows, route="api:incident-bulk")
-    elapsed = time.monotonic() - started
     assert response.status_code == 201, response.content
     assert len(response.json()) == 1000 and Incident.objects.count() == 1000
     assert Incident.history.count() == 1000
     assert Citation.objects.filter(incident__isnull=False).count() == 1000
     assert DirtyArea.objects.filter(area=area).exists()
     assert {row["reporting_organization"] for row in response.json()} == {"own-org"}
-    # Within a proxy's usual 30 s timeout, with room for a loaded machine.
-    assert elapsed < 20, elapsed
 
 
 def test_bulk_is_all_or_nothing_with_row_errors(partner, incident_body):
