@@ -123,6 +123,23 @@ def _apply(instance, fields: dict) -> None:
         setattr(instance, name, value)
 
 
+def _fact_create(model, *, citations: Iterable[CitationInput], actor, uid, fields: dict):
+    """Build, validate and save a fact with its citations (dirty marking is the caller's)."""
+    fact = model(uid=uid or uuid.uuid4(), created_by=_user_or_none(actor))
+    _apply(fact, fields)
+    _save(fact, actor=actor)
+    citations_set(fact=fact, citations=citations)
+    return fact
+
+
+def _fact_update(fact, *, citations, actor, fields: dict):
+    _apply(fact, fields)
+    _save(fact, actor=actor)
+    if citations is not None:
+        citations_set(fact=fact, citations=citations)
+    return fact
+
+
 def citations_set(*, fact: Fact, citations: Iterable[CitationInput]) -> None:
     """Make the fact's citations exactly these. A fact always keeps at least one."""
     citations = list(citations)
@@ -187,10 +204,7 @@ def organization_upsert(*, slug: str, name: str, kind: str) -> tuple[Organizatio
 
 @transaction.atomic
 def incident_create(*, citations: Iterable[CitationInput], actor=None, uid=None, **fields) -> Incident:
-    incident = Incident(uid=uid or uuid.uuid4(), created_by=_user_or_none(actor))
-    _apply(incident, fields)
-    _save(incident, actor=actor)
-    citations_set(fact=incident, citations=citations)
+    incident = _fact_create(Incident, citations=citations, actor=actor, uid=uid, fields=fields)
     areas_mark_dirty(areas=[incident.area])
     return incident
 
@@ -198,10 +212,7 @@ def incident_create(*, citations: Iterable[CitationInput], actor=None, uid=None,
 @transaction.atomic
 def incident_update(*, incident: Incident, actor=None, citations=None, **fields) -> Incident:
     previous_area = incident.area
-    _apply(incident, fields)
-    _save(incident, actor=actor)
-    if citations is not None:
-        citations_set(fact=incident, citations=citations)
+    _fact_update(incident, citations=citations, actor=actor, fields=fields)
     areas_mark_dirty(areas={previous_area, incident.area})
     return incident
 
@@ -404,10 +415,7 @@ def orders_expire_due(*, as_of=None) -> int:
 
 @transaction.atomic
 def population_count_create(*, citations: Iterable[CitationInput], actor=None, uid=None, **fields) -> PopulationCount:
-    count = PopulationCount(uid=uid or uuid.uuid4(), created_by=_user_or_none(actor))
-    _apply(count, fields)
-    _save(count, actor=actor)
-    citations_set(fact=count, citations=citations)
+    count = _fact_create(PopulationCount, citations=citations, actor=actor, uid=uid, fields=fields)
     areas_mark_dirty(areas=[count.area])
     return count
 
@@ -415,10 +423,7 @@ def population_count_create(*, citations: Iterable[CitationInput], actor=None, u
 @transaction.atomic
 def population_count_update(*, count: PopulationCount, actor=None, citations=None, **fields) -> PopulationCount:
     previous_area = count.area
-    _apply(count, fields)
-    _save(count, actor=actor)
-    if citations is not None:
-        citations_set(fact=count, citations=citations)
+    _fact_update(count, citations=citations, actor=actor, fields=fields)
     areas_mark_dirty(areas={previous_area, count.area})
     return count
 
@@ -490,10 +495,7 @@ def population_counts_sync_gazetteer(*, actor=None) -> tuple[int, int, int]:
 
 @transaction.atomic
 def designation_create(*, citations: Iterable[CitationInput], actor=None, uid=None, **fields) -> ControlDesignation:
-    designation = ControlDesignation(uid=uid or uuid.uuid4(), created_by=_user_or_none(actor))
-    _apply(designation, fields)
-    _save(designation, actor=actor)
-    citations_set(fact=designation, citations=citations)
+    designation = _fact_create(ControlDesignation, citations=citations, actor=actor, uid=uid, fields=fields)
     areas_mark_dirty(subtrees=[designation.area])
     return designation
 
@@ -501,10 +503,7 @@ def designation_create(*, citations: Iterable[CitationInput], actor=None, uid=No
 @transaction.atomic
 def designation_update(*, designation: ControlDesignation, actor=None, citations=None, **fields) -> ControlDesignation:
     previous_area = designation.area
-    _apply(designation, fields)
-    _save(designation, actor=actor)
-    if citations is not None:
-        citations_set(fact=designation, citations=citations)
+    _fact_update(designation, citations=citations, actor=actor, fields=fields)
     areas_mark_dirty(subtrees={previous_area, designation.area})
     return designation
 
