@@ -10,6 +10,9 @@ import shutil
 
 import pytest
 
+# Fixtures that start real Celery processes, for the worker and browser suites.
+from tests.celery_processes import clean_broker, processes  # noqa: F401
+
 SUITE_SKIP_PREFIX = "suite skipped"
 _skipped_suites: dict[str, str] = {}
 
