@@ -9,6 +9,7 @@ shown on the form, field by field, and nothing is written. Only a clean dry run 
 admin go on to `save_related`, which makes the real call.
 """
 
+from django.contrib import admin
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connection, transaction
@@ -205,6 +206,23 @@ class ServiceAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
         if request.method == "POST":
             raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows staff look at but never write here: written as part of a fact, by an import or by
+    the status engine. Such tables grow with the country: no COUNT(*) of them on every page."""
+
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class ReadOnlyInlineMixin:

@@ -7,7 +7,13 @@ because locations imports no other app.
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from evactrack.admin import EstimatedCountPaginator, ServiceAdmin, ServiceInlineFormSet, formset_for, kept_rows
+from evactrack.admin import (
+    ReadOnlyAdmin,
+    ServiceAdmin,
+    ServiceInlineFormSet,
+    formset_for,
+    kept_rows,
+)
 from locations.models import Area, AreaAlias
 from locations.names import normalize_name
 from locations.resolver import search_areas
@@ -95,21 +101,10 @@ class AreaAdmin(ServiceAdmin):
 
 
 @admin.register(AreaAlias)
-class AreaAliasAdmin(admin.ModelAdmin):
+class AreaAliasAdmin(ReadOnlyAdmin):
     """Looking up spellings across the whole tree; they are added on the area's page."""
 
     list_display = ("name", "area", "kind", "language")
     list_filter = ("kind", "language")
     list_select_related = ("area",)
     search_fields = ("name", "^normalized", "^area__code")
-    show_full_result_count = False
-    paginator = EstimatedCountPaginator
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

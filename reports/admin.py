@@ -27,6 +27,7 @@ from django.utils.translation import ngettext
 
 from evactrack.admin import (
     EstimatedCountPaginator,
+    ReadOnlyAdmin,
     ReadOnlyInlineMixin,
     ServiceAdmin,
     ServiceAdminMixin,
@@ -898,22 +899,6 @@ class OrganizationAdmin(ServiceAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # incidents and memberships point at it (PROTECT)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Tables that are written only as part of a fact (citations, targets) or by the engine."""
-
-    show_full_result_count = False
-    paginator = EstimatedCountPaginator
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Citation)

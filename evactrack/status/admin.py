@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from evactrack.admin import EstimatedCountPaginator
+from evactrack.admin import ReadOnlyAdmin
 from evactrack.status.choices import StatusLevel
 from evactrack.status.models import AreaStatus, Policy, RecomputeRun, StatusChange
 from evactrack.status.selectors import status_for_area, status_history
@@ -28,23 +28,6 @@ class PolicyAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         # Through the service: one active policy, and a full recompute once it is saved.
         policy_save(policy=obj)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Computed rows: staff look, the engine writes."""
-
-    # Statuses and their history grow with the country: no COUNT(*) of them on every page.
-    show_full_result_count = False
-    paginator = EstimatedCountPaginator
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(AreaStatus)
