@@ -56,6 +56,7 @@ from reports.models import (
     PopulationCount,
     Source,
 )
+from reports.selectors import incident_point_withheld
 from reports.services import (
     CitationInput,
     TargetInput,
@@ -90,6 +91,13 @@ def staff_role(request) -> tuple[str | None, int | None]:
         return Role.ADMIN, None
     membership = getattr(user, "api_membership", None)
     return (membership.role, membership.organization_id) if membership is not None else (None, None)
+
+
+def point_hidden(request, incident) -> bool:
+    """The exact point of a vulnerable place another organization reported (see reports.selectors)."""
+    return incident_point_withheld(
+        incident=vars(incident), sees_sensitive=sees_sensitive(request), organization_id=staff_role(request)[1]
+    )
 
 
 def sees_sensitive(request) -> bool:
@@ -350,11 +358,16 @@ class ImportExportMixin:
     def export_header(self):
         return [*self.export_fields, "sources"]
 
+    def export_withheld(self, request, obj) -> set[str]:
+        """Columns of this row the user may not see (left empty)."""
+        return set()
+
     def export_rows(self, request, queryset):
         hide_small = not sees_sensitive(request)
         threshold = getattr(settings, "EVACTRACK_SMALL_CHILD_COUNT", 20)
         for obj in queryset.prefetch_related("citations__source").iterator(chunk_size=2000):
-            row = [export_value(obj, name) for name in self.export_fields]
+            withheld = self.export_withheld(request, obj)
+            row = ["" if name in withheld else export_value(obj, name) for name in self.export_fields]
             if hide_small:
                 # Small child counts identify families: withheld from roles that cannot edit.
                 row = [
@@ -529,6 +542,19 @@ class IncidentAdmin(FactAdmin):
         fields = super().get_readonly_fields(request, obj)
         # A partner reports for its own organization, which the save sets.
         return (*fields, "reporting_organization") if staff_role(request)[0] == Role.PARTNER else fields
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or not point_hidden(request, obj):
+            return fieldsets
+        hidden = ("latitude", "longitude")
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f not in (hidden, *hidden)]})
+            for name, options in fieldsets
+        ]
+
+    def export_withheld(self, request, obj) -> set[str]:
+        return {"latitude", "longitude"} if point_hidden(request, obj) else set()
 
     def service_extra(self, request, form, formsets, change):
         role, organization_id = staff_role(request)

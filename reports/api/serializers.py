@@ -10,7 +10,6 @@ from rest_framework import serializers
 
 from locations.api.serializers import iso
 from locations.models import Area
-from reports.choices import FacilityType
 from reports.models import (
     CITED_FACT_FIELDS,
     Citation,
@@ -21,11 +20,9 @@ from reports.models import (
     Source,
     Tombstone,
 )
+from reports.selectors import incident_point_withheld as point_withheld
 from reports.services import CitationInput, TargetInput
 
-# Places where vulnerable people gather: their exact point is withheld from roles without
-# sensitive access unless the caller's own organization reported it.
-VULNERABLE_FACILITIES = {FacilityType.HEALTH, FacilityType.EDUCATION, FacilityType.SHELTER}
 CODE_MAX_LENGTH = 24
 INT_MAX = 2**31 - 1
 
@@ -207,12 +204,8 @@ def incident_as_row(incident) -> dict:
 
 def incident_point_withheld(caller, row) -> bool:
     """`row`: a dict with facility_type, latitude and reporting_organization_id."""
-    return (
-        caller is not None
-        and not caller.sees_sensitive
-        and row["facility_type"] in VULNERABLE_FACILITIES
-        and row["latitude"] is not None
-        and row["reporting_organization_id"] != caller.organization_id
+    return caller is not None and point_withheld(
+        incident=row, sees_sensitive=caller.sees_sensitive, organization_id=caller.organization_id
     )
 
 

@@ -95,3 +95,23 @@ def test_only_coordinators_review(client, staff_with_role, kupiansk):
     )
     assert done.status_code == 302
     assert Incident.objects.get(pk=kupiansk.incident.pk).verification_state == "verified"
+
+
+@pytest.mark.parametrize(("role", "sees_point"), [("viewer", False), ("partner", False), ("coordinator", True)])
+def test_the_point_of_another_organizations_clinic_is_withheld_below_coordinator(
+    client, staff_with_role, kupiansk, staff_user, role, sees_point
+):
+    """Exact points of vulnerable places (DESIGN.md): hidden on the page and in the export."""
+    other = OrganizationFactory(name="Other NGO", slug="other-ngo")
+    clinic = IncidentFactory(
+        area=kupiansk.city, source=kupiansk.source, reporting_organization=other,
+        latitude=49.7123, longitude=37.6187, geo_precision="exact", facility_type="health",
+    )  # fmt: skip
+    incident_review(incident=clinic, state="verified", actor=staff_user)
+    staff_with_role(role)
+    page = client.get(reverse("admin:reports_incident_change", args=[clinic.pk])).content.decode()
+    export = client.get(reverse("admin:reports_incident_export"))
+    exported = b"".join(export.streaming_content if export.streaming else [export.content]).decode()
+    for text in (page, exported):
+        assert ("49.7123" in text) is sees_point
+        assert ("37.6187" in text) is sees_point
