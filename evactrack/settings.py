@@ -5,6 +5,8 @@ with nothing configured; production sets DATABASE_URL, REDIS_URL, SECRET_KEY, DE
 """
 
 import importlib.util
+import os
+import secrets
 from pathlib import Path
 
 import environ
@@ -20,10 +22,27 @@ VAR_DIR = Path(env.str("EVACTRACK_VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="insecure-development-key-change-me" if DEBUG else "")
-if not SECRET_KEY:
-    # Refuse to start without a real key outside debug mode rather than sign sessions with a known one.
-    SECRET_KEY = env.str("DJANGO_SECRET_KEY")
+
+
+def _secret_key_from_var_dir() -> str:
+    """Without DJANGO_SECRET_KEY, every process on this machine shares one random key kept in
+    the data folder (readable by the owner only), so the embedded mode needs no configuration
+    and never signs sessions with a key published in the source."""
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        draft = VAR_DIR / f"secret_key.{os.getpid()}"
+        draft.write_text(secrets.token_urlsafe(50))
+        draft.chmod(0o600)
+        try:
+            os.link(draft, path)  # atomic: when two processes start at once, the first key wins
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip()
+
+
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="") or _secret_key_from_var_dir()
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
