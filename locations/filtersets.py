@@ -15,10 +15,10 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
 from locations.choices import AreaCategory, AreaLevel
+from locations.geo import EARTH_RADIUS_KM
 from locations.models import Area
 from locations.resolver import search_areas
 
-EARTH_RADIUS_KM = 6371.0
 MAX_NEAR_KM = 500.0
 # django-filter's CharFilter has no bound; codes are at most 24 characters.
 CODE_MAX_LENGTH = 24

@@ -16,7 +16,6 @@ import csv
 import gzip
 import importlib.util
 import json
-import math
 import unicodedata
 import zlib
 from collections import defaultdict
@@ -25,6 +24,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from pathlib import Path
 
+from locations.geo import distance_km
 from locations.names import is_cyrillic, looks_russian, normalize_name, transliterate_uk
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -233,12 +233,6 @@ def _held_out(geonames_id: int, name: str) -> bool:
     return zlib.crc32(f"{geonames_id}|{name}".encode()) % HOLDOUT_MODULUS == 0
 
 
-def _distance_km(lat1, lon1, lat2, lon2) -> float:
-    lat1, lon1, lat2, lon2 = map(math.radians, (lat1, lon1, lat2, lon2))
-    a = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 6371 * 2 * math.asin(math.sqrt(a))
-
-
 @dataclass
 class MatchReport:
     geonames_places: int = 0
@@ -384,7 +378,7 @@ def _parent_means(points: dict[str, tuple[float, float]]) -> dict[str, tuple[flo
 def _closest(place, candidates, points, *, key, limit_km: float = 25):
     """The candidate whose area (hromada or raion) lies clearly nearest the place, or None."""
     distances = sorted(
-        (_distance_km(place["latitude"], place["longitude"], *points[key(record)]), index)
+        (distance_km((place["latitude"], place["longitude"]), points[key(record)]), index)
         for index, record in enumerate(candidates)
         if key(record) in points
     )

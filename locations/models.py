@@ -10,6 +10,8 @@ from evactrack.db import FieldCheckConstraint, choices_constraint, point_constra
 from locations.choices import CATEGORY_TO_KATOTTG_LETTER, LEVEL_CATEGORIES, AliasKind, AreaCategory, AreaLevel
 
 PATH_SEPARATOR = "/"
+# KATOTTG codes (UA63080090010026457) and ISO 3166 codes (RU-BRY); also keeps paths LIKE-safe.
+AREA_CODE_PATTERN = r"^[A-Z]{2}[A-Z0-9-]{0,22}$"
 
 
 class AreaQuerySet(models.QuerySet):
@@ -36,7 +38,7 @@ class Area(models.Model):
         _("code"),
         max_length=24,
         unique=True,
-        validators=[RegexValidator(r"^[A-Z]{2}[A-Z0-9-]{0,22}$", _("Codes are capital letters, digits and hyphens."))],
+        validators=[RegexValidator(AREA_CODE_PATTERN, _("Codes are capital letters, digits and hyphens."))],
         help_text=_("Full KATOTTG code (UA63080090010026457) in Ukraine; ISO 3166 code (RU-BRY) elsewhere."),
     )
     pcode = models.CharField(

@@ -33,6 +33,7 @@ from django.db import connection
 from django.db.models import Case, IntegerField, Q, Value, When
 
 from locations.choices import AreaCategory, AreaLevel
+from locations.geo import distance_km
 from locations.models import Area, AreaAlias
 from locations.names import is_cyrillic, looks_russian, name_key, normalize_name, romanize_russian, transliterate_uk
 
@@ -154,12 +155,6 @@ def _point_of(near) -> tuple[float, float] | None:
         )
         return centre
     return None
-
-
-def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 6371 * 2 * math.asin(math.sqrt(h))
 
 
 def resolve(text: str, *, within=None, near=None, levels=None, limit: int = 10) -> Resolution:

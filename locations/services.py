@@ -14,7 +14,7 @@ from simple_history.utils import bulk_update_with_history
 
 from evactrack.db import reject_nul_characters, reject_nul_values
 from locations.choices import CATEGORY_LEVEL, KATOTTG_LETTER_TO_CATEGORY, PARENT_LEVELS, AreaCategory, AreaLevel
-from locations.models import PATH_SEPARATOR, Area, AreaAlias
+from locations.models import AREA_CODE_PATTERN, PATH_SEPARATOR, Area, AreaAlias
 from locations.names import (
     is_cyrillic,
     looks_russian,
@@ -139,7 +139,7 @@ PCODE_LENGTHS = {
 }
 # When two spellings normalize alike, the first kind listed gives the stored name.
 ALIAS_KIND_ORDER = ("official_uk", "official_en", "historical", "russian", "variant", "geonames")
-CODE_PATTERN = re.compile(r"^[A-Z]{2}[A-Z0-9-]{0,22}$")
+CODE_PATTERN = re.compile(AREA_CODE_PATTERN)
 BATCH_SIZE = 2000
 
 
