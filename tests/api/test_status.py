@@ -75,3 +75,35 @@ def test_subtree_summary(viewer, coordinator, ordered):
     assert summary["people"]["evacuation_mandatory"]["children_present"] is None
     full = coordinator.get(reverse("api:area-summary", kwargs={"code": hromada.code})).json()
     assert full["people"]["evacuation_mandatory"]["children_present"] == 8
+
+
+def test_history_runs_the_same_queries_for_1_and_50_changes(viewer, area):
+    """The timeline is read in a constant number of queries, however long it is."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from evactrack.status.models import StatusChange
+
+    url = reverse("api:area-history", kwargs={"code": area.code})
+    viewer.get(url)  # the token's first use writes last_used_at once
+
+    def add_changes(count, start):
+        # The engine's output, written directly: this test is about reading it back.
+        StatusChange.objects.bulk_create(
+            StatusChange(area=area, as_of=datetime.date(2023, 1, 1) + datetime.timedelta(days=start + day),
+                         level="advisory", reasons=[])
+            for day in range(count)
+        )  # fmt: skip
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            response = viewer.get(url)
+        assert response.status_code == 200, response.content
+        return [query["sql"] for query in captured.captured_queries], len(response.json())
+
+    add_changes(1, 0)
+    one, one_rows = queries()
+    add_changes(49, 1)
+    fifty, fifty_rows = queries()
+    assert (one_rows, fifty_rows) == (1, 50)
+    assert len(one) == len(fifty), "\n".join(["--- 1 change:", *one, "--- 50 changes:", *fifty])
