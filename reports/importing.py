@@ -78,14 +78,22 @@ def _read_csv(content: bytes):
         text = content.decode("utf-8-sig")  # Excel writes a BOM in "CSV UTF-8"
     except UnicodeDecodeError as error:
         raise ImportFileError(_("The CSV file is not UTF-8 text.")) from error
+    if "\x00" in text:
+        # No spreadsheet writes NUL into a CSV, and PostgreSQL would refuse it in any lookup.
+        raise ImportFileError(_("The CSV file contains NUL characters: save it again as CSV UTF-8."))
     reader = csv.reader(io.StringIO(text, newline=""))
-    header = [column.strip().lower() for column in next(reader, [])]
-    rows = (
-        (number, dict(zip(header, values, strict=False)))
-        for number, values in enumerate(reader, start=2)
-        if any(value.strip() for value in values)
-    )
-    return header, rows
+    try:
+        header = [column.strip().lower() for column in next(reader, [])]
+        rows = [
+            (number, dict(zip(header, values, strict=False)))
+            for number, values in enumerate(reader, start=2)
+            if any(value.strip() for value in values)
+        ]
+    except csv.Error as error:  # an overlong field, a broken quote
+        raise ImportFileError(
+            _("The CSV file cannot be read at line %(line)d: %(error)s") % {"line": reader.line_num, "error": error}
+        ) from error
+    return header, iter(rows)
 
 
 def _read_xlsx(content: bytes):

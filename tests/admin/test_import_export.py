@@ -103,6 +103,26 @@ def test_a_file_without_the_required_columns_is_refused(admin_client_logged_in, 
     assert "Missing columns" in response.context["file_error"]
 
 
+@pytest.mark.parametrize(
+    ("content", "name", "message"),
+    [
+        (b"\xff\xfe not utf-8", "incidents.csv", "not UTF-8"),
+        (b"PK\x03\x04 not a workbook", "incidents.xlsx", "cannot be read"),
+        (b"a,b\n1,\x002\n", "incidents.csv", "NUL"),
+        # Python's csv module refuses a field over 128 KiB.
+        (b'incident_type,occurred_on,area_code,summary,source\nshelling,2023-08-01,UA,"' + b"x" * 200_000 + b'",s\n',
+         "incidents.csv", "line"),
+        (b"incident_type\nshelling\n", "incidents.pdf", ".csv or .xlsx"),
+    ],
+)  # fmt: skip
+def test_an_unreadable_file_gets_a_message_not_an_error_page(admin_client_logged_in, kupiansk, content, name, message):
+    before = Incident.objects.count()
+    response = upload(admin_client_logged_in, content, name=name)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert Incident.objects.count() == before
+
+
 def test_population_counts_import_through_their_service(admin_client_logged_in, kupiansk):
     header = ["area_code", "kind", "reference_date", "method", "summary", "source", "total", "total_qualifier"]
     code, slug = kupiansk.city.code, kupiansk.source.slug
