@@ -94,6 +94,23 @@ def test_sync_oldest_first_sees_new_rows_at_the_end(coordinator, area):
     assert uids == [str(i.uid) for i in [*first, late]]
 
 
+def test_areas_page_by_code_and_deletions_oldest_first(viewer, area):
+    """Each list pages on the column its viewset declares, not the paginator's default (-id)."""
+    from reports.services import incident_delete
+
+    for code in ("UA97000000000000003", "UA97000000000000001", "UA97000000000000002"):
+        AreaFactory(code=code)
+    page = viewer.get(reverse("api:area-list") + "?limit=2").json()
+    rest = viewer.get(page["next"]).json()
+    listed = [row["code"] for row in page["results"] + rest["results"]]
+    assert listed == sorted(listed) and len(listed) >= 4
+    deleted = [IncidentFactory(area=area) for _ in range(3)]
+    for incident in deleted:
+        incident_delete(incident=incident)
+    tombstones = viewer.get(reverse("api:deletion-list")).json()["results"]
+    assert [row["uid"] for row in tombstones] == [str(incident.uid) for incident in deleted]
+
+
 # --- filters ----------------------------------------------------------------------------------
 
 
