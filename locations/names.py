@@ -176,3 +176,138 @@ def name_key(text: str) -> str:
     for pattern, replacement in _KEY_STEPS:
         text = pattern.sub(replacement, text)
     return " ".join(text.split())
+
+
+# --- readings in other alphabets ----------------------------------------------------------------
+
+# How other languages' Latin alphabets write the sounds of Ukrainian and Russian names, from each
+# language's own orthography (GeoNames alternates come in dozens of languages: "Xiroke" is Catalan
+# for Shyroke, "Ujqorod" Azerbaijani for Uzhhorod, "Jachkiv" French for Zhashkiv). name_key reads
+# every text the English way; the same letters mean other sounds here (j: y, zh or kh; ch: ch, sh
+# or kh; x: kh or sh; s: s, z or sh), so one key cannot fold them all. The resolver tries these
+# readings only when the text as written matches nothing. Rules are tried left to right at each
+# position, the first that applies wins and its output is not read again; the accents that mark
+# letters (ş, ĉ, ŭ) are still there.
+_VOWEL = "aeiouyäöüáéíóúàèìòùâêîôûăąę"
+_READING_RULES = {
+    "German": (
+        ("tsch", "ch"),
+        ("dsch", "dzh"),
+        ("sch", "sh"),
+        ("ch", "kh"),
+        ("ck", "k"),
+        ("ss", "s"),
+        ("ß", "s"),
+        ("z", "ts"),
+        # s before a vowel at the start of a word or between vowels is voiced: Oserne → Ozerne.
+        (rf"(?:(?<!\w)|(?<=[{_VOWEL}]))s(?=[{_VOWEL}])", "z"),
+    ),
+    # Polish, Czech, Slovak, the Baltic and South Slavic alphabets: ch is kh (c, cz, sz, w, j
+    # already read right in name_key).
+    "Polish/Czech": (("ch", "kh"),),
+    "Dutch": (("oe", "u"), ("ch", "kh")),
+    "French": (("chtch", "shch"), ("tch", "ch"), ("dj", "dzh"), ("ch", "sh"), ("j", "zh"), ("ou", "u")),
+    "Catalan/Portuguese": (
+        ("tx", "ch"),
+        ("ix", "sh"),
+        ("x", "sh"),
+        ("ch", "sh"),
+        ("lh", "ly"),
+        ("nh", "ny"),
+        ("j", "zh"),
+        ("qu(?=[eiy])", "k"),
+        ("g(?=[eiy])", "zh"),
+        ("c(?=[eiy])", "s"),
+        ("ç", "s"),
+        ("c", "k"),
+    ),
+    "Spanish": (
+        ("ch", "ch"),
+        ("j", "kh"),
+        ("ñ", "ny"),
+        ("qu(?=[eiy])", "k"),
+        ("gu(?=[eiy])", "g"),
+        ("c(?=[eiy])", "s"),
+        ("c", "k"),
+    ),
+    "Italian": (
+        ("sci(?=[aou])", "sh"),
+        ("sc(?=[ei])", "sh"),
+        ("ci(?=[aou])", "ch"),
+        ("gi(?=[aou])", "dzh"),
+        ("ch(?=[ei])", "k"),
+        ("gh(?=[ei])", "g"),
+        ("c(?=[ei])", "ch"),
+        ("g(?=[ei])", "dzh"),
+        ("gn", "ny"),
+        ("c", "k"),
+        ("z", "ts"),
+    ),
+    "Romanian": (
+        ("ce(?=a)", "ch"),
+        ("ci(?=[aou])", "ch"),
+        ("ge(?=a)", "dzh"),
+        ("gi(?=[aou])", "dzh"),
+        ("ch(?=[ei])", "k"),
+        ("gh(?=[ei])", "g"),
+        ("c(?=[ei])", "ch"),
+        ("g(?=[ei])", "dzh"),
+        ("c", "k"),
+        ("ea", "ia"),
+        ("j", "zh"),
+        ("ș|ş", "sh"),
+        ("ț|ţ", "ts"),
+        ("â|î", "y"),
+    ),
+    "Hungarian": (
+        ("zs", "zh"),
+        ("cs", "ch"),
+        ("sz", "s"),
+        ("cz", "ts"),
+        ("s", "sh"),
+        ("gy", "d"),
+        ("ny", "n"),
+        ("ly", "y"),
+    ),
+    # Turkish, Azerbaijani, Crimean Tatar: c is dzh, j is zh, Azerbaijani q is g.
+    "Turkic": (("c", "dzh"), ("ç", "ch"), ("ş", "sh"), ("j", "zh"), ("q", "g"), ("x", "kh"), ("ı", "y")),
+    # Belarusian writes в after a vowel as ў, romanized ŭ or u: Kulykiu, Zhurauky.
+    "Belarusian": (("ŭ", "v"), (rf"(?<=[{_VOWEL}])u(?![{_VOWEL}])", "v")),
+    "Esperanto": (("ĉ", "ch"), ("ĝ", "dzh"), ("ĥ", "kh"), ("ĵ", "zh"), ("ŝ", "sh"), ("ŭ", "v")),
+}
+
+
+def _reading(rules):
+    pattern = re.compile("|".join(f"({rule})" for rule, _latin in rules))
+    outputs = [latin for _rule, latin in rules]
+    return lambda text: pattern.sub(lambda match: outputs[match.lastindex - 1], text)
+
+
+_READINGS = {language: _reading(rules) for language, rules in _READING_RULES.items()}
+
+
+@functools.lru_cache(maxsize=4096)
+def foreign_readings(text: str) -> dict[str, str]:
+    """The text read by other alphabets' rules, as English-style spellings: {"Catalan/Portuguese":
+    "shiroke"} for "Xiroke". Only readings that differ from the text, and whose key differs."""
+    text = unicodedata.normalize("NFC", text).casefold()
+    if is_cyrillic(text):
+        return {}
+    own_key = name_key(text)
+    readings = {}
+    for language, read in _READINGS.items():
+        reading = read(text)
+        if reading != text and name_key(reading) != own_key:
+            readings[language] = reading
+    return readings
+
+
+# Sibilants and affricates: the sounds other alphabets spell most differently and lose first when
+# their accents are dropped (Čornolizci, Zuravki, Dzankoj for Chornoliztsi, Zhuravky, Dzhankoi).
+_SKELETON = re.compile(r"shch|dzh|zh|sh|ch|ts|dz|s|z")
+
+
+@functools.lru_cache(maxsize=262144)
+def sound_skeleton(key: str) -> str:
+    """A name_key with every sibilant folded to one letter: for comparing unlike spellings."""
+    return _SKELETON.sub("s", key)

@@ -10,6 +10,10 @@ How a candidate scores (a higher score ranks first):
   (Kupyansk, Kup'jans'k) 0.95; another stored name, in either script (historical, Russian,
   GeoNames: Artemovsk, Артемовск) 0.8; sounds like a stored name up to 0.75; a near spelling
   (a typo) up to 0.7;
+* when none of those matches: the text read by another alphabet's rules (Catalan "Xiroke" is
+  Shyroke, Azerbaijani "Ujqorod" Uzhhorod; names.foreign_readings) scores like a sound-alike,
+  with the typos; when still nothing matches and there is a context (`within`, or "…, X
+  oblast"), a "fuzzy" likeness to a name of that context, 0.55–0.8 (see FUZZY_SIMILARITY);
 * the kind of place: a city before a smaller settlement of the same name, settlements before
   the oblasts, raions and hromadas named after them (unless the text says "oblast", "raion"...);
 * a hromada centre before other settlements; the larger population first (0.1 per tenfold);
@@ -20,8 +24,8 @@ The best candidate wins only when it leads the next by at least MARGIN; the weig
 that one of these is decisive on its own: city against village, tenfold population, much
 nearer to `near`, exact spelling against a guess. Two villages of one name and no context stay
 ambiguous. For a name that only sounds alike, kind and size count half (a city called
-Petrovske must not beat villages whose official name is exactly Петрівське), and a lone guess
-scoring under MIN_RESOLVED_SCORE is listed, not asserted.
+Petrovske must not beat villages whose official name is exactly Петрівське), for a fuzzy
+likeness a quarter, and a lone guess scoring under MIN_RESOLVED_SCORE is listed, not asserted.
 """
 
 import math
@@ -34,8 +38,17 @@ from django.db.models import Case, IntegerField, Q, Value, When
 
 from locations.choices import AreaCategory, AreaLevel
 from locations.geo import distance_km
-from locations.models import Area, AreaAlias
-from locations.names import is_cyrillic, looks_russian, name_key, normalize_name, romanize_russian, transliterate_uk
+from locations.models import PATH_SEPARATOR, Area, AreaAlias
+from locations.names import (
+    foreign_readings,
+    is_cyrillic,
+    looks_russian,
+    name_key,
+    normalize_name,
+    romanize_russian,
+    sound_skeleton,
+    transliterate_uk,
+)
 
 MARGIN = 0.1
 MIN_RESOLVED_SCORE = 0.65
@@ -71,7 +84,6 @@ _HINTS = [
 ]
 _HINT_PATTERNS = [(re.compile(rf"(?:^|\s)(?:{words})\.?(?=\s|$)", re.IGNORECASE), levels) for words, levels in _HINTS]
 OFFICIAL_KINDS = ("official_uk", "official_en")
-GUESSED_MATCHES = ("sounds_like", "near_spelling")
 CONTEXT_LEVELS = frozenset({AreaLevel.OBLAST, AreaLevel.RAION, AreaLevel.HROMADA})
 _CODE = re.compile(r"^UA[0-9]{2,17}$", re.IGNORECASE)
 _PREFIX_FALLBACK_LIMIT = 3000
@@ -79,6 +91,18 @@ _PREFIX_FALLBACK_LIMIT = 3000
 NEAR_SPELLING = 0.8
 # How close (difflib ratio) a text must be to the official Latin name to be a spelling of it.
 OFFICIAL_SPELLING = 0.8
+# How alike (difflib ratio of the sound skeletons) a name of the context must be to a text that
+# nothing else matched, to be listed: Cervone for Chervone, Nueva Odesa for Nova Odesa. Listed
+# names score from FUZZY_SCORE (that likeness) to FUZZY_SCORE + FUZZY_SCORE_RANGE (identical), so
+# a margin of 0.1 is 8 points of likeness, and a lone village must be about 86 % alike to be
+# the answer (MIN_RESOLVED_SCORE).
+FUZZY_SIMILARITY = 0.8
+FUZZY_SCORE = 0.55
+FUZZY_SCORE_RANGE = 0.25
+# How much kind and size count for a guess. Half for a name that sounds alike or reads alike in
+# another alphabet; a quarter for a mere likeness, so that a city's weight never outvotes a
+# village that looks more like the text (Chernivtsi against Chornohuzy for "Tsornokhuzi").
+GUESS_WEIGHT = {"sounds_like": 0.5, "near_spelling": 0.5, "reading": 0.5, "fuzzy": 0.25}
 
 
 @dataclass
@@ -197,7 +221,13 @@ def resolve(text: str, *, within=None, near=None, levels=None, limit: int = 10) 
     else:
         rows = _alias_rows("a.normalized = %s", [normalized], subtrees)
     if not rows:
-        rows = _prefix_rows(key, subtrees)
+        # Nothing stored is spelled or keyed like the text: read it by other alphabets' rules
+        # (Xiroke, Ujqorod), and look for typos. Both are guesses, ranked together.
+        rows = _reading_rows(text, subtrees) + _prefix_rows(key, subtrees)
+    if not rows and subtrees:
+        # Still nothing: compare with every name of the context. Only with a context: the
+        # country holds 97,000 spellings, too many to scan, and too many to guess among.
+        rows = _fuzzy_rows(text, key, subtrees)
     if wanted_levels and levels is None:
         # A hint word filters only when it leaves something: "Lyman town" is still Lyman.
         filtered = [row for row in rows if row["area__level"] in wanted_levels]
@@ -243,7 +273,7 @@ _AREA_FIELDS = (
 )
 # One query brings the matching spellings and their areas: building Area objects from the row
 # is cheaper than a second query, and lookups must stay in the low milliseconds.
-_ROW_FIELDS = ("area_id", "name", "normalized", "kind", *(f"area__{name}" for name in _AREA_FIELDS))
+_ROW_FIELDS = ("area_id", "name", "normalized", "key", "kind", *(f"area__{name}" for name in _AREA_FIELDS))
 
 
 def _area_from_row(row: dict) -> Area:
@@ -259,7 +289,14 @@ def _alias_rows(condition: str, params: list, subtrees: list) -> list[dict]:
     """
     quote = connection.ops.quote_name
     alias_table, area_table = quote(AreaAlias._meta.db_table), quote(Area._meta.db_table)
-    columns = ["a.area_id", "a.name", "a.normalized", "a.kind", *(f"ar.{quote(name)}" for name in _AREA_FIELDS)]
+    columns = [
+        "a.area_id",
+        "a.name",
+        "a.normalized",
+        f"a.{quote('key')}",
+        "a.kind",
+        *(f"ar.{quote(name)}" for name in _AREA_FIELDS),
+    ]
     sql = (
         f"SELECT {', '.join(columns)} FROM {alias_table} a "
         f"JOIN {area_table} ar ON ar.id = a.area_id WHERE ({condition})"
@@ -305,6 +342,91 @@ def _prefix_rows(key: str, subtrees: list) -> list[dict]:
     return close
 
 
+def _reading_rows(text: str, subtrees: list) -> list[dict]:
+    """Spellings whose key is the key of the text read by another alphabet's rules: Catalan
+    "Xiroke" is Shyroke, Azerbaijani "Ujqorod" Uzhhorod. Each row says which reading found it."""
+    readings_by_key: dict[str, list[tuple[str, str]]] = {}
+    for language, reading in foreign_readings(text).items():
+        readings_by_key.setdefault(name_key(reading), []).append((language, reading))
+    readings_by_key.pop("", None)
+    if not readings_by_key:
+        return []
+    placeholders = ", ".join(["%s"] * len(readings_by_key))
+    key_column = connection.ops.quote_name("key")
+    rows = _alias_rows(f"a.{key_column} IN ({placeholders})", list(readings_by_key), subtrees)
+    for row in rows:
+        spelling = _latin(row["normalized"])
+        row["reading"] = max(
+            readings_by_key[row["key"]],
+            key=lambda item: SequenceMatcher(None, normalize_name(item[1]), spelling).ratio(),
+        )
+    return rows
+
+
+def _fuzzy_rows(text: str, key: str, subtrees: list) -> list[dict]:
+    """Spellings of the context's places that look like the text, or like one of its readings.
+
+    Alike: the difflib ratio of the sound skeletons (sibilants folded, the letters other
+    alphabets write most differently) at least FUZZY_SIMILARITY; ranked by that ratio averaged
+    with the ratio of the keys themselves, so the closer spelling of two same-sounding names
+    ranks first. One statement for the context's keys (an oblast has a few thousand), one for
+    the rows of those that are alike. Nothing is cached between lookups: the names can change.
+    """
+    variants = {key, *(name_key(reading) for reading in foreign_readings(text).values())} - {""}
+    paths = _subtree_paths(subtrees)
+    if not variants or not paths or any(path.count(PATH_SEPARATOR) < 2 for path in paths):
+        return []  # the whole country is no context
+    quote = connection.ops.quote_name
+    key_column = quote("key")
+    # SQLite's LIKE ignores case and so cannot use the path index; GLOB is case-sensitive and
+    # can. Paths hold only codes and "/", neither a wildcard of GLOB nor of LIKE.
+    operator, wildcard = ("GLOB", "*") if connection.vendor == "sqlite" else ("LIKE", "%")
+    in_subtree = " OR ".join([f"ar.path {operator} %s"] * len(paths))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT a.{key_column} FROM {quote(Area._meta.db_table)} ar "
+            f"JOIN {quote(AreaAlias._meta.db_table)} a ON a.area_id = ar.id WHERE {in_subtree}",
+            [path + wildcard for path in paths],
+        )
+        keys = {stored for (stored,) in cursor.fetchall() if stored}
+    similar: dict[str, float] = {}
+    for variant in variants:
+        # SequenceMatcher caches what it learns of its second sequence: the variant stays put.
+        skeletons = SequenceMatcher(None, b=sound_skeleton(variant))
+        spellings = SequenceMatcher(None, b=variant)
+        length = len(skeletons.b)
+        for stored in keys:
+            skeleton = sound_skeleton(stored)
+            # The ratio cannot exceed 2·shorter/(sum of lengths): most names fail on length alone.
+            if 2 * min(length, len(skeleton)) < FUZZY_SIMILARITY * (length + len(skeleton)):
+                continue
+            skeletons.set_seq1(skeleton)
+            if skeletons.quick_ratio() < FUZZY_SIMILARITY:
+                continue
+            skeleton_ratio = skeletons.ratio()
+            if skeleton_ratio < FUZZY_SIMILARITY:
+                continue
+            spellings.set_seq1(stored)
+            similarity = (skeleton_ratio + spellings.ratio()) / 2
+            if similarity > similar.get(stored, 0.0):
+                similar[stored] = similarity
+    if not similar:
+        return []
+    placeholders = ", ".join(["%s"] * len(similar))
+    rows = _alias_rows(f"a.{key_column} IN ({placeholders})", list(similar), subtrees)
+    for row in rows:
+        row["fuzzy"] = similar[row["key"]]
+    return rows
+
+
+def _subtree_paths(subtrees: list) -> list[str]:
+    paths = [subtree.path for subtree in subtrees if isinstance(subtree, Area)]
+    codes = [subtree for subtree in subtrees if not isinstance(subtree, Area)]
+    if codes:
+        paths += Area.objects.filter(code__in=codes).values_list("path", flat=True)
+    return paths
+
+
 def _latin(text: str) -> str:
     """Compare spellings across scripts: Николаев against Nikolaev."""
     if not is_cyrillic(text):
@@ -330,6 +452,13 @@ def _spelling(row: dict, *, normalized: str, key: str, official: dict) -> tuple[
     stored name that is really another name (historical, Russian, an exonym), because GeoNames
     alternates include old names shared by unrelated places (Slavyansk for Nikopol).
     """
+    if "reading" in row:
+        language, reading = row["reading"]
+        similarity = SequenceMatcher(None, normalize_name(reading), _latin(row["normalized"])).ratio()
+        return 0.6 + 0.15 * similarity, "reading", f"read as {language} {reading!r}: sounds like {row['name']!r}"
+    if "fuzzy" in row:
+        score = FUZZY_SCORE + FUZZY_SCORE_RANGE * (row["fuzzy"] - FUZZY_SIMILARITY) / (1 - FUZZY_SIMILARITY)
+        return score, "fuzzy", f"looks like {row['name']!r} ({row['fuzzy']:.0%} alike)"
     if row["normalized"] == normalized and row["kind"] in OFFICIAL_KINDS:
         return 1.0, "official", "official name"
     if key and _is_official_spelling(row, normalized=normalized, key=key, cache=official):
@@ -362,7 +491,7 @@ def _score(rows: list[dict], *, normalized: str, key: str, hinted: bool) -> list
         # Size and rank decide between places of the same name. For a name that only sounds
         # alike they count half: a city called Petrovske must not beat villages whose official
         # name is exactly Петрівське.
-        factor = 0.5 if candidate.match in GUESSED_MATCHES else 1.0
+        factor = GUESS_WEIGHT.get(candidate.match, 1.0)
         weight = 0.0 if hinted else factor * CATEGORY_WEIGHT.get(category, 0.0)
         if weight:
             candidate.score += weight

@@ -2,7 +2,15 @@
 
 import pytest
 
-from locations.names import name_key, name_variants_ru, name_variants_uk, normalize_name, transliterate_uk
+from locations.names import (
+    foreign_readings,
+    name_key,
+    name_variants_ru,
+    name_variants_uk,
+    normalize_name,
+    sound_skeleton,
+    transliterate_uk,
+)
 
 
 @pytest.mark.parametrize(
@@ -81,3 +89,29 @@ def test_variants_of_a_russian_name():
     assert name_variants_ru("Николаев") == {"Nikolayev", "Nikolaev"}
     assert name_variants_ru("Запорожье") == {"Zaporozhye", "Zaporozhe"}
     assert name_variants_ru("Харьков") == {"Kharkov"}
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "reading"),
+    [
+        ("Xostka", "Catalan/Portuguese", "shostka"),  # Шостка: x is sh
+        ("Canköy", "Turkic", "dzhanköy"),  # Джанкой: c is dzh
+        ("Szumi", "Hungarian", "sumi"),  # Суми: sz is s
+        ("Charkiw", "German", "kharkiw"),  # Харків: ch is kh
+        ("Jytomyr", "French", "zhytomyr"),  # Житомир: j is zh
+        ("Lvou", "Belarusian", "lvov"),  # Львоў: u after a vowel is в
+    ],
+)
+def test_a_name_is_read_by_other_alphabets_rules(text, language, reading):
+    assert foreign_readings(text)[language] == reading
+
+
+def test_readings_that_change_nothing_are_not_offered():
+    assert foreign_readings("Kharkiv") == {}
+    assert foreign_readings("Харків") == {}
+
+
+def test_the_sound_skeleton_folds_the_sibilants_other_alphabets_write_differently():
+    assert sound_skeleton(name_key("Zuravka")) == sound_skeleton(name_key("Zhuravka"))
+    assert sound_skeleton(name_key("Cervone")) == sound_skeleton(name_key("Chervone"))
+    assert sound_skeleton(name_key("Kupiansk")) != sound_skeleton(name_key("Kupiakk"))

@@ -103,3 +103,66 @@ def test_search_areas_ranks_candidates_for_a_search_box(small_gazetteer):
     assert by_code and all(code.startswith("UA630800") for code in by_code)
     assert search_areas(Area.objects.all(), "Atlantis").count() == 0
     assert search_areas(Area.objects.all(), "").count() == Area.objects.count()
+
+
+KHARKIV_OBLAST = "UA63000000000041885"
+ZHURAVKA = "UA63080150160072530"
+
+
+def test_a_spelling_of_another_alphabet_is_read_by_its_rules(small_gazetteer):
+    # Hungarian writes с as sz: as written it sounds like nothing stored.
+    result = resolve("Kupjanszk")
+    assert result.outcome == RESOLVED, result.candidates
+    assert result.area.code == KUPIANSK
+    assert result.candidates[0].match == "reading"
+    assert "Hungarian" in result.candidates[0].reasons[0]
+
+
+def test_an_unlike_spelling_is_found_by_likeness_within_its_oblast(small_gazetteer):
+    # Žuravka with its caron lost: no key, reading or typo range finds Журавка.
+    result = resolve("Zuravka", within=KHARKIV_OBLAST)
+    assert result.outcome == RESOLVED, result.candidates
+    assert result.area.code == ZHURAVKA
+    assert result.candidates[0].match == "fuzzy"
+    assert "alike" in result.candidates[0].reasons[0]
+
+
+def test_likeness_is_not_searched_without_a_context(small_gazetteer):
+    assert resolve("Zuravka").outcome == NOT_FOUND
+
+
+def test_two_places_equally_alike_are_ambiguous(small_gazetteer):
+    # Two villages called Василівка in the oblast: a guess cannot tell them apart.
+    result = resolve("Bazylivka", within=KHARKIV_OBLAST)
+    assert result.outcome == AMBIGUOUS, result.candidates
+    assert [c.area.name_uk for c in result.candidates[:2]] == ["Василівка", "Василівка"]
+    assert {c.match for c in result.candidates[:2]} == {"fuzzy"}
+
+
+def test_a_faint_likeness_is_listed_not_asserted(small_gazetteer):
+    # Alike enough to list (Кіндрашівка), too little to answer for.
+    result = resolve("Kandrasivska", within=KHARKIV_OBLAST)
+    assert result.outcome == AMBIGUOUS, result.candidates
+    assert result.area is None
+    assert result.candidates and result.candidates[0].match == "fuzzy"
+
+
+def test_a_lookup_by_likeness_runs_a_fixed_number_of_queries(small_gazetteer):
+    oblast = Area.objects.get(code=KHARKIV_OBLAST)
+    resolve("Zuravka", within=oblast)
+    with CaptureQueriesContext(connection) as queries:
+        resolve("Zuravka", within=oblast)
+    # The spelling and its key, its readings, the typo range, the oblast's keys, their rows.
+    assert len(queries) == 5, "\n".join(q["sql"] for q in queries)
+
+
+def test_the_whole_country_is_no_context_for_likeness(small_gazetteer):
+    assert resolve("Zuravka", within="UA").outcome == NOT_FOUND
+
+
+def test_a_reading_of_a_name_many_places_share_needs_a_context(small_gazetteer):
+    # Catalan for Shevchenkove (x is sh, tx is ch): six places in the slice.
+    assert resolve("Xevtxenkove").outcome == AMBIGUOUS
+    result = resolve("Xevtxenkove", within=KUPIANSK_RAION)
+    assert result.area.code == SHEVCHENKOVE_SELYSHCHE
+    assert result.candidates[0].match == "reading"
