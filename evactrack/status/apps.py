@@ -6,3 +6,7 @@ class StatusConfig(AppConfig):
     name = "evactrack.status"
     label = "status"
     verbose_name = _("Area status")
+
+    def ready(self):
+        # Registers SQLite's hashtext() for every new connection.
+        from evactrack.status import fingerprint  # noqa: F401

@@ -43,23 +43,6 @@ WRITE_BATCH = 1000
 # Below this many rows (an incremental run writes a handful) a plain INSERT beats COPY and its
 # temporary table; above it COPY wins by far.
 COPY_FROM_ROWS = 500
-STATUS_FIELDS = [
-    "level",
-    "score",
-    "reasons",
-    "as_of",
-    "computed_at",
-    "digest",
-    "change_digest",
-    "people_present",
-    "people_present_missing",
-    "children_present",
-    "children_present_missing",
-    "people_subject",
-    "people_subject_missing",
-    "children_subject",
-    "children_subject_missing",
-]
 # An area that never had a status reads as "normal, nothing to say": no history row is
 # appended for it until something applies.
 BLANK = AreaResult(level=StatusLevel.NORMAL, score=0.0, reasons=[], figures=Figures())
@@ -398,6 +381,8 @@ def persist(computation: Computation, *, origin: str = ChangeOrigin.LIVE, record
 
     1 query to read the stored digests, then write_rows for the statuses and for the history.
     """
+    if not computation.results:
+        return WriteResult()
     stored_rows = AreaStatus.objects.all()
     if not computation.covers_all:
         stored_rows = stored_rows.filter(area_id__in=list(computation.results))
@@ -415,13 +400,25 @@ def persist(computation: Computation, *, origin: str = ChangeOrigin.LIVE, record
         previous = stored.get(area_id)
         if previous is not None and previous[1] == digest:
             continue
-        if previous is None and change_digest == BLANK_CHANGE_DIGEST and result.figures == BLANK.figures:
+        if (
+            previous is None
+            and change_digest == BLANK_CHANGE_DIGEST
+            and result.figures == BLANK.figures
+            and result.recheck_on is None
+        ):
             # Nothing applies and nothing is known: an absent row already says so.
             continue
         common = {"area_id": area_id, "level": result.level, "score": result.score, "reasons": result.reasons}
         common.update(result.figures.as_fields())
         rows.append(
-            {**common, "as_of": computation.as_of, "computed_at": now, "digest": digest, "change_digest": change_digest}
+            {
+                **common,
+                "as_of": computation.as_of,
+                "computed_at": now,
+                "digest": digest,
+                "change_digest": change_digest,
+                "recheck_on": result.recheck_on,
+            }
         )
         previous_change = previous[2] if previous else BLANK_CHANGE_DIGEST
         if record_changes and previous_change != change_digest:

@@ -184,6 +184,9 @@ class Evaluation:
     any_order: bool = False
     stated_people: int | None = None
     stated_children: int | None = None
+    # The first day after as_of on which the same inputs could judge differently (a window or a
+    # hold ends, an order or designation runs out); None when nothing here depends on the date.
+    recheck_on: datetime.date | None = None
 
 
 @dataclass(frozen=True)
@@ -203,6 +206,7 @@ class AreaResult:
     score: float
     reasons: list
     figures: Figures
+    recheck_on: datetime.date | None = None
 
     def digests(self, cache: dict | None = None) -> tuple[str, str]:
         """(digest of everything stored, digest of level + reasons): what decides a write and a history row.
@@ -215,7 +219,7 @@ class AreaResult:
             change = orjson.dumps([self.level, self.reasons], option=orjson.OPT_SORT_KEYS)
             if cache is not None:
                 cache[key] = change
-        whole = orjson.dumps([self.score, self.figures._fields], option=orjson.OPT_SORT_KEYS)
+        whole = orjson.dumps([self.score, self.figures._fields, self.recheck_on], option=orjson.OPT_SORT_KEYS)
         change_digest = hashlib.sha1(change, usedforsecurity=False).hexdigest()
         return hashlib.sha1(change + whole, usedforsecurity=False).hexdigest(), change_digest
 
@@ -261,7 +265,7 @@ def worse(a: str, b: str) -> str:
 
 
 def _incident_reason(incidents: Iterable[IncidentFact], rules: PolicyRules, as_of: datetime.date):
-    """(level, current score, reason or None) from incidents, with the hysteresis hold."""
+    """(level, current score, reason or None, recheck dates) from incidents, with the hysteresis hold."""
     window, hold = rules.window_days, rules.hysteresis_days
     # points[n]: what the incidents of day as_of - n score, for every day that can still matter.
     points = [0.0] * (window + hold)
@@ -276,7 +280,7 @@ def _incident_reason(incidents: Iterable[IncidentFact], rules: PolicyRules, as_o
         if back < window:
             current.append(incident)
     if not any_counted:
-        return StatusLevel.NORMAL, 0.0, None
+        return StatusLevel.NORMAL, 0.0, None, ()
     score = round(sum(points[:window]), 2)
     level = rules.level_for_score(score)
     held_level, held_until = level, None
@@ -285,8 +289,12 @@ def _incident_reason(incidents: Iterable[IncidentFact], rules: PolicyRules, as_o
         past_level = rules.level_for_score(sum(points[back : back + window]))
         if LEVEL_RANK[past_level] > LEVEL_RANK[held_level]:
             held_level, held_until = past_level, as_of + datetime.timedelta(days=hold - back)
+    # With the same incidents, the result changes only when one leaves the window or a hold ends.
+    recheck = [incident.occurred_on + datetime.timedelta(days=window) for incident in current]
+    if held_until is not None:
+        recheck.append(held_until + DAY)
     if not current and held_until is None:
-        return StatusLevel.NORMAL, 0.0, None
+        return StatusLevel.NORMAL, 0.0, None, recheck
     current.sort(key=lambda incident: (incident.occurred_on, incident.uid), reverse=True)
     by_state: dict[str, int] = defaultdict(int)
     for incident in current:
@@ -301,7 +309,7 @@ def _incident_reason(incidents: Iterable[IncidentFact], rules: PolicyRules, as_o
         "held_level": held_level if held_until else None,
         "held_until": held_until.isoformat() if held_until else None,
     }
-    return held_level, score, reason
+    return held_level, score, reason, recheck
 
 
 def evaluate(inputs: AreaInputs, rules: PolicyRules, as_of: datetime.date) -> Evaluation:
@@ -310,7 +318,9 @@ def evaluate(inputs: AreaInputs, rules: PolicyRules, as_of: datetime.date) -> Ev
         return NOTHING_APPLIES
     level = StatusLevel.NORMAL
     ranked = []  # (rank, order of kinds, date, uid, reason): a stable order for digests and sentences
+    recheck = []  # the days on which one of these facts starts or stops counting
     for designation in inputs.designations:
+        recheck += [designation.valid_from, designation.valid_until and designation.valid_until + DAY]
         if not designation_in_force(designation, as_of):
             continue
         caused = DESIGNATION_LEVEL.get(designation.kind, StatusLevel.NORMAL)
@@ -328,6 +338,7 @@ def evaluate(inputs: AreaInputs, rules: PolicyRules, as_of: datetime.date) -> Ev
     stated_people = stated_children = None
     seen_orders = set()
     for order in inputs.orders:
+        recheck += [order.effective_from, order.lifted_on, order.effective_until and order.effective_until + DAY]
         if order_in_force(order, as_of):
             caused = ORDER_LEVEL.get(order.kind, StatusLevel.NORMAL)
             level = worse(level, caused)
@@ -357,6 +368,7 @@ def evaluate(inputs: AreaInputs, rules: PolicyRules, as_of: datetime.date) -> Ev
         ended = order_ended_on(order, as_of)
         if ended is None or (as_of - ended[0]).days >= rules.lifted_shown_days or order.uid in seen_orders:
             continue
+        recheck.append(ended[0] + datetime.timedelta(days=rules.lifted_shown_days))
         seen_orders.add(order.uid)
         reason = {
             "kind": "order_ended",
@@ -368,7 +380,8 @@ def evaluate(inputs: AreaInputs, rules: PolicyRules, as_of: datetime.date) -> Ev
             "how": ended[1],
         }
         ranked.append((-1, 3, reason["ended_on"], order.uid, reason))
-    incident_level, score, incident_reason = _incident_reason(inputs.incidents, rules, as_of)
+    incident_level, score, incident_reason, incident_recheck = _incident_reason(inputs.incidents, rules, as_of)
+    recheck += incident_recheck
     if incident_reason is not None:
         level = worse(level, incident_level)
         ranked.append((LEVEL_RANK[incident_level], 2, "", "", incident_reason))
@@ -382,6 +395,7 @@ def evaluate(inputs: AreaInputs, rules: PolicyRules, as_of: datetime.date) -> Ev
         any_order=any_order,
         stated_people=stated_people,
         stated_children=stated_children,
+        recheck_on=min((day for day in recheck if day and day > as_of), default=None),
     )
 
 
@@ -429,6 +443,7 @@ def area_result(
             level=own.level,
             score=own.score,
             reasons=own.reasons,
+            recheck_on=own.recheck_on,
             figures=Figures(
                 people_present,
                 children_present,
@@ -470,6 +485,8 @@ def area_result(
         score=round(score, 2),
         reasons=reasons,
         figures=Figures(people_present, children_present, people_subject, children_subject),
+        # Children judge their own dates: a child whose result changes brings its ancestors along.
+        recheck_on=own.recheck_on,
     )
 
 

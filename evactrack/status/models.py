@@ -147,12 +147,22 @@ class AreaStatus(StatusFigures):
     # row's reasons back, and `change_digest` (level + reasons) decides whether history grows.
     digest = models.CharField(max_length=40, editable=False)
     change_digest = models.CharField(max_length=40, editable=False)
+    recheck_on = models.DateField(
+        _("recheck on"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("The first day the same inputs could give another status (a window, hold or order ends)."),
+    )
 
     class Meta:
         verbose_name = _("area status")
         verbose_name_plural = _("area statuses")
         ordering = ["area__path"]
-        indexes = [models.Index(fields=["level"], name="status_areastatus_level")]
+        indexes = [
+            models.Index(fields=["level"], name="status_areastatus_level"),
+            models.Index(fields=["recheck_on"], name="status_areastatus_recheck_on"),
+        ]
         constraints = [choices_constraint("level", StatusLevel.choices)]
 
     def __str__(self):
@@ -217,6 +227,13 @@ class RecomputeRun(models.Model):
     rows_written = models.PositiveIntegerField(_("status rows written"), default=0)
     changes_appended = models.PositiveIntegerField(_("history rows appended"), default=0)
     skipped = models.BooleanField(_("skipped"), default=False, help_text=_("Another recompute held the lock."))
+    # What a full run judged against: a later full run with the same policy and tree needs to
+    # judge only the areas whose inputs differ from the stored InputDigest rows.
+    policy_digest = models.CharField(max_length=40, blank=True, editable=False)
+    tree_digest = models.CharField(max_length=40, blank=True, editable=False)
+    every_area = models.BooleanField(
+        _("judged every area"), default=False, help_text=_("False: only areas whose inputs or dates changed.")
+    )
 
     class Meta:
         verbose_name = _("recompute run")
@@ -226,6 +243,27 @@ class RecomputeRun(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.as_of} at {self.started_at:%Y-%m-%d %H:%M:%S}"
+
+
+class InputDigest(models.Model):
+    """A checksum of the inputs of one area at the last full recompute, kept for areas that have any.
+
+    `own`: the incidents, counts, order targets and designations on the area itself; `subtree`:
+    the facts on it that its descendants inherit (subtree order targets, designations). Each is
+    a sum of per-row hashes, so a full run compares every area's inputs in one statement and
+    judges only those whose sum moved (see evactrack.status.fingerprint).
+    """
+
+    area = models.OneToOneField(Area, primary_key=True, on_delete=models.CASCADE, related_name="+")
+    own = models.BigIntegerField(default=0)
+    subtree = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("input digest")
+        verbose_name_plural = _("input digests")
+
+    def __str__(self):
+        return f"{self.area_id}: {self.own}/{self.subtree}"
 
 
 class RecomputeLock(models.Model):

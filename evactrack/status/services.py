@@ -8,19 +8,23 @@ from __future__ import annotations
 
 import datetime
 import logging
+import operator
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from functools import reduce
 
 from celery import current_app
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
+from evactrack.status import fingerprint
 from evactrack.status.choices import ChangeOrigin, RunKind, StatusLevel
 from evactrack.status.compute import (
     BLANK,
     BLANK_CHANGE_DIGEST,
+    Computation,
     Scope,
     load_and_evaluate,
     load_outside_children,
@@ -31,6 +35,7 @@ from evactrack.status.compute import (
 from evactrack.status.engine import AreaResult, PolicyRules
 from evactrack.status.locks import RECOMPUTE_LOCK, single_flight
 from evactrack.status.models import AreaStatus, Policy, RecomputeRun, StatusChange
+from locations.models import Area
 from reports.choices import OrderState
 from reports.models import ControlDesignation, DirtyArea, EvacuationOrder, Incident, PopulationCount
 from reports.services import orders_expire_due
@@ -39,6 +44,9 @@ logger = logging.getLogger(__name__)
 
 # Areas one incremental run takes; more are left for the next run, which the task enqueues at once.
 DIRTY_BATCH = 20_000
+# Above this many areas to judge, a full run judges every area: one pass over the tree is then
+# cheaper than a list of ids (and SQLite caps the parameters of one statement).
+JUDGE_ALL_ABOVE = 10_000
 # A rebuild may run for long: its lock row (SQLite) outlives a task's time limit.
 REBUILD_LOCK_TTL = datetime.timedelta(hours=6)
 
@@ -90,17 +98,13 @@ def _enqueue_full_recompute() -> None:
         logger.warning("Broker unreachable; the new policy applies at the next scheduled full recompute.")
 
 
-def _record(report: RunReport, started: float) -> RunReport:
+def _record(report: RunReport, started: float, run: RecomputeRun | None = None) -> RunReport:
     report.duration_ms = int((time.monotonic() - started) * 1000)
-    RecomputeRun.objects.create(
-        kind=report.kind,
-        as_of=report.as_of,
-        duration_ms=report.duration_ms,
-        areas_computed=report.areas_computed,
-        rows_written=report.rows_written,
-        changes_appended=report.changes_appended,
-        skipped=report.skipped,
-    )
+    run = run or RecomputeRun()
+    run.kind, run.as_of, run.skipped = report.kind, report.as_of, report.skipped
+    run.duration_ms, run.areas_computed = report.duration_ms, report.areas_computed
+    run.rows_written, run.changes_appended = report.rows_written, report.changes_appended
+    run.save()
     if report.skipped:
         logger.info("Status %s recompute skipped: another recompute holds the lock.", report.kind)
     return report
@@ -128,12 +132,11 @@ def status_recompute_dirty(*, as_of: datetime.date | None = None, limit: int = D
                 return report  # nothing to do, and nothing worth a run record
             ids = [area_id for area_id, _path in claimed]
             DirtyArea.objects.filter(area_id__in=ids).delete()
-            computation = load_and_evaluate(
-                scope=Scope(area_ids=tuple(ids)),
-                rules=policy_rules_active(),
-                as_of=as_of,
-                ancestor_paths=[path for _id, path in claimed],
-            )
+            rules = policy_rules_active()
+            scope, paths = Scope(area_ids=tuple(ids)), [path for _id, path in claimed]
+            computation = load_and_evaluate(scope=scope, rules=rules, as_of=as_of, ancestor_paths=paths)
+            # What these areas were judged from: the next full run need not judge them again.
+            fingerprint.digests_store(rules, as_of, ids)
             roll_up(computation, outside_children=load_outside_children(computation))
             written = persist(computation)
             report.areas_computed = len(computation.results)
@@ -146,24 +149,71 @@ def status_recompute_dirty(*, as_of: datetime.date | None = None, limit: int = D
     return report
 
 
-def status_recompute_full(*, as_of: datetime.date | None = None) -> RunReport:
-    """Recompute every area. Moves time windows forward and repairs anything a lost message missed."""
+def status_recompute_full(*, as_of: datetime.date | None = None, every_area: bool = False) -> RunReport:
+    """Bring every area up to date: windows move with the calendar, and lost changes are repaired.
+
+    Every input row is checked (evactrack.status.fingerprint), but only the areas whose inputs
+    or dates changed since the last full run are judged again, with their ancestors. Every area
+    is judged when `every_area` is set (the nightly run), when the policy or the tree changed,
+    or when there is no earlier full run to compare with or it was for a later date.
+    """
     started = time.monotonic()
     as_of = as_of or timezone.localdate()
     report = RunReport(kind=RunKind.FULL, as_of=as_of)
     with single_flight(RECOMPUTE_LOCK) as acquired:
         if not acquired:
             report.skipped = True
-        else:
-            # Everything is recomputed, so every pending mark is served by this run.
-            DirtyArea.objects.all().delete()
-            computation = load_and_evaluate(scope=Scope(), rules=policy_rules_active(), as_of=as_of)
+            return _record(report, started)
+        rules = policy_rules_active()
+        run = RecomputeRun(policy_digest=fingerprint.policy_digest(rules), tree_digest=fingerprint.tree_digest())
+        last = (
+            RecomputeRun.objects.filter(kind=RunKind.FULL, skipped=False)
+            .exclude(tree_digest="")
+            .order_by("-started_at", "-id")
+            .first()
+        )
+        run.every_area = every_area or not (
+            last
+            and last.policy_digest == run.policy_digest
+            and last.tree_digest == run.tree_digest
+            and last.as_of <= as_of
+        )
+        computation = None if run.every_area else _recompute_changed(rules, as_of)
+        if computation is None:
+            run.every_area = True
+            computation = load_and_evaluate(scope=Scope(), rules=rules, as_of=as_of)
             roll_up(computation)
-            written = persist(computation)
-            report.areas_computed = len(computation.results)
-            report.rows_written, report.changes_appended = written.rows_written, written.changes_appended
-            return _record(report, started)  # in the same transaction: one commit
-    return _record(report, started)
+            fingerprint.digests_store(rules, as_of)
+        # Every pending mark is served by this run.
+        DirtyArea.objects.all().delete()
+        written = persist(computation)
+        report.areas_computed = len(computation.results)
+        report.rows_written, report.changes_appended = written.rows_written, written.changes_appended
+        return _record(report, started, run)  # in the same transaction: one commit
+
+
+def _recompute_changed(rules: PolicyRules, as_of: datetime.date) -> Computation | None:
+    """Judge the areas whose inputs moved, those under a moved subtree fact, those due a recheck
+    and those marked dirty, with their ancestors. None when so many that judging all is cheaper."""
+    moved, subtree_paths = fingerprint.changed_areas(rules, as_of)
+    judged = dict(moved)
+    # Separate statements: each uses its own index (an OR of them scans every area).
+    judged.update(AreaStatus.objects.filter(recheck_on__lte=as_of).values_list("area_id", "area__path"))
+    judged.update(DirtyArea.objects.values_list("area_id", "area__path"))
+    if subtree_paths:
+        below = reduce(operator.or_, (Q(path__startswith=path) for path in subtree_paths))
+        judged.update(Area.objects.filter(below).values_list("id", "path"))
+    if len(judged) > JUDGE_ALL_ABOVE:
+        return None
+    if moved:
+        fingerprint.digests_store(rules, as_of, [area_id for area_id, _path in moved])
+    if not judged:
+        return Computation(as_of=as_of, areas={})
+    computation = load_and_evaluate(
+        scope=Scope(area_ids=tuple(judged)), rules=rules, as_of=as_of, ancestor_paths=judged.values()
+    )
+    roll_up(computation, outside_children=load_outside_children(computation))
+    return computation
 
 
 def status_orders_expire(*, as_of: datetime.date | None = None) -> int:
@@ -273,6 +323,8 @@ def _change_digest(level: str, reasons: list) -> str:
 
 
 def area_status_delete_all() -> int:
-    """Forget every current status (the next full recompute writes them again). For tests and benchmarks."""
+    """Forget every current status (the next full recompute judges every area again). For tests and benchmarks."""
     with transaction.atomic():
+        RecomputeRun.objects.filter(kind=RunKind.FULL).update(tree_digest="")
+        fingerprint.digests_forget()
         return AreaStatus.objects.all().delete()[0]

@@ -42,9 +42,9 @@ def recompute_dirty(as_of: str | None = None) -> dict:
 
 
 @shared_task(name=RECOMPUTE_FULL, **RETRY)
-def recompute_full(as_of: str | None = None) -> dict:
-    """Run by beat: windows move with the calendar even when no input changes."""
-    return status_recompute_full(as_of=_date(as_of)).as_dict()
+def recompute_full(as_of: str | None = None, every_area: bool = False) -> dict:
+    """Run by beat: hourly (windows move with the calendar even when no input changes) and nightly for every area."""
+    return status_recompute_full(as_of=_date(as_of), every_area=every_area).as_dict()
 
 
 @shared_task(name=EXPIRE_ORDERS, **RETRY)

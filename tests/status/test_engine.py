@@ -3,6 +3,8 @@
 import datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from evactrack.status.choices import StatusLevel
 from evactrack.status.engine import (
@@ -183,3 +185,67 @@ def test_people_subject_counted_once_where_orders_overlap():
     stated = area_result(evaluate(stated_inputs, RULES, D(2023, 8, 20)), stated_inputs, [_child("normal", 10)])
     assert stated.figures.people_subject == Figure(12000, 0)
     assert stated.figures.children_subject == Figure(600, 0)
+
+
+# --- recheck_on: until that day, the same inputs judge the same -------------------------------
+
+DAYS = st.integers(min_value=0, max_value=60)
+BASE = D(2024, 1, 1)
+
+
+@st.composite
+def _inputs_and_date(draw):
+    as_of = BASE + datetime.timedelta(days=draw(st.integers(min_value=20, max_value=60)))
+
+    def day(value):
+        return BASE + datetime.timedelta(days=value)
+
+    incidents = [
+        incident(
+            as_of - datetime.timedelta(days=draw(st.integers(min_value=0, max_value=25))),  # never after as_of
+            uid=f"i{n}",
+            state=draw(st.sampled_from(["verified", "reported", "rejected"])),
+            kind=draw(st.sampled_from(["shelling", "missile_strike"])),
+            casualties=draw(st.integers(min_value=0, max_value=12)),
+        )
+        for n in range(draw(st.integers(min_value=0, max_value=12)))
+    ]
+    orders = []
+    for n in range(draw(st.integers(min_value=0, max_value=3))):
+        start = draw(DAYS)
+        orders.append(
+            order(
+                uid=f"o{n}",
+                kind=draw(st.sampled_from(["mandatory", "recommended"])),
+                state=draw(st.sampled_from(["active", "lifted", "expired", "draft"])),
+                effective_from=day(start),
+                effective_until=draw(st.none() | st.builds(day, st.integers(min_value=start, max_value=90))),
+                lifted_on=draw(st.none() | st.builds(day, st.integers(min_value=start, max_value=90))),
+            )
+        )
+    designations = []
+    for n in range(draw(st.integers(min_value=0, max_value=2))):
+        start = draw(DAYS)
+        designations.append(
+            DesignationFact(
+                f"d{n}",
+                draw(st.sampled_from(["occupied", "active_hostilities"])),
+                day(start),
+                draw(st.none() | st.builds(day, st.integers(min_value=start, max_value=90))),
+                "UA63",
+            )
+        )
+    return AreaInputs(code="UA63", designations=designations, orders=orders, incidents=incidents), as_of
+
+
+@settings(max_examples=300, deadline=None)
+@given(_inputs_and_date())
+def test_the_same_inputs_judge_alike_until_recheck_on(case):
+    inputs, as_of = case
+    first = evaluate(inputs, RULES, as_of)
+    last_same_day = (first.recheck_on or as_of + datetime.timedelta(days=91)) - datetime.timedelta(days=1)
+    day = as_of
+    while day < last_same_day:
+        day += datetime.timedelta(days=1)
+        later = evaluate(inputs, RULES, day)
+        assert (later.level, later.score, later.reasons) == (first.level, first.score, first.reasons), day

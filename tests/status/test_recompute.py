@@ -209,8 +209,13 @@ def test_default_policy_and_schedules_are_installed_by_migration():
     from django_celery_beat.models import PeriodicTask
 
     assert Policy.objects.filter(is_active=True).count() == 1
-    tasks = dict(PeriodicTask.objects.values_list("task", "enabled"))
-    assert tasks == {"status.recompute_dirty": True, "status.recompute_full": True, "status.expire_orders": True}
+    tasks = sorted(PeriodicTask.objects.values_list("task", "kwargs", "enabled"))
+    assert tasks == [
+        ("status.expire_orders", "{}", True),
+        ("status.recompute_dirty", "{}", True),
+        ("status.recompute_full", '{"every_area": true}', True),
+        ("status.recompute_full", "{}", True),
+    ]
     sweep = PeriodicTask.objects.get(task="status.recompute_dirty")
     assert sweep.interval.every == 30
 

@@ -12,10 +12,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--dirty", action="store_true", help="Only areas marked dirty (what the sweep does).")
+        parser.add_argument(
+            "--every-area",
+            action="store_true",
+            help="Judge every area, not only those whose inputs or dates changed since the last full run.",
+        )
         parser.add_argument("--as-of", type=datetime.date.fromisoformat, help="Judge at this date (default today).")
 
-    def handle(self, *args, dirty, as_of, **options):
-        report = (status_recompute_dirty if dirty else status_recompute_full)(as_of=as_of)
+    def handle(self, *args, dirty, every_area, as_of, **options):
+        if dirty:
+            report = status_recompute_dirty(as_of=as_of)
+        else:
+            report = status_recompute_full(as_of=as_of, every_area=every_area)
         if report.skipped:
             self.stdout.write(self.style.WARNING("Skipped: another recompute holds the lock."))
             return
