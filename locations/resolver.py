@@ -389,12 +389,15 @@ def _fuzzy_rows(text: str, key: str, subtrees: list) -> list[dict]:
             [path + wildcard for path in paths],
         )
         keys = {stored for (stored,) in cursor.fetchall() if stored}
-    similar: dict[str, float] = {}
+    by_skeleton: dict[str, list[str]] = {}
     for variant in variants:
+        by_skeleton.setdefault(sound_skeleton(variant), []).append(variant)
+    similar: dict[str, float] = {}
+    for variant_skeleton, same_skeleton in by_skeleton.items():
         # SequenceMatcher caches what it learns of its second sequence: the variant stays put.
-        skeletons = SequenceMatcher(None, b=sound_skeleton(variant))
-        spellings = SequenceMatcher(None, b=variant)
-        length = len(skeletons.b)
+        skeletons = SequenceMatcher(None, b=variant_skeleton)
+        spellings = [SequenceMatcher(None, b=variant) for variant in same_skeleton]
+        length = len(variant_skeleton)
         for stored in keys:
             skeleton = sound_skeleton(stored)
             # The ratio cannot exceed 2·shorter/(sum of lengths): most names fail on length alone.
@@ -406,10 +409,11 @@ def _fuzzy_rows(text: str, key: str, subtrees: list) -> list[dict]:
             skeleton_ratio = skeletons.ratio()
             if skeleton_ratio < FUZZY_SIMILARITY:
                 continue
-            spellings.set_seq1(stored)
-            similarity = (skeleton_ratio + spellings.ratio()) / 2
-            if similarity > similar.get(stored, 0.0):
-                similar[stored] = similarity
+            for spelling in spellings:
+                spelling.set_seq1(stored)
+                similarity = (skeleton_ratio + spelling.ratio()) / 2
+                if similarity > similar.get(stored, 0.0):
+                    similar[stored] = similarity
     if not similar:
         return []
     placeholders = ", ".join(["%s"] * len(similar))
