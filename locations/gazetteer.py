@@ -470,14 +470,24 @@ def _ascii_fold(text: str) -> str:
     return "".join(char for char in text if not unicodedata.combining(char))
 
 
+# Held-out spellings of smaller places are left out of the evaluation (see eval_file_write).
+EVAL_MIN_POPULATION = 2000
+
+
+def is_variant_spelling(text: str, name_en: str) -> bool:
+    """Plainly a spelling of the official Latin name (Kupjansk, Zaporoshje), not another name
+    (Hacidar for Izmail): difflib ratio >= 0.6 on accent-folded forms."""
+    return SequenceMatcher(None, _ascii_fold(text), _ascii_fold(name_en)).ratio() >= 0.6
+
+
 def eval_file_write(held_out: list[dict], records: list[GazetteerRecord], path: Path = EVAL_FILE) -> int:
     """Keep the hand-written rows, replace the held-out GeoNames rows. Returns their count.
 
     Held-out spellings of places with fewer than 2,000 people are left out: the evaluation is
     about the places reports name, and tiny villages' alternates are mostly other languages'.
     A held-out name is a "variant" when it is plainly a spelling of the official Latin name
-    (difflib ratio >= 0.6 on accent-folded forms: Kupjansk, Zaporoshje); the rest are other
-    names (exonyms such as Hacidar for Izmail, pre-1920s names), reported apart.
+    (is_variant_spelling: Kupjansk, Zaporoshje); the rest are other names (exonyms such as
+    Hacidar for Izmail, pre-1920s names), reported apart.
     """
     by_code = {record.code: record for record in records}
     top_level = {record.code[:4]: record.code for record in records if record.parent == COUNTRY_CODE}
@@ -488,15 +498,14 @@ def eval_file_write(held_out: list[dict], records: list[GazetteerRecord], path: 
     rows = []
     for item in held_out:
         record = by_code[item["code"]]
-        if (record.population or 0) < 2000:
+        if (record.population or 0) < EVAL_MIN_POPULATION:
             continue
-        similarity = SequenceMatcher(None, _ascii_fold(item["text"]), _ascii_fold(record.name_en)).ratio()
         rows.append(
             {
                 "text": item["text"],
                 "code": record.code,
                 "within": top_level[record.code[:4]],
-                "origin": "holdout_variant" if similarity >= 0.6 else "holdout_other",
+                "origin": "holdout_variant" if is_variant_spelling(item["text"], record.name_en) else "holdout_other",
                 "note": item["name_uk"],
             }
         )
