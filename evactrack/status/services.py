@@ -164,6 +164,10 @@ def status_recompute_full(*, as_of: datetime.date | None = None, every_area: boo
         if not acquired:
             report.skipped = True
             return _record(report, started)
+        # Every pending mark is served by this run: deleted before any input is read, so a change
+        # committed later either is seen by the reads below or keeps its mark for the sweep.
+        # A marked area's inputs changed, so its digest moved: the marks need not be read.
+        DirtyArea.objects.all().delete()
         rules = policy_rules_active()
         run = RecomputeRun(policy_digest=fingerprint.policy_digest(rules), tree_digest=fingerprint.tree_digest())
         last = (
@@ -184,8 +188,6 @@ def status_recompute_full(*, as_of: datetime.date | None = None, every_area: boo
             computation = load_and_evaluate(scope=Scope(), rules=rules, as_of=as_of)
             roll_up(computation)
             fingerprint.digests_store(rules, as_of)
-        # Every pending mark is served by this run.
-        DirtyArea.objects.all().delete()
         written = persist(computation)
         report.areas_computed = len(computation.results)
         report.rows_written, report.changes_appended = written.rows_written, written.changes_appended
@@ -193,13 +195,11 @@ def status_recompute_full(*, as_of: datetime.date | None = None, every_area: boo
 
 
 def _recompute_changed(rules: PolicyRules, as_of: datetime.date) -> Computation | None:
-    """Judge the areas whose inputs moved, those under a moved subtree fact, those due a recheck
-    and those marked dirty, with their ancestors. None when so many that judging all is cheaper."""
+    """Judge the areas whose inputs moved, those under a moved subtree fact and those due a recheck,
+    with their ancestors. None when there are so many that judging every area is cheaper."""
     moved, subtree_paths = fingerprint.changed_areas(rules, as_of)
     judged = dict(moved)
-    # Separate statements: each uses its own index (an OR of them scans every area).
     judged.update(AreaStatus.objects.filter(recheck_on__lte=as_of).values_list("area_id", "area__path"))
-    judged.update(DirtyArea.objects.values_list("area_id", "area__path"))
     if subtree_paths:
         below = reduce(operator.or_, (Q(path__startswith=path) for path in subtree_paths))
         judged.update(Area.objects.filter(below).values_list("id", "path"))
