@@ -181,8 +181,8 @@ def name_key(text: str) -> str:
 # --- readings in other alphabets ----------------------------------------------------------------
 
 # How other languages' Latin alphabets write the sounds of Ukrainian and Russian names, from each
-# language's own orthography (GeoNames alternates come in dozens of languages: "Xiroke" is Catalan
-# for Shyroke, "Ujqorod" Azerbaijani for Uzhhorod, "Jachkiv" French for Zhashkiv). name_key reads
+# language's own orthography (GeoNames alternates come in dozens of languages: "Xostka" is Catalan
+# for Shostka, "Canköy" Crimean Tatar for Dzhankoi, "Jytomyr" French for Zhytomyr). name_key reads
 # every text the English way; the same letters mean other sounds here (j: y, zh or kh; ch: ch, sh
 # or kh; x: kh or sh; s: s, z or sh), so one key cannot fold them all. The resolver tries these
 # readings only when the text as written matches nothing. Rules are tried left to right at each
@@ -199,7 +199,7 @@ _READING_RULES = {
         ("ss", "s"),
         ("ß", "s"),
         ("z", "ts"),
-        # s before a vowel at the start of a word or between vowels is voiced: Oserne → Ozerne.
+        # s before a vowel at the start of a word or between vowels is voiced: Saporoshje → Zaporoshje.
         (rf"(?:(?<!\w)|(?<=[{_VOWEL}]))s(?=[{_VOWEL}])", "z"),
     ),
     # Polish, Czech, Slovak, the Baltic and South Slavic alphabets: ch is kh (c, cz, sz, w, j
@@ -271,7 +271,7 @@ _READING_RULES = {
     ),
     # Turkish, Azerbaijani, Crimean Tatar: c is dzh, j is zh, Azerbaijani q is g.
     "Turkic": (("c", "dzh"), ("ç", "ch"), ("ş", "sh"), ("j", "zh"), ("q", "g"), ("x", "kh"), ("ı", "y")),
-    # Belarusian writes в after a vowel as ў, romanized ŭ or u: Kulykiu, Zhurauky.
+    # Belarusian writes в after a vowel as ў, romanized ŭ or u: Lvou, Kulykiŭka.
     "Belarusian": (("ŭ", "v"), (rf"(?<=[{_VOWEL}])u(?![{_VOWEL}])", "v")),
     "Esperanto": (("ĉ", "ch"), ("ĝ", "dzh"), ("ĥ", "kh"), ("ĵ", "zh"), ("ŝ", "sh"), ("ŭ", "v")),
 }
@@ -289,7 +289,7 @@ _READINGS = {language: _reading(rules) for language, rules in _READING_RULES.ite
 @functools.lru_cache(maxsize=4096)
 def foreign_readings(text: str) -> dict[str, str]:
     """The text read by other alphabets' rules, as English-style spellings: {"Catalan/Portuguese":
-    "shiroke"} for "Xiroke". Only readings that differ from the text, and whose key differs."""
+    "shostka"} for "Xostka". Only readings that differ from the text, and whose key differs."""
     text = unicodedata.normalize("NFC", text).casefold()
     if is_cyrillic(text):
         return {}
@@ -303,7 +303,7 @@ def foreign_readings(text: str) -> dict[str, str]:
 
 
 # Sibilants and affricates: the sounds other alphabets spell most differently and lose first when
-# their accents are dropped (Čornolizci, Zuravki, Dzankoj for Chornoliztsi, Zhuravky, Dzhankoi).
+# their accents are dropped (Cervone, Zovkva, Dzankoj for Chervone, Zhovkva, Dzhankoi).
 _SKELETON = re.compile(r"shch|dzh|zh|sh|ch|ts|dz|s|z")
 
 

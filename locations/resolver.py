@@ -10,8 +10,8 @@ How a candidate scores (a higher score ranks first):
   (Kupyansk, Kup'jans'k) 0.95; another stored name, in either script (historical, Russian,
   GeoNames: Artemovsk, Артемовск) 0.8; sounds like a stored name up to 0.75; a near spelling
   (a typo) up to 0.7;
-* when none of those matches: the text read by another alphabet's rules (Catalan "Xiroke" is
-  Shyroke, Azerbaijani "Ujqorod" Uzhhorod; names.foreign_readings) scores like a sound-alike,
+* when none of those matches: the text read by another alphabet's rules (Catalan "Xostka" is
+  Shostka, Crimean Tatar "Canköy" Dzhankoi; names.foreign_readings) scores like a sound-alike,
   with the typos; when still nothing matches and there is a context (`within`, or "…, X
   oblast"), a "fuzzy" likeness to a name of that context, 0.55–0.8 (see FUZZY_SIMILARITY);
 * the kind of place: a city before a smaller settlement of the same name, settlements before
@@ -92,7 +92,7 @@ NEAR_SPELLING = 0.8
 # How close (difflib ratio) a text must be to the official Latin name to be a spelling of it.
 OFFICIAL_SPELLING = 0.8
 # How alike (difflib ratio of the sound skeletons) a name of the context must be to a text that
-# nothing else matched, to be listed: Cervone for Chervone, Nueva Odesa for Nova Odesa. Listed
+# nothing else matched, to be listed: Cervone for Chervone, Tibuliv for Tsybuliv. Listed
 # names score from FUZZY_SCORE (that likeness) to FUZZY_SCORE + FUZZY_SCORE_RANGE (identical), so
 # a margin of 0.1 is 8 points of likeness, and a lone village must be about 86 % alike to be
 # the answer (MIN_RESOLVED_SCORE).
@@ -222,7 +222,7 @@ def resolve(text: str, *, within=None, near=None, levels=None, limit: int = 10) 
         rows = _alias_rows("a.normalized = %s", [normalized], subtrees)
     if not rows:
         # Nothing stored is spelled or keyed like the text: read it by other alphabets' rules
-        # (Xiroke, Ujqorod), and look for typos. Both are guesses, ranked together.
+        # (Xostka, Canköy), and look for typos. Both are guesses, ranked together.
         rows = _reading_rows(text, subtrees) + _prefix_rows(key, subtrees)
     if not rows and subtrees:
         # Still nothing: compare with every name of the context. Only with a context: the
@@ -344,7 +344,7 @@ def _prefix_rows(key: str, subtrees: list) -> list[dict]:
 
 def _reading_rows(text: str, subtrees: list) -> list[dict]:
     """Spellings whose key is the key of the text read by another alphabet's rules: Catalan
-    "Xiroke" is Shyroke, Azerbaijani "Ujqorod" Uzhhorod. Each row says which reading found it."""
+    "Xostka" is Shostka, Crimean Tatar "Canköy" Dzhankoi. Each row says which reading found it."""
     readings_by_key: dict[str, list[tuple[str, str]]] = {}
     for language, reading in foreign_readings(text).items():
         readings_by_key.setdefault(name_key(reading), []).append((language, reading))
