@@ -14,6 +14,7 @@ from evactrack.api import services
 from evactrack.api.access import caller_of
 from evactrack.api.conditional import check_if_match, etag_of, not_modified
 from evactrack.api.exceptions import PayloadTooLarge
+from evactrack.api.filters import FilterBackend
 from evactrack.api.permissions import RolePermission
 from evactrack.api.renderers import dumps
 
@@ -97,6 +98,7 @@ class ApiViewSetMixin:
     list_values: list[str] | None = None
 
     permission_classes = [RolePermission]
+    filter_backends = [FilterBackend]
     # Unsafe actions and the least role that may run them; others need a coordinator.
     action_roles: dict = {}
     # Whether PUT/PATCH must carry If-Match (428 without it).

@@ -2,7 +2,6 @@
 
 from django.db.models import F, Prefetch, Q
 from django.utils.translation import gettext as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, status
@@ -13,6 +12,7 @@ from rest_framework.response import Response
 from evactrack.api.choices import Role
 from evactrack.api.exceptions import flatten_errors
 from evactrack.api.exports import export_format, export_response
+from evactrack.api.filters import FilterBackend
 from evactrack.api.renderers import ExportNegotiation, FastJSONRenderer
 from evactrack.api.schema import ErrorSerializer
 from evactrack.api.viewsets import ModelViewSet, ReadOnlyViewSet, idempotent
@@ -162,7 +162,7 @@ class IncidentViewSet(FactViewSetMixin, ModelViewSet):
         "facility_type", "facility_name", "reporting_organization_id", "organization_slug", "verification_state",
         "verified_at", "verification_note", "summary", "created_at", "updated_at",
     ]  # fmt: skip
-    filter_backends = [DjangoFilterBackend, IdOrdering]
+    filter_backends = [FilterBackend, IdOrdering]
     action_roles = {
         "create": Role.PARTNER,
         "update": Role.PARTNER,

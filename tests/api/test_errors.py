@@ -80,6 +80,20 @@ def test_bad_filters(partner, query):
     assert response.json()["status"] == response.status_code
 
 
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("type=alien", "type"),
+        ("within=UA63&type=alien", "type"),
+        ("type=shelling&min_killed=abc", "min_killed"),
+        ("occurred_after=2023-01-01&occurred_before=yesterday&verification_state=verified", "occurred_before"),
+    ],
+)
+def test_bad_filter_is_named_among_good_ones(partner, query, field):
+    """Only the filters a request names are built: a bad one is still named, next to good ones."""
+    assert_error(partner.get(reverse("api:incident-list") + "?" + query), 400, field)
+
+
 @pytest.mark.parametrize("query", ["near=1,2", "near=91,0,5", "near=49,37,0", "parent=XX", "level=planet", "q=%00"])
 def test_bad_area_filters(viewer, query):
     assert_error(viewer.get(reverse("api:area-list") + "?" + query), 400)
