@@ -64,6 +64,24 @@ def test_same_queries_for_1_and_50_rows(coordinator, area, resource):
     )
 
 
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        # The token (with its user and membership), the page.
+        ("/api/v1/areas/?level=settlement&limit=100", 2),
+        # The token, the `within` area, the page (with areas and organizations), its citations.
+        ("/api/v1/incidents/?within=UA98000000000000001&limit=100", 4),
+    ],
+)
+def test_hot_lists_query_budget(coordinator, area, url, expected):
+    """The lists the benchmark measures (docs/BENCHMARKS.md), pinned to their exact queries."""
+    coordinator.get(url)  # the token's first use writes last_used_at once
+    for _ in range(3):
+        IncidentFactory(area=area)
+    count, sql, rows = count_queries(coordinator, url)
+    assert rows and count == expected, "\n".join(sql)
+
+
 def test_page_size_is_capped(viewer, area):
     response = viewer.get(reverse("api:area-list") + "?limit=100000")
     assert response.status_code == 200
