@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from evactrack.api.choices import ROLE_RANK, Role
+from evactrack.api.selectors import TokenHolder
 
 
 @dataclass(frozen=True)
@@ -31,11 +32,16 @@ def caller_of(request) -> Caller:
     if cached is not None:
         return cached
     user = request.user
-    token = request.auth if hasattr(request.auth, "digest") else None
-    client = f"token:{token.pk}" if token is not None else f"user:{user.pk}"
-    membership = getattr(user, "api_membership", None) if user.is_authenticated else None
-    if membership is not None:
-        caller = Caller(role=membership.role, organization_id=membership.organization_id, client=client)
+    holder = request.auth if isinstance(request.auth, TokenHolder) else None
+    if holder is not None:
+        # The token's lookup read the membership in the same query.
+        client, role, organization_id = f"token:{holder.token_id}", holder.role, holder.organization_id
+    else:
+        membership = getattr(user, "api_membership", None) if user.is_authenticated else None
+        client = f"user:{user.pk}"
+        role, organization_id = (membership.role, membership.organization_id) if membership else (None, None)
+    if role is not None:
+        caller = Caller(role=role, organization_id=organization_id, client=client)
     elif user.is_authenticated and user.is_superuser:
         # Superusers run the instance; they need no organization to see or fix anything.
         caller = Caller(role=Role.ADMIN, organization_id=None, client=client)

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
 from evactrack.api.models import ApiToken, token_digest
+from evactrack.api.selectors import token_holder
 
 # Writing last_used_at on every request would make every read a write; once a minute is enough
 # for staff to see which tokens are alive.
@@ -14,6 +15,9 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):
+    """request.user is the token's user; request.auth the TokenHolder, whose role and
+    organization were read in the same query (evactrack.api.access.caller_of uses them)."""
+
     keywords = ("bearer", "token")
 
     def authenticate(self, request):
@@ -26,18 +30,14 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             raw_key = header[1].decode("ascii")
         except UnicodeDecodeError:
             raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
-        token = (
-            ApiToken.objects.select_related("user__api_membership__organization")
-            .filter(digest=token_digest(raw_key))
-            .first()
-        )
         now = timezone.now()
+        holder = token_holder(digest=token_digest(raw_key), now=now, used_before=now - LAST_USED_RESOLUTION)
         # One message for unknown, revoked and expired: a client learns nothing about other keys.
-        if token is None or not token.is_usable(now) or not token.user.is_active:
+        if holder is None:
             raise exceptions.AuthenticationFailed(_("Invalid, expired or revoked token."))
-        if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
-            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-        return token.user, token
+        if holder.last_used_before:
+            ApiToken.objects.filter(pk=holder.token_id).update(last_used_at=now)
+        return holder.user, holder
 
     def authenticate_header(self, request):
         # Makes DRF answer 401 (not 403) with a challenge when credentials are missing.

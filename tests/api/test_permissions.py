@@ -13,6 +13,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from evactrack.api.choices import Role
+from evactrack.api.models import ApiToken
 from evactrack.api.services import membership_set, token_issue, token_revoke
 from reports.services import incident_review
 from tests.factories import IncidentFactory, OrderFactory, PopulationCountFactory
@@ -208,6 +209,57 @@ def test_bad_tokens_are_401(own_org, spoil):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
     assert client.get(reverse("api:area-list")).status_code == 401
+
+
+@pytest.mark.parametrize("change", ["revoked", "expired", "inactive", "role"])
+def test_token_changes_count_at_the_next_request(own_org, other_org, area, staff_user, change):
+    """Nothing about a token is remembered between requests: a client that was just served
+    is refused (or sees less) as soon as its token, user or membership changes."""
+    other_unverified = IncidentFactory(area=area, reporting_organization=other_org)
+    user = get_user_model().objects.create_user(username="client")
+    membership_set(user=user, organization=own_org, role=COORDINATOR)
+    token, key = token_issue(user=user, name="c")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    detail = reverse("api:incident-detail", kwargs={"uid": other_unverified.uid})
+    assert client.get(detail).status_code == 200
+    if change == "revoked":
+        token_revoke(token=token)
+    elif change == "expired":
+        ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now())
+    elif change == "inactive":
+        get_user_model().objects.filter(pk=user.pk).update(is_active=False)
+    else:
+        membership_set(user=user, organization=own_org, role=PARTNER)
+    assert client.get(detail).status_code == (404 if change == "role" else 401)
+
+
+def test_token_use_is_recorded_once_a_minute(own_org):
+    user = get_user_model().objects.create_user(username="client")
+    membership_set(user=user, organization=own_org, role=VIEWER)
+    token, key = token_issue(user=user, name="c")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    client.get(reverse("api:area-list"))
+    token.refresh_from_db()
+    first_use = token.last_used_at
+    assert first_use is not None
+    client.get(reverse("api:area-list"))
+    token.refresh_from_db()
+    assert token.last_used_at == first_use
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=first_use - datetime.timedelta(minutes=2))
+    client.get(reverse("api:area-list"))
+    token.refresh_from_db()
+    assert token.last_used_at > first_use
+
+
+def test_superuser_token_without_membership_acts_as_admin(db, area, other_org):
+    unverified = IncidentFactory(area=area, reporting_organization=other_org)
+    user = get_user_model().objects.create_user(username="root", is_superuser=True)
+    _token, key = token_issue(user=user, name="c")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert client.get(reverse("api:incident-detail", kwargs={"uid": unverified.uid})).status_code == 200
 
 
 def test_token_is_stored_hashed(own_org):
