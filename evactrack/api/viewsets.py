@@ -121,7 +121,12 @@ class ApiViewSetMixin:
         queryset = self.filter_queryset(self.get_queryset()).values(*self.list_values)
         # Cursor pagination reads its position from dict rows as well as from instances.
         page = [Row(row) for row in self.paginate_queryset(queryset)]
+        if page:
+            self.decorate_rows(page)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def decorate_rows(self, rows) -> None:
+        """Add to a page's rows what the list query leaves out, in a constant number of queries."""
 
     @property
     def caller(self):

@@ -160,7 +160,7 @@ class IncidentViewSet(FactViewSetMixin, ModelViewSet):
         "longitude", "geo_precision", "fatalities", "fatalities_qualifier", "injured", "injured_qualifier",
         "children_killed", "children_killed_qualifier", "children_injured", "children_injured_qualifier",
         "facility_type", "facility_name", "reporting_organization_id", "organization_slug", "verification_state",
-        "verified_at", "verification_note", "summary", "created_at", "updated_at", "area_code", "area_name",
+        "verified_at", "verification_note", "summary", "created_at", "updated_at",
     ]  # fmt: skip
     filter_backends = [FilterBackend, IdOrdering]
     action_roles = {
@@ -176,11 +176,10 @@ class IncidentViewSet(FactViewSetMixin, ModelViewSet):
 
     def get_queryset(self):
         # The area's code and name and the organization's slug as columns of the same query:
-        # a list then builds one object per row instead of three, in one query. (`within` is an
-        # EXISTS, so these joins by primary key leave the plan walking incidents in page order.)
-        queryset = Incident.objects.annotate(
-            organization_slug=F("reporting_organization__slug"), area_code=F("area__code"), area_name=F("area__name_en")
-        )
+        # a list then builds one object per row instead of three.
+        queryset = Incident.objects.annotate(organization_slug=F("reporting_organization__slug"))
+        if self.action != "list":
+            queryset = queryset.annotate(area_code=F("area__code"), area_name=F("area__name_en"))
         caller = self.caller
         if not caller.sees_everything:
             visible = Q(verification_state=VerificationState.VERIFIED)
@@ -190,6 +189,18 @@ class IncidentViewSet(FactViewSetMixin, ModelViewSet):
         if getattr(self, "queryset_for_update", False):
             queryset = queryset.select_for_update(of=("self",))
         return queryset
+
+    def decorate_rows(self, rows) -> None:
+        """Areas of a page in one query. Joined in the list's query (an INNER JOIN), they let
+        SQLite start from the areas and sort all their incidents (0.85 s for 200,000 under an
+        oblast); the good plan held only while a LEFT JOIN happened to come first in the SQL."""
+        area_ids = {row["area_id"] for row in rows}
+        names = {
+            pk: (code, name)
+            for pk, code, name in Area.objects.filter(pk__in=area_ids).order_by().values_list("pk", "code", "name_en")
+        }
+        for row in rows:
+            row["area_code"], row["area_name"] = names[row["area_id"]]
 
     def check_object_role(self, caller, incident) -> bool:
         if self.request.method in ("GET", "HEAD", "OPTIONS") or caller.sees_everything:

@@ -69,8 +69,8 @@ def test_same_queries_for_1_and_50_rows(coordinator, area, resource):
     [
         # The token (with its user and membership), the page.
         ("/api/v1/areas/?level=settlement&limit=100", 2),
-        # The token, the `within` area, the page (with areas and organizations), its citations.
-        ("/api/v1/incidents/?within=UA98000000000000001&limit=100", 4),
+        # The token, the `within` area, the page (with organizations), its areas, its citations.
+        ("/api/v1/incidents/?within=UA98000000000000001&limit=100", 5),
     ],
 )
 def test_hot_lists_query_budget(coordinator, area, url, expected):
