@@ -64,12 +64,13 @@ class RecomputeRunAdmin(ReadOnlyAdmin):
         "kind",
         "as_of",
         "skipped",
+        "every_area",
         "areas_computed",
         "rows_written",
         "changes_appended",
         "duration_ms",
     ]
-    list_filter = ["kind", "skipped"]
+    list_filter = ["kind", "skipped", "every_area"]
 
 
 # --- the area's page: its current status, why, and its timeline ------------------------------------
