@@ -355,10 +355,14 @@ def _reading_rows(text: str, subtrees: list) -> list[dict]:
     key_column = connection.ops.quote_name("key")
     rows = _alias_rows(f"a.{key_column} IN ({placeholders})", list(readings_by_key), subtrees)
     for row in rows:
+        # The reading closest to this spelling names the language, and its likeness scores the row.
         spelling = _latin(row["normalized"])
         row["reading"] = max(
-            readings_by_key[row["key"]],
-            key=lambda item: SequenceMatcher(None, normalize_name(item[1]), spelling).ratio(),
+            (
+                (language, reading, SequenceMatcher(None, normalize_name(reading), spelling).ratio())
+                for language, reading in readings_by_key[row["key"]]
+            ),
+            key=lambda item: item[2],
         )
     return rows
 
@@ -457,8 +461,7 @@ def _spelling(row: dict, *, normalized: str, key: str, official: dict) -> tuple[
     alternates include old names shared by unrelated places (Slavyansk for Nikopol).
     """
     if "reading" in row:
-        language, reading = row["reading"]
-        similarity = SequenceMatcher(None, normalize_name(reading), _latin(row["normalized"])).ratio()
+        language, reading, similarity = row["reading"]
         return 0.6 + 0.15 * similarity, "reading", f"read as {language} {reading!r}: sounds like {row['name']!r}"
     if "fuzzy" in row:
         score = FUZZY_SCORE + FUZZY_SCORE_RANGE * (row["fuzzy"] - FUZZY_SIMILARITY) / (1 - FUZZY_SIMILARITY)
