@@ -70,6 +70,7 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.prefix}…)"
 
     def is_usable(self, now=None) -> bool:
+        # The same rule, as SQL, is the WHERE of evactrack.api.selectors.token_holder (every request).
         now = now or timezone.now()
         return self.revoked_at is None and self.expires_at > now
 
