@@ -48,7 +48,7 @@ class Area(models.Model):
         db_index=True,
         help_text=_("The KATOTTG prefix OCHA uses: UA63, UA6308, UA6308009, UA6308009001."),
     )
-    level = models.CharField(_("level"), max_length=16, choices=AreaLevel.choices, db_index=True)
+    level = models.CharField(_("level"), max_length=16, choices=AreaLevel.choices)
     category = models.CharField(_("category"), max_length=24, choices=AreaCategory.choices)
     parent = models.ForeignKey(
         "self",
@@ -84,6 +84,11 @@ class Area(models.Model):
         verbose_name = _("area")
         verbose_name_plural = _("areas")
         ordering = ["path"]
+        indexes = [
+            # One level in code order, the API's area list: with an index on level alone,
+            # SQLite sorted all 30,000 settlements for a small page (10 ms for ?limit=1).
+            models.Index(fields=["level", "code"], name="locations_area_level_code"),
+        ]
         constraints = [
             choices_constraint("level", AreaLevel.choices),
             choices_constraint("category", AreaCategory.choices),

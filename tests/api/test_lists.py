@@ -119,6 +119,23 @@ def test_an_incident_reads_the_same_in_a_list_and_alone(api, role, area, other_o
         assert listed[str(plain.uid)]["created_at"] == "2023-01-02T03:04:05+00:00"
 
 
+def test_a_level_in_code_order_is_read_from_one_index(viewer, area):
+    """The area list by level reads the (level, code) index in order. With an index on level
+    alone SQLite sorted all 30,000 settlements for ?limit=1 (10 ms; 1.6 ms now)."""
+    with CaptureQueriesContext(connection) as queries:
+        assert viewer.get("/api/v1/areas/?level=settlement&limit=1").status_code == 200
+    page_sql = queries.captured_queries[-1]["sql"]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")  # a test database is small
+            cursor.execute("EXPLAIN " + page_sql)
+        else:
+            cursor.execute("EXPLAIN QUERY PLAN " + page_sql)
+        plan = "\n".join(str(row) for row in cursor.fetchall())
+    assert "locations_area_level_code" in plan, plan
+    assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan
+
+
 def test_page_size_is_capped(viewer, area):
     response = viewer.get(reverse("api:area-list") + "?limit=100000")
     assert response.status_code == 200
