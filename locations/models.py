@@ -3,6 +3,7 @@
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.lookups import StartsWith
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -124,6 +125,26 @@ class Area(models.Model):
 
     def has_point(self):
         return self.latitude is not None and self.longitude is not None
+
+
+class PathStartsWith(StartsWith):
+    """`path__startswith` (a subtree) as a range of paths on SQLite.
+
+    SQLite's LIKE folds case, so it cannot use the path's B-tree index, and every `within`
+    scanned all 31,700 areas (8 ms for a raion; 0.5 ms as a range). Paths are ASCII; every path
+    under the prefix sorts from the prefix itself up to the prefix followed by the highest
+    code point, and nothing else does. PostgreSQL keeps LIKE, which its pattern index serves.
+    """
+
+    def as_sqlite(self, compiler, connection):
+        if not isinstance(self.rhs, str):  # an expression (OuterRef, F): keep LIKE
+            return super().as_sql(compiler, connection)
+        lhs_sql, lhs_params = self.process_lhs(compiler, connection)
+        return f"({lhs_sql} >= %s AND {lhs_sql} < %s)", (*lhs_params, self.rhs, *lhs_params, self.rhs + MAX_CHARACTER)
+
+
+MAX_CHARACTER = chr(0x10FFFF)
+Area._meta.get_field("path").register_lookup(PathStartsWith)
 
 
 class AreaAlias(models.Model):
