@@ -22,10 +22,13 @@ from evactrack.api.viewsets import ReadOnlyViewSet
 from evactrack.status.choices import LEVEL_RANK, StatusLevel
 from evactrack.status.selectors import status_for_area, status_history, status_summary
 from locations.api.serializers import (
+    AREA_LIST_PLAIN,
+    AREA_LIST_TEXT,
     AreaSerializer,
     AreaStatusSerializer,
     StatusChangeSerializer,
     StatusSummarySerializer,
+    area_data,
     iso,
     parent_code,
 )
@@ -83,8 +86,6 @@ class AreaViewSet(ReadOnlyViewSet):
     serializer_class = AreaSerializer
     filterset_class = AreaApiFilterSet
     lookup_field = "code"
-    list_values = ["id", "code", "pcode", "level", "category", "path", "name_uk", "name_en", "latitude", "longitude",
-                   "status_level", "updated_at"]  # fmt: skip
     lookup_value_regex = "[A-Za-z0-9-]{1,24}"
     # Codes are unique and never reused: a stable cursor position.
     ordering = "code"
@@ -92,6 +93,12 @@ class AreaViewSet(ReadOnlyViewSet):
     def get_queryset(self):
         # The current status level comes with each area in the same query (LEFT JOIN).
         return Area.objects.annotate(status_level=F("status__level"))
+
+    def list_rows(self, queryset):
+        return queryset.values(*AREA_LIST_PLAIN, **AREA_LIST_TEXT)
+
+    def row_data(self, row):
+        return area_data(row)
 
     def get_object(self):
         self.kwargs["code"] = self.kwargs["code"].upper()

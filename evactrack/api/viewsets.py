@@ -73,32 +73,8 @@ def idempotent(handler):
     return wrapper
 
 
-class Row(dict):
-    """A `.values()` row that serializers read like a model instance (row.code, row.pk)."""
-
-    __slots__ = ()
-    __setattr__ = dict.__setitem__
-
-    def __getattribute__(self, name):
-        # Columns first: a serializer reads a dozen per row, and with __getattr__ each read
-        # first failed the normal lookup (an AttributeError raised and caught inside Python),
-        # which cost more than the rest of a 100-area page's serialization.
-        try:
-            return dict.__getitem__(self, name)
-        except KeyError:
-            return object.__getattribute__(self, name)
-
-    @property
-    def pk(self):
-        return self["id"]
-
-
 class ApiViewSetMixin:
     """Base of every API viewset."""
-
-    # Columns a list reads with .values() instead of building model instances, which cost
-    # more than the rest of a 100-row page; None: lists build instances.
-    list_values: list[str] | None = None
 
     permission_classes = [RolePermission]
     filter_backends = [FilterBackend]
@@ -119,17 +95,23 @@ class ApiViewSetMixin:
             raise exceptions.ValidationError(bad)
 
     def list(self, request, *args, **kwargs):
-        if self.list_values is None:
-            return super().list(request, *args, **kwargs)
-        queryset = self.filter_queryset(self.get_queryset()).values(*self.list_values)
+        queryset = self.filter_queryset(self.get_queryset())
+        rows = self.list_rows(queryset)
+        if rows is None:
+            page = self.paginate_queryset(queryset)
+            return self.get_paginated_response(self.get_serializer(page, many=True).data)
         # Cursor pagination reads its position from dict rows as well as from instances.
-        page = [Row(row) for row in self.paginate_queryset(queryset)]
-        if page:
-            self.decorate_rows(page)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return self.get_paginated_response([self.row_data(row) for row in self.paginate_queryset(rows)])
 
-    def decorate_rows(self, rows) -> None:
-        """Add to a page's rows what the list query leaves out, in a constant number of queries."""
+    def list_rows(self, queryset):
+        """The list as `.values()` rows, for a hot list: building a model instance per row and
+        running it through a serializer cost more than the rest of a 100-row page. None: the
+        list builds instances and serializes them."""
+        return None
+
+    def row_data(self, row: dict) -> dict:
+        """One of `list_rows` as the API shows it: what the serializer makes of the object."""
+        raise NotImplementedError
 
     @property
     def caller(self):

@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from evactrack.api.columns import IsoDateTime
 from locations.models import PATH_SEPARATOR, Area
 
 
@@ -25,21 +26,34 @@ class AreaSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def to_representation(self, area):
-        # Built by hand: the settlement list is the API's hottest path, and DRF's generic
-        # field machinery costs more than the query. The declared fields above keep the schema.
-        return {
-            "code": area.code,
-            "pcode": area.pcode,
-            "level": area.level,
-            "category": area.category,
-            "parent": parent_code(area.path),
-            "name_uk": area.name_uk,
-            "name_en": area.name_en,
-            "latitude": area.latitude,
-            "longitude": area.longitude,
-            "status": getattr(area, "status_level", None) or "normal",
-            "updated_at": iso(area.updated_at),
-        }
+        row = {name: getattr(area, name, None) for name in AREA_LIST_PLAIN}
+        row["list_updated_at"] = iso(area.updated_at)
+        return area_data(row)
+
+
+# What an area list reads: these columns, and updated_at as text (AREA_LIST_TEXT).
+AREA_LIST_PLAIN = ["code", "pcode", "level", "category", "path", "name_uk", "name_en", "latitude", "longitude",
+                   "status_level"]  # fmt: skip
+AREA_LIST_TEXT = {"list_updated_at": IsoDateTime("updated_at")}
+
+
+def area_data(row: dict) -> dict:
+    """An area as the API shows it, from a row of AREA_LIST_PLAIN and AREA_LIST_TEXT. Built by
+    hand: the settlement list is the API's hottest path, and DRF's generic field machinery
+    costs more than the query. AreaSerializer's declared fields keep the schema."""
+    return {
+        "code": row["code"],
+        "pcode": row["pcode"],
+        "level": row["level"],
+        "category": row["category"],
+        "parent": parent_code(row["path"]),
+        "name_uk": row["name_uk"],
+        "name_en": row["name_en"],
+        "latitude": row["latitude"],
+        "longitude": row["longitude"],
+        "status": row["status_level"] or "normal",
+        "updated_at": row["list_updated_at"],
+    }
 
 
 class StatusFiguresSerializer(serializers.Serializer):

@@ -186,11 +186,11 @@ class IncidentViewSet(FactViewSetMixin, ModelViewSet):
             queryset = queryset.select_for_update(of=("self",))
         return queryset
 
-    def list(self, request, *args, **kwargs):
-        columns = self.filter_queryset(self.get_queryset()).values(*INCIDENT_LIST_PLAIN, **incident_list_columns())
-        caller = self.caller
-        page = [incident_from_list_row(row, caller) for row in self.paginate_queryset(columns)]
-        return self.get_paginated_response(page)
+    def list_rows(self, queryset):
+        return queryset.values(*INCIDENT_LIST_PLAIN, **incident_list_columns())
+
+    def row_data(self, row):
+        return incident_from_list_row(row, self.caller)
 
     def check_object_role(self, caller, incident) -> bool:
         if self.request.method in ("GET", "HEAD", "OPTIONS") or caller.sees_everything:

@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from locations.models import Area
 from reports.choices import FacilityType, VerificationState
 from reports.models import Incident
 from reports.services import CitationInput, incident_create, incident_review
@@ -117,6 +118,17 @@ def test_an_incident_reads_the_same_in_a_list_and_alone(api, role, area, other_o
     assert listed[str(hospital.uid)]["withheld"] == ([] if role == "coordinator" else ["latitude", "longitude"])
     if role == "coordinator":
         assert listed[str(plain.uid)]["created_at"] == "2023-01-02T03:04:05+00:00"
+
+
+def test_an_area_reads_the_same_in_a_list_and_alone(viewer, area):
+    """The area list has the database write updated_at as text; the detail view formats it."""
+    whole_second = datetime.datetime(2023, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)
+    Area.objects.filter(pk=area.pk).update(updated_at=whole_second)
+    AreaFactory(code="UA97000000000000001")  # saved now, with microseconds
+    listed = viewer.get(reverse("api:area-list") + "?limit=100").json()["results"]
+    assert len(listed) >= 2
+    assert [viewer.get(reverse("api:area-detail", args=[row["code"]])).json() for row in listed] == listed
+    assert {row["code"]: row["updated_at"] for row in listed}[area.code] == "2023-01-02T03:04:05+00:00"
 
 
 def test_a_level_in_code_order_is_read_from_one_index(viewer, area):
