@@ -31,7 +31,8 @@ from django.db import connection, transaction
 from evactrack.api.choices import Role
 from evactrack.api.services import membership_set, token_issue
 from locations.models import Area
-from reports.models import Incident, Organization
+from reports.models import Citation, Incident, Organization
+from reports.services import source_upsert
 
 BENCH_ORG = "bench-org"
 OBLASTS = ["UA63", "UA23", "UA14", "UA65", "UA59"]
@@ -55,6 +56,7 @@ class Command(BaseCommand):
         call_command("migrate", verbosity=0)
         self._build_tree()
         self._build_incidents(incidents)
+        self._build_citations()
         raw_key = self._token()
         # Planner statistics, as a production database has them (autovacuum, PRAGMA optimize):
         # without them SQLite sorts every settlement instead of walking the code index.
@@ -168,6 +170,20 @@ class Command(BaseCommand):
             self.stdout.write(f"  {done:,} / {wanted:,}", ending="\r")
             self.stdout.flush()
         self.stdout.write("")
+
+    def _build_citations(self):
+        """One citation per incident, as the services require of real ones: a page then shows
+        (and the list query reads) a source for every row."""
+        source, _created = source_upsert(slug="bench-wire", title="Synthetic wire", publisher="Bench")
+        with connection.cursor() as cursor, transaction.atomic():
+            cursor.execute(
+                f"""INSERT INTO {Citation._meta.db_table} (locator, note, incident_id, source_id)
+                SELECT '¶1', '', i.id, %s FROM {Incident._meta.db_table} i
+                WHERE NOT EXISTS (SELECT 1 FROM {Citation._meta.db_table} c WHERE c.incident_id = i.id)""",
+                [source.pk],
+            )
+            if cursor.rowcount:
+                self.stdout.write(f"  {cursor.rowcount:,} citations")
 
     def _token(self) -> str:
         user, _ = get_user_model().objects.get_or_create(username="bench-client")
