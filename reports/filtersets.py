@@ -1,8 +1,7 @@
 """Filters of reports: incidents, evacuation orders, population counts, sources, deletions."""
 
 import django_filters
-from django.db.models import Exists, F, OuterRef, Q
-from django.db.models.functions import Length, Substr
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -39,17 +38,22 @@ def order_in_force_q(as_of, prefix: str = "") -> Q:
     )
 
 
-def area_has_active_order(as_of=None) -> Exists:
+def area_has_active_order(as_of=None) -> Q:
     """For an Area queryset: an order in force on `as_of` (today) covers the area, by targeting
-    it or the subtree of one of its ancestors."""
-    as_of = as_of or timezone.localdate()
-    return Exists(
-        OrderTarget.objects.filter(order_in_force_q(as_of, "order__"))
-        # "The outer area's path starts with the target's path", spelled as an equality because
-        # Django cannot put an outer reference on the left of a LIKE. Orders in force are few.
-        .alias(outer_prefix=Substr(OuterRef("path"), 1, Length("area__path")))
-        .filter(Q(area_id=OuterRef("pk")) | Q(scope="subtree", outer_prefix=F("area__path")))
-    )
+    it or the subtree of one of its ancestors.
+
+    Asked along the parent chain against the targets in force, which the database reads once
+    (subqueries that do not depend on the area): orders in force are few, an area has at most
+    five ancestors. A correlated EXISTS comparing paths let SQLite scan every area for every
+    area: 53 s for a page of 30,000 settlements with no order in force at all."""
+    in_force = OrderTarget.objects.filter(order_in_force_q(as_of or timezone.localdate(), "order__"))
+    subtree_targets = in_force.filter(scope="subtree").values("area_id")
+    covered = Q(pk__in=in_force.values("area_id"))
+    ancestor = "parent_id"
+    for _level in AreaLevel.values[1:]:  # one step up per level below the top one
+        covered |= Q(**{f"{ancestor}__in": subtree_targets})
+        ancestor = f"parent__{ancestor}"
+    return covered
 
 
 # Choice filters use distinct=False: they filter the row's own column, so they cannot

@@ -55,8 +55,8 @@ class AreaApiFilterSet(AreaFilterSet):
         fields = [*AreaFilterSet.Meta.fields, "has_active_order", "status", "status_min"]
 
     def filter_has_active_order(self, queryset, name, value):
-        exists = area_has_active_order()
-        return queryset.filter(exists if value else ~exists)
+        covered = area_has_active_order()
+        return queryset.filter(covered if value else ~covered)
 
     def filter_status(self, queryset, name, value):
         return queryset.filter(status_level_q(value))

@@ -11,7 +11,7 @@ from django.urls import reverse
 from locations.models import Area
 from reports.choices import FacilityType, VerificationState
 from reports.models import Incident
-from reports.services import CitationInput, incident_create, incident_review
+from reports.services import CitationInput, incident_create, incident_review, order_lift
 from tests.factories import (
     AreaFactory,
     IncidentFactory,
@@ -242,6 +242,26 @@ def test_has_active_order(viewer, tree):
     url = reverse("api:area-list") + "?level=settlement&has_active_order="
     assert codes(viewer.get(url + "true")) == ["UA63080090010026457"]
     assert codes(viewer.get(url + "false")) == ["UA23060070010010000"]
+
+
+def test_has_active_order_at_every_depth_and_scope(viewer, tree):
+    """An order covers its target, and the target's subtree only when it says so, however deep;
+    orders not in force cover nothing."""
+    url = reverse("api:area-list") + "?limit=100&has_active_order="
+    every = {row["code"] for row in viewer.get(reverse("api:area-list") + "?limit=100").json()["results"]}
+    assert set(codes(viewer.get(url + "true"))) == set()
+    OrderFactory(area=tree["hromada"], scope="single")
+    lifted = OrderFactory(area=tree["far"].parent.parent.parent)  # the other oblast, whole subtree
+    order_lift(order=lifted)
+    OrderFactory(area=tree["far"], effective_from=datetime.date.today() + datetime.timedelta(days=3))
+    assert codes(viewer.get(url + "true")) == [tree["hromada"].code]
+    OrderFactory(area=tree["oblast"])  # three levels above Kupiansk
+    covered = {"UA63000000000041885", "UA63080000000045463", "UA63080090000011236", "UA63080090010026457"}
+    assert set(codes(viewer.get(url + "true"))) == covered
+    assert set(codes(viewer.get(url + "false"))) == every - covered
+    OrderFactory(area=tree["oblast"].parent)  # the country: four levels above every village
+    assert set(codes(viewer.get(url + "true"))) == every
+    assert codes(viewer.get(url + "false")) == []
 
 
 def test_incident_filters(coordinator, tree, own_org, staff_user):
