@@ -114,7 +114,9 @@ class EstimatedCountPaginator(Paginator):
             estimate = _postgres_row_estimate(queryset.model._meta.db_table)
             if estimate is not None and estimate > self.count_cap:
                 return estimate
-        return queryset[: self.count_cap + 1].count()
+        # Unordered: the order would make the database walk the list's index (every row when
+        # the filter matches few) instead of the filter's own (4 s on 1,000,000 incidents).
+        return queryset.order_by()[: self.count_cap + 1].count()
 
 
 def _postgres_row_estimate(table):

@@ -109,5 +109,6 @@ def dashboard_data() -> dict:
         "dirty_waiting": dirty["waiting"],
         "dirty_oldest": dirty["oldest"],
         # Capped: the queue's size matters up to "a lot", not to the last row.
-        "queue_count": Incident.objects.filter(verification_state=VerificationState.REPORTED)[:1000].count(),
+        # Unordered, so the count reads the state index rather than walking incidents by date.
+        "queue_count": Incident.objects.filter(verification_state=VerificationState.REPORTED).order_by()[:1000].count(),
     }

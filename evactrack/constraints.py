@@ -70,7 +70,10 @@ def evaluate(condition, values: dict):
 def check_constraint_errors(instance) -> dict[str, list[str]]:
     """The messages of every CheckConstraint of the instance's model that its values break."""
     model = type(instance)
-    values = {field.name: getattr(instance, field.attname) for field in model._meta.concrete_fields}
+    # Generated columns have no value before the database computes them; no constraint reads one.
+    values = {
+        field.name: getattr(instance, field.attname) for field in model._meta.concrete_fields if not field.generated
+    }
     errors: dict[str, list[str]] = {}
     for constraint in model._meta.constraints:
         if not isinstance(constraint, CheckConstraint):

@@ -138,7 +138,8 @@ def point_constraint():
 def reject_nul_characters(instance) -> None:
     """Refuse text with NUL characters, naming the field: PostgreSQL cannot store them, and no
     real name or note contains one."""
-    reject_nul_values({field.name: getattr(instance, field.attname) for field in instance._meta.concrete_fields})
+    fields = [field for field in instance._meta.concrete_fields if not field.generated]  # computed by the database
+    reject_nul_values({field.name: getattr(instance, field.attname) for field in fields})
 
 
 def reject_nul_values(values: dict) -> None:

@@ -15,7 +15,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
-from django.db.models import Case, Q, Value, When
+from django.db.models import Q
 from django.http import HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -474,7 +474,9 @@ class IncidentAdmin(FactAdmin):
         "geo_precision",
         "reporting_organization",
     )
-    list_select_related = ("area", "reporting_organization")
+    # The page's areas come in one more query (get_queryset): joined into the list's query,
+    # they let SQLite start from the areas and sort every incident (2 s for 1,000,000).
+    list_select_related = ("reporting_organization",)
     search_fields = ("summary", "^area__code", "area__name_en", "area__name_uk", "facility_name")
     autocomplete_fields = ("area", "reporting_organization")
     readonly_fields = ("verification_state", "verified_by", "verified_at", "verification_note", *FACT_READONLY)
@@ -499,16 +501,13 @@ class IncidentAdmin(FactAdmin):
         (_("Record"), {"fields": FACT_READONLY, "classes": ("collapse",)}),
     )
 
-    # The queue: incidents nobody has reviewed yet come first, newest first within each group.
-    ordering = (
-        Case(When(verification_state=VerificationState.REPORTED, then=Value(0)), default=Value(1)),
-        "-occurred_on",
-        "-id",
-    )
+    # The queue: incidents nobody has reviewed yet come first, newest first within each group,
+    # read in this order from one index (reports_incident_queue).
+    ordering = ("-awaiting_review", "-occurred_on", "-id")
     actions = ("verify_selected", "dispute_selected", "reject_selected", "reopen_selected")
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request)
+        queryset = super().get_queryset(request).prefetch_related("area")
         role, organization_id = staff_role(request)
         if role == Role.VIEWER:
             return queryset.filter(verification_state=VerificationState.VERIFIED)
@@ -929,6 +928,9 @@ class OrganizationAdmin(ServiceAdminMixin, admin.ModelAdmin):
 
 @admin.register(Citation)
 class CitationAdmin(ReadOnlyAdmin):
+    # Newest first, by the primary key: the model's order (source, locator) sorted every
+    # citation for each page, 9 s for 1,000,000.
+    ordering = ("-id",)
     list_display = ("source", "locator", "note", "incident", "order", "population_count", "designation")
     list_select_related = ("source", "incident__area", "order", "population_count__area", "designation__area")
     search_fields = ("source__slug", "source__title", "locator", "note")

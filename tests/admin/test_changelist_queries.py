@@ -52,3 +52,26 @@ def test_the_incident_list_runs_as_many_queries_for_many_rows_as_for_one(admin_c
     with CaptureQueriesContext(connection) as many:
         admin_client_logged_in.get(url)
     assert len(many) == len(one), "\n".join(q["sql"] for q in many.captured_queries)
+
+
+def test_the_review_queue_is_read_in_order_from_its_index(admin_client_logged_in, kupiansk):
+    """Awaiting review first, newest first: one index in that order. Ordered by a CASE on the
+    state, the page sorted every incident (2 s for 1,000,000)."""
+    with CaptureQueriesContext(connection) as captured:
+        response = admin_client_logged_in.get(reverse("admin:reports_incident_changelist"))
+    assert response.status_code == 200
+    page_sql = next(
+        q["sql"] for q in captured.captured_queries if q["sql"].startswith('SELECT "reports_incident"."id"')
+    )
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # A test database is small: make scans and sorts dear, so the plan shows whether
+            # an index can give the order, as it must at national scale.
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("SET LOCAL enable_sort = off")
+            cursor.execute("EXPLAIN " + page_sql)
+        else:
+            cursor.execute("EXPLAIN QUERY PLAN " + page_sql)
+        plan = "\n".join(str(row) for row in cursor.fetchall())
+    assert "reports_incident_queue" in plan, plan
+    assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan

@@ -258,7 +258,7 @@ class Command(BaseCommand):
 
     def _copy_incidents(self, count, front_ids, all_ids, now):
         rng, today = self.rng, self.today
-        fields = [f for f in Incident._meta.concrete_fields if not f.primary_key]
+        fields = [f for f in Incident._meta.concrete_fields if not f.primary_key and not f.generated]
         columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
         defaults = {f.attname: f.get_default() for f in fields}
         types = _weighted(INCIDENT_TYPES, rng, 4096)
