@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from tests.admin.data import kupiansk_with_facts
 from tests.factories import IncidentFactory
+from tests.plans import query_plan, sorts
 
 pytestmark = pytest.mark.django_db
 LISTS = [
@@ -63,15 +64,5 @@ def test_the_review_queue_is_read_in_order_from_its_index(admin_client_logged_in
     page_sql = next(
         q["sql"] for q in captured.captured_queries if q["sql"].startswith('SELECT "reports_incident"."id"')
     )
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # A test database is small: make scans and sorts dear, so the plan shows whether
-            # an index can give the order, as it must at national scale.
-            cursor.execute("SET LOCAL enable_seqscan = off")
-            cursor.execute("SET LOCAL enable_sort = off")
-            cursor.execute("EXPLAIN " + page_sql)
-        else:
-            cursor.execute("EXPLAIN QUERY PLAN " + page_sql)
-        plan = "\n".join(str(row) for row in cursor.fetchall())
-    assert "reports_incident_queue" in plan, plan
-    assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan
+    plan = query_plan(page_sql)
+    assert "reports_incident_queue" in plan and not sorts(plan), plan

@@ -19,6 +19,7 @@ from tests.factories import (
     PopulationCountFactory,
     SourceFactory,
 )
+from tests.plans import query_plan, sorts
 
 pytestmark = pytest.mark.django_db
 
@@ -136,16 +137,8 @@ def test_a_level_in_code_order_is_read_from_one_index(viewer, area):
     alone SQLite sorted all 30,000 settlements for ?limit=1 (10 ms; 1.6 ms now)."""
     with CaptureQueriesContext(connection) as queries:
         assert viewer.get("/api/v1/areas/?level=settlement&limit=1").status_code == 200
-    page_sql = queries.captured_queries[-1]["sql"]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET LOCAL enable_seqscan = off")  # a test database is small
-            cursor.execute("EXPLAIN " + page_sql)
-        else:
-            cursor.execute("EXPLAIN QUERY PLAN " + page_sql)
-        plan = "\n".join(str(row) for row in cursor.fetchall())
-    assert "locations_area_level_code" in plan, plan
-    assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan
+    plan = query_plan(queries.captured_queries[-1]["sql"])
+    assert "locations_area_level_code" in plan and not sorts(plan), plan
 
 
 def test_page_size_is_capped(viewer, area):
