@@ -104,7 +104,7 @@ def test_an_incident_reads_the_same_in_a_list_and_alone(api, role, area, other_o
         reporting_organization_id=other_org.pk,
         citations=[
             CitationInput(source=zeta, locator="p2"),
-            CitationInput(source=alpha, locator="¶9", note="«обстріл»"),
+            CitationInput(source=alpha, locator="¶9", note='he said "«обстріл»"\n\ta\\b \x01 🚑'),
         ],
     )
     incident_review(incident=hospital, state=VerificationState.VERIFIED, actor=None)
