@@ -172,21 +172,7 @@ class IncidentSerializer(FactSerializer):
                             "updated_at"]  # fmt: skip
 
     def to_representation(self, incident):
-        # Lists hand in .values() rows (dicts); a single object is turned into one here.
-        row = incident if isinstance(incident, dict) else incident_as_row(incident)
-        data = {name: row[name] for name in INCIDENT_PLAIN_FIELDS}
-        data["uid"] = str(row["uid"])
-        data["area"] = row["area_code"]
-        data["area_name"] = row["area_name"]
-        data["reporting_organization"] = row["organization_slug"]
-        for name in ("occurred_on", "verified_at", "created_at", "updated_at"):
-            data[name] = iso(row[name])
-        data["citations"] = citations_out(incident)
-        data["withheld"] = []
-        if incident_point_withheld(caller_of_context(self.context), row):
-            data["latitude"] = data["longitude"] = None
-            data["withheld"] = ["latitude", "longitude"]
-        return data
+        return incident_data(incident_as_row(incident), citations_out(incident), caller_of_context(self.context))
 
 
 INCIDENT_PLAIN_FIELDS = [
@@ -232,16 +218,23 @@ INCIDENT_LIST_PLAIN = ["id", "reporting_organization_id", "organization_slug", *
 
 
 def incident_from_list_row(row: dict, caller) -> dict:
-    """One row of `incident_list_columns()` as the API shows it, as to_representation does."""
+    """One row of an incident list as the API shows it."""
+    # Sorted here: the database aggregates them in no promised order.
+    citations = [
+        {"source": source, "locator": locator, "note": note}
+        for source, locator, note in sorted(orjson.loads(row["list_citations"]))
+    ]
+    return incident_data(row, citations, caller)
+
+
+def incident_data(row: dict, citations: list[dict], caller) -> dict:
+    """An incident as the API shows it, from a row in the list's shape (INCIDENT_LIST_PLAIN and
+    the text columns of incident_list_columns()), for a list and a single object alike."""
     data = {name: row[name] for name in INCIDENT_PLAIN_FIELDS}
     for name in ("uid", "occurred_on", "area", "area_name", "verified_at", "created_at", "updated_at"):
         data[name] = row[f"list_{name}"]
     data["reporting_organization"] = row["organization_slug"]
-    # Sorted here: the database aggregates them in no promised order.
-    data["citations"] = [
-        {"source": source, "locator": locator, "note": note}
-        for source, locator, note in sorted(orjson.loads(row["list_citations"]))
-    ]
+    data["citations"] = citations
     data["withheld"] = []
     if incident_point_withheld(caller, row):
         data["latitude"] = data["longitude"] = None
@@ -250,14 +243,18 @@ def incident_from_list_row(row: dict, caller) -> dict:
 
 
 def incident_as_row(incident) -> dict:
+    """A saved incident in the list's row shape, its values written as the list's SQL writes them."""
     row = {name: getattr(incident, name) for name in INCIDENT_PLAIN_FIELDS}
-    for name in ("id", "uid", "occurred_on", "verified_at", "created_at", "updated_at", "reporting_organization_id"):
-        row[name] = getattr(incident, name)
-    row["area_code"] = getattr(incident, "area_code", None) or incident.area.code
-    row["area_name"] = getattr(incident, "area_name", None) or incident.area.name_en
+    row["id"] = incident.id
+    row["reporting_organization_id"] = incident.reporting_organization_id
     row["organization_slug"] = getattr(incident, "organization_slug", None) or (
         incident.reporting_organization.slug if incident.reporting_organization_id else None
     )
+    row["list_uid"] = str(incident.uid)
+    row["list_area"] = getattr(incident, "area_code", None) or incident.area.code
+    row["list_area_name"] = getattr(incident, "area_name", None) or incident.area.name_en
+    for name in ("occurred_on", "verified_at", "created_at", "updated_at"):
+        row[f"list_{name}"] = iso(getattr(incident, name))
     return row
 
 
