@@ -171,8 +171,8 @@ class IncidentViewSet(FactViewSetMixin, ModelViewSet):
     }
 
     def get_queryset(self):
-        # The area's code and name and the organization's slug as columns of the same query:
-        # a list then builds one object per row instead of three.
+        # The organization's slug, and for a single object the area's code and name, as columns
+        # of the same query (a list reads the area by subqueries: incident_list_columns).
         queryset = Incident.objects.annotate(organization_slug=F("reporting_organization__slug"))
         if self.action != "list":
             queryset = queryset.annotate(area_code=F("area__code"), area_name=F("area__name_en"))
