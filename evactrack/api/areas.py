@@ -18,6 +18,7 @@ from rest_framework.response import Response
 
 from evactrack.api.exports import export_format, export_response
 from evactrack.api.renderers import ExportNegotiation, FastJSONRenderer
+from evactrack.api.statements import RowsById
 from evactrack.api.viewsets import ReadOnlyViewSet
 from evactrack.status.choices import LEVEL_RANK, StatusLevel
 from evactrack.status.selectors import status_for_area, status_history, status_summary
@@ -73,6 +74,11 @@ def status_level_q(levels) -> Q:
     return q | Q(status__isnull=True) if StatusLevel.NORMAL in levels else q
 
 
+def with_status_level(areas):
+    """The current status level with each area, in the same query (LEFT JOIN)."""
+    return areas.annotate(status_level=F("status__level"))
+
+
 AREA_EXPORT_COLUMNS = [
     ("code", "#loc+code"), ("pcode", "#loc+pcode"), ("adm1_pcode", "#adm1+code"), ("adm3_pcode", "#adm3+code"),
     ("level", "#loc+level"), ("category", "#loc+type"), ("parent", "#loc+code+parent"), ("name_uk", "#loc+name+i_uk"),
@@ -90,12 +96,11 @@ class AreaViewSet(ReadOnlyViewSet):
     # Codes are unique and never reused: a stable cursor position.
     ordering = "code"
 
-    def get_queryset(self):
-        # The current status level comes with each area in the same query (LEFT JOIN).
-        return Area.objects.annotate(status_level=F("status__level"))
+    # A list page's rows, after the queryset below found their ids.
+    list_statement = RowsById(lambda: with_status_level(Area.objects).values("id", *AREA_LIST_PLAIN, **AREA_LIST_TEXT))
 
-    def list_rows(self, queryset):
-        return queryset.values(*AREA_LIST_PLAIN, **AREA_LIST_TEXT)
+    def get_queryset(self):
+        return Area.objects.all() if self.action == "list" else with_status_level(Area.objects)
 
     def row_data(self, row):
         return area_data(row)

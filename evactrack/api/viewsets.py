@@ -94,23 +94,24 @@ class ApiViewSetMixin:
         if bad:
             raise exceptions.ValidationError(bad)
 
+    # A hot list's rows, read by id (evactrack.api.statements.RowsById) and shaped by row_data;
+    # None: the list builds instances and serializes them.
+    list_statement = None
+
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
-        rows = self.list_rows(queryset)
-        if rows is None:
+        if self.list_statement is None:
             page = self.paginate_queryset(queryset)
             return self.get_paginated_response(self.get_serializer(page, many=True).data)
-        # Cursor pagination reads its position from dict rows as well as from instances.
-        return self.get_paginated_response([self.row_data(row) for row in self.paginate_queryset(rows)])
-
-    def list_rows(self, queryset):
-        """The list as `.values()` rows, for a hot list: building a model instance per row and
-        running it through a serializer cost more than the rest of a 100-row page. None: the
-        list builds instances and serializes them."""
-        return None
+        # The page's ids first, with the column the cursor reads its position from; then their
+        # rows. For 100 rows, building model instances and running them through a serializer
+        # cost more than the rest of the request.
+        keys = self.paginate_queryset(queryset.values(*dict.fromkeys(["id", self.ordering.lstrip("-")])))
+        rows = self.list_statement.rows([key["id"] for key in keys])
+        return self.get_paginated_response([self.row_data(row) for row in rows])
 
     def row_data(self, row: dict) -> dict:
-        """One of `list_rows` as the API shows it: what the serializer makes of the object."""
+        """One of `list_statement`'s rows as the API shows it: what the serializer makes of the object."""
         raise NotImplementedError
 
     @property

@@ -15,11 +15,11 @@ from evactrack.api.exports import export_format, export_response
 from evactrack.api.filters import FilterBackend
 from evactrack.api.renderers import ExportNegotiation, FastJSONRenderer
 from evactrack.api.schema import ErrorSerializer
+from evactrack.api.statements import RowsById
 from evactrack.api.viewsets import ModelViewSet, ReadOnlyViewSet, idempotent
 from locations.models import Area
 from reports import services
 from reports.api.serializers import (
-    INCIDENT_LIST_PLAIN,
     EvacuationOrderSerializer,
     IncidentSerializer,
     LiftSerializer,
@@ -28,7 +28,7 @@ from reports.api.serializers import (
     SourceSerializer,
     TombstoneSerializer,
     incident_from_list_row,
-    incident_list_columns,
+    incident_list_rows,
     incident_point_withheld,
     small_children,
 )
@@ -170,12 +170,17 @@ class IncidentViewSet(FactViewSetMixin, ModelViewSet):
         "dispute": Role.COORDINATOR,
     }
 
+    # A list page's rows, after the queryset below found their ids.
+    list_statement = RowsById(incident_list_rows)
+
     def get_queryset(self):
-        # The organization's slug, and for a single object the area's code and name, as columns
-        # of the same query (a list reads the area by subqueries: incident_list_columns).
-        queryset = Incident.objects.annotate(organization_slug=F("reporting_organization__slug"))
+        queryset = Incident.objects.all()
         if self.action != "list":
-            queryset = queryset.annotate(area_code=F("area__code"), area_name=F("area__name_en"))
+            # A single object's organization slug and area, in the same query.
+            queryset = queryset.annotate(
+                organization_slug=F("reporting_organization__slug"), area_code=F("area__code"),
+                area_name=F("area__name_en"),
+            )  # fmt: skip
         caller = self.caller
         if not caller.sees_everything:
             visible = Q(verification_state=VerificationState.VERIFIED)
@@ -185,9 +190,6 @@ class IncidentViewSet(FactViewSetMixin, ModelViewSet):
         if getattr(self, "queryset_for_update", False):
             queryset = queryset.select_for_update(of=("self",))
         return queryset
-
-    def list_rows(self, queryset):
-        return queryset.values(*INCIDENT_LIST_PLAIN, **incident_list_columns())
 
     def row_data(self, row):
         return incident_from_list_row(row, self.caller)

@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from evactrack.api.statements import RowsById
 from locations.models import Area
 from reports.choices import FacilityType, VerificationState
 from reports.models import Incident
@@ -71,10 +72,11 @@ def test_same_queries_for_1_and_50_rows(coordinator, area, resource):
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
-        # The token (with its user and membership), the page.
-        ("/api/v1/areas/?level=settlement&limit=100", 2),
-        # The token, the `within` area, the page (with its organizations, areas and citations).
-        ("/api/v1/incidents/?within=UA98000000000000001&limit=100", 3),
+        # The token (with its user and membership), the page's ids, their rows.
+        ("/api/v1/areas/?level=settlement&limit=100", 3),
+        # The token, the `within` area, the page's ids, their rows (with organizations, areas
+        # and citations).
+        ("/api/v1/incidents/?within=UA98000000000000001&limit=100", 4),
     ],
 )
 def test_hot_lists_query_budget(coordinator, area, url, expected):
@@ -137,7 +139,8 @@ def test_a_level_in_code_order_is_read_from_one_index(viewer, area):
     alone SQLite sorted all 30,000 settlements for ?limit=1 (10 ms; 1.6 ms now)."""
     with CaptureQueriesContext(connection) as queries:
         assert viewer.get("/api/v1/areas/?level=settlement&limit=1").status_code == 200
-    plan = query_plan(queries.captured_queries[-1]["sql"])
+    page = [query["sql"] for query in queries.captured_queries if "LIMIT" in query["sql"]][-1]  # the ids
+    plan = query_plan(page)
     assert "locations_area_level_code" in plan and not sorts(plan), plan
 
 
@@ -301,3 +304,17 @@ def test_order_filters(viewer, tree, coordinator):
     assert uids("covers=UA63080090010026457") == {str(active.uid)}
     assert uids("kind=recommended") == {str(old.uid)}
     assert uids("population_group=everyone") == {str(active.uid), str(old.uid)}
+
+
+def test_rows_by_id_keep_the_page_order_and_skip_rows_gone_since(area):
+    """The list's second step: rows come back in the order of the page's ids, whatever order
+    the database reads them in, and an id deleted since the first step is left out."""
+    first, second, third = (IncidentFactory(area=area) for _ in range(3))
+    statement = RowsById(lambda: Incident.objects.values("id", "summary"))
+    wanted = [third.pk, first.pk, second.pk]
+    assert [row["id"] for row in statement.rows(wanted)] == wanted
+    Incident.objects.filter(pk=first.pk).delete()
+    assert [row["id"] for row in statement.rows(wanted)] == [third.pk, second.pk]
+    assert statement.rows([]) == []
+    with pytest.raises(ValueError, match="must select `id`"):
+        RowsById(lambda: Incident.objects.values("summary")).rows([third.pk])
