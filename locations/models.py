@@ -2,7 +2,8 @@
 
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.expressions import Col, Expression
 from django.db.models.lookups import StartsWith
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -145,6 +146,42 @@ class PathStartsWith(StartsWith):
 
 MAX_CHARACTER = chr(0x10FFFF)
 Area._meta.get_field("path").register_lookup(PathStartsWith)
+
+
+class InSubtree(Expression):
+    """Whether the area a row points at (`area_column`, a foreign key to Area) lies at or under
+    the area with this path: `EXISTS` on that one area's row.
+
+    The same SQL as `Exists(Area.objects.filter(path__startswith=path, pk=OuterRef(area_column)))`,
+    which Django took longer to build and compile (0.7 ms) than SQLite took to answer a page.
+    A correlated EXISTS, not a join, so the database walks the outer rows in the page's order
+    and stops after a page.
+    """
+
+    conditional = True
+    output_field = models.BooleanField()
+    alias = "in_subtree"
+
+    def __init__(self, area_column: str, path: str):
+        super().__init__()
+        self.area, self.path = F(area_column), path
+
+    def get_source_expressions(self):
+        return [self.area]
+
+    def set_source_expressions(self, exprs):
+        (self.area,) = exprs
+
+    def as_sql(self, compiler, connection):
+        area_sql, area_params = compiler.compile(self.area)
+        quote = connection.ops.quote_name
+        path = Col(self.alias, Area._meta.get_field("path"))
+        under_sql, under_params = compiler.compile(PathStartsWith(path, self.path))
+        sql = (
+            f"EXISTS (SELECT 1 FROM {quote(Area._meta.db_table)} {quote(self.alias)}"
+            f" WHERE {quote(self.alias)}.{quote(Area._meta.pk.column)} = {area_sql} AND {under_sql})"
+        )
+        return sql, (*area_params, *under_params)
 
 
 class AreaAlias(models.Model):

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from evactrack.db import DatePrecision
 from locations.choices import AreaLevel
 from locations.filtersets import area_by_code_or_error, within_q
-from locations.models import Area
+from locations.models import Area, InSubtree
 from reports.choices import (
     CountKind,
     FacilityType,
@@ -97,16 +97,15 @@ class IncidentFilterSet(UpdatedSinceMixin):
 
     def filter_within(self, queryset, name, value):
         area = area_by_code_or_error(value, name)
-        subtree = Area.objects.filter(path__startswith=area.path)
         if area.level in SMALL_SUBTREE_LEVELS:
             # A few areas: read their incidents by the (area, date) index. Walking every
             # incident in the list's order, as below, would scan the whole table (1.3 s for a
             # settlement among 1,000,000 incidents; 6 ms this way).
-            return queryset.filter(area_id__in=subtree.values("id"))
+            return queryset.filter(area_id__in=Area.objects.filter(path__startswith=area.path).values("id"))
         # A correlated EXISTS rather than a join: the database walks incidents in the list's
         # order and stops after a page, instead of collecting every incident of the subtree
         # (200,000 under an oblast) and sorting them (430 ms that way for an oblast, 3.5 ms this).
-        return queryset.filter(Exists(subtree.filter(pk=OuterRef("area_id"))))
+        return queryset.filter(InSubtree("area_id", area.path))
 
 
 class EvacuationOrderFilterSet(UpdatedSinceMixin):

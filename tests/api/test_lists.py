@@ -286,6 +286,21 @@ def test_incident_filters(coordinator, tree, own_org, staff_user):
     assert uids("updated_since=" + since.replace("+", "%2B")) == {str(b.uid)}
 
 
+def test_incidents_within_a_large_area_walk_the_list_order(coordinator, tree):
+    """`within` a raion or an oblast is an EXISTS per incident (locations.models.InSubtree): the
+    database walks incidents newest first and stops after a page, without sorting the
+    subtree's incidents (200,000 under an oblast at national scale)."""
+    inside = [IncidentFactory(area=tree[name]) for name in ("raion", "kupiansk", "hromada")]
+    IncidentFactory(area=tree["far"])
+    with CaptureQueriesContext(connection) as queries:
+        response = coordinator.get(reverse("api:incident-list") + "?within=UA63080000000045463&limit=2")
+    assert [row["uid"] for row in response.json()["results"]] == [str(inside[2].uid), str(inside[1].uid)]
+    assert response.json()["next"]
+    page = [query["sql"] for query in queries.captured_queries if "LIMIT" in query["sql"]][-1]  # the ids
+    plan = query_plan(page)
+    assert "EXISTS" in page and not sorts(plan), plan
+
+
 def test_order_filters(viewer, tree, coordinator):
     active = OrderFactory(area=tree["raion"], effective_from=datetime.date(2023, 8, 10))
     old = OrderFactory(area=tree["far"], effective_from=datetime.date(2022, 5, 1), kind="recommended",
