@@ -58,8 +58,8 @@ class Command(BaseCommand):
         self._build_incidents(incidents)
         self._build_citations()
         raw_key = self._token()
-        # Planner statistics, as a production database has them (autovacuum, PRAGMA optimize):
-        # without them SQLite sorts every settlement instead of walking the code index.
+        # Planner statistics, as a production database has them (PostgreSQL's autovacuum; on
+        # SQLite the nightly refresh_planner_statistics).
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
         port = port or _free_port()
