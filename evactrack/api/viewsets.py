@@ -106,7 +106,9 @@ class ApiViewSetMixin:
         # The page's ids first, with the column the cursor reads its position from; then their
         # rows. For 100 rows, building model instances and running them through a serializer
         # cost more than the rest of the request.
-        keys = self.paginate_queryset(queryset.values(*dict.fromkeys(["id", self.ordering.lstrip("-")])))
+        ordering = [self.ordering] if isinstance(self.ordering, str) else list(self.ordering)
+        # Cursor pagination reads its position from the first ordering field only.
+        keys = self.paginate_queryset(queryset.values(*dict.fromkeys(["id", ordering[0].lstrip("-")])))
         rows = self.list_statement.rows([key["id"] for key in keys])
         return self.get_paginated_response([self.row_data(row) for row in rows])
 
