@@ -9,11 +9,13 @@ import math
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import F, Q
 from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
+from evactrack.api.statements import Statement
 from locations.choices import AreaCategory, AreaLevel
 from locations.geo import EARTH_RADIUS_KM
 from locations.models import Area
@@ -24,6 +26,18 @@ MAX_NEAR_KM = 500.0
 CODE_MAX_LENGTH = 24
 
 
+# What the filters read of the area, in the model's field order (Model.from_db takes them so);
+# any other field loads when first read.
+AREA_LOOKUP_FIELDS = ("id", "code", "pcode", "level", "path")
+# The lookup behind every `area`, `parent` and `within` filter, compiled once: through the ORM
+# it cost 0.3 ms a request, SQLite's answer 0.01 ms (evactrack.api.statements).
+AREA_BY_CODE = Statement(
+    # A code match wins over P-code matches (see below): three rows are enough to tell.
+    lambda code: Area.objects.filter(Q(code=code) | Q(pcode=code)).order_by().values(*AREA_LOOKUP_FIELDS)[:3],
+    "code",
+)
+
+
 def area_by_code_or_error(code: str, field: str) -> Area:
     """The area with this KATOTTG code or, failing that, this OCHA P-code (UA63, UA6308…),
     the two ways partners name areas. One query."""
@@ -31,7 +45,8 @@ def area_by_code_or_error(code: str, field: str) -> Area:
     area = None
     if code and len(code) <= CODE_MAX_LENGTH:
         # A code match wins over P-code matches; a P-code shared by two areas names neither.
-        matches = list(Area.objects.filter(Q(code=code) | Q(pcode=code)).order_by()[:3])
+        _names, rows = AREA_BY_CODE.run(code=code)
+        matches = [Area.from_db(DEFAULT_DB_ALIAS, AREA_LOOKUP_FIELDS, row) for row in rows]
         by_code = [match for match in matches if match.code == code]
         area = by_code[0] if by_code else (matches[0] if len(matches) == 1 else None)
     if area is None:
