@@ -3,11 +3,12 @@
 A page of 100 incidents read through the ORM spent more time turning SQLite's text back into
 datetimes, dates and UUIDs (and those into text again for JSON) than the database spent finding
 the rows. These expressions have the database write the text the API returns, the same text
-as `value.isoformat()` / `str(uuid)` give for a single object, so a row goes to JSON as read.
+as `value.isoformat()` / `str(uuid)` give for a single object, so a row goes to JSON as read;
+JSONObjectText and JSONObjectsText have it write a row's whole JSON object.
 One class per value kind, each with the SQLite and PostgreSQL spelling side by side.
 """
 
-from django.db.models import Func, TextField
+from django.db.models import Func, Subquery, TextField
 
 
 class TextFunc(Func):
@@ -81,3 +82,76 @@ class JSONArrays(Func):
     def as_postgresql(self, compiler, connection, **extra):
         template = "COALESCE(json_agg(json_build_array(%(expressions)s))::text, '[]')"
         return self.as_sql(compiler, connection, template=template, **extra)
+
+
+def _json_key(key: str) -> str:
+    # Keys are written into the SQL: they come from code, never from a request.
+    if not key.isidentifier():
+        raise ValueError(f"Not a plain JSON key: {key!r}")
+    return f"'{key}'"
+
+
+class JSONObjectText(Func):
+    """A JSON object of these values, written by the database, as text.
+
+    Text values become JSON strings, integers numbers, NULL null; a JSONObjectsText value is
+    nested as an array. Floats are not given here: SQLite writes 15 significant digits, Python
+    17 where a value needs them, and a list and a single object must show the same number.
+    Keys keep their order on both databases.
+    """
+
+    output_field = TextField()
+
+    def __init__(self, **fields):
+        self.keys = list(fields)
+        super().__init__(*fields.values())
+
+    def as_sql(self, compiler, connection, function=None, **extra):
+        parts, params = [], []
+        for key, expression in zip(self.keys, self.get_source_expressions(), strict=True):
+            sql, expression_params = compiler.compile(expression)
+            parts.append(f"{_json_key(key)}, {sql}")
+            params.extend(expression_params)
+        return f"{function}({', '.join(parts)})", params
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, function="json_object")
+
+    def as_postgresql(self, compiler, connection, **extra):
+        sql, params = self.as_sql(compiler, connection, function="json_build_object")
+        return f"{sql}::text", params
+
+
+class JSONObjectsText(Subquery):
+    """In a correlated subquery: its rows as a JSON array of objects with these keys, as text
+    (`[]` when there are none), ordered by the values in the order given.
+
+    `JSONObjectsText(queryset, source=expression, locator=expression)`.
+    """
+
+    output_field = TextField()
+
+    def __init__(self, queryset, **fields):
+        self.keys = list(fields)
+        columns = {f"item_{key}": value for key, value in fields.items()}
+        # Django drops a subquery's ORDER BY; the templates below order the rows.
+        super().__init__(queryset.order_by().values(**columns), output_field=TextField())
+
+    def _template(self, connection, array: str, order: str = "") -> str:
+        quote = connection.ops.quote_name
+        pairs = ", ".join(f"{_json_key(key)}, items.{quote('item_' + key)}" for key in self.keys)
+        return f"(SELECT {array.format(pairs=pairs)} FROM (%(subquery)s{order}) items)"
+
+    def as_sqlite(self, compiler, connection, **extra):
+        # SQLite aggregates the rows in the subquery's order: it does not flatten an ordered
+        # subquery into an aggregate query. json() marks the text as JSON, so that json_object
+        # nests it as an array, not as a string.
+        order = " ORDER BY " + ", ".join(str(position) for position in range(1, len(self.keys) + 1))
+        array = "json_group_array(json_object({pairs}))"
+        return self.as_sql(compiler, connection, template="json(" + self._template(connection, array, order) + ")")
+
+    def as_postgresql(self, compiler, connection, **extra):
+        quote = connection.ops.quote_name
+        order = ", ".join(f"items.{quote('item_' + key)}" for key in self.keys)
+        array = f"COALESCE(json_agg(json_build_object({{pairs}}) ORDER BY {order}), '[]'::json)"
+        return self.as_sql(compiler, connection, template=self._template(connection, array))

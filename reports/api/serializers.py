@@ -5,12 +5,12 @@ and hide what a caller may not see."""
 import orjson
 from django.conf import settings
 from django.core.validators import MaxValueValidator
-from django.db.models import OuterRef, Subquery
+from django.db.models import F, OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from evactrack.api.columns import IsoDate, IsoDateTime, JSONArrays, UuidText
+from evactrack.api.columns import IsoDate, IsoDateTime, JSONObjectsText, JSONObjectText, UuidText
 from locations.api.serializers import iso
 from locations.models import Area
 from reports.models import (
@@ -170,28 +170,41 @@ class IncidentSerializer(FactSerializer):
                             "updated_at"]  # fmt: skip
 
     def to_representation(self, incident):
-        return incident_data(incident_as_row(incident), citations_out(incident), caller_of_context(self.context))
+        data = {name: getattr(incident, name) for name in INCIDENT_FIELDS if name not in INCIDENT_SHAPED_FIELDS}
+        data["uid"] = str(incident.uid)
+        for name in ("occurred_on", "verified_at", "created_at", "updated_at"):
+            data[name] = iso(getattr(incident, name))
+        data["area"] = getattr(incident, "area_code", None) or incident.area.code
+        data["area_name"] = getattr(incident, "area_name", None) or incident.area.name_en
+        data["reporting_organization"] = getattr(incident, "organization_slug", None) or (
+            incident.reporting_organization.slug if incident.reporting_organization_id else None
+        )
+        data["citations"] = citations_out(incident)
+        data["withheld"] = []
+        if incident_point_withheld(caller_of_context(self.context), vars(incident)):
+            data["latitude"] = data["longitude"] = None
+            data["withheld"] = list(POINT_FIELDS)
+        return data
 
 
-INCIDENT_PLAIN_FIELDS = [
-    "incident_type", "occurred_on_precision", "latitude", "longitude", "geo_precision", "fatalities",
-    "fatalities_qualifier", "injured", "injured_qualifier", "children_killed", "children_killed_qualifier",
-    "children_injured", "children_injured_qualifier", "facility_type", "facility_name", "verification_state",
-    "verification_note", "summary",
-]  # fmt: skip
-
-
-# The list's plain columns: the output fields read as stored, what the rules need, and the
-# organization's slug.
-INCIDENT_LIST_PLAIN = ["id", "reporting_organization_id", "organization_slug", *INCIDENT_PLAIN_FIELDS]
+# The fields to_representation writes itself; the others are the model's values as they are.
+INCIDENT_SHAPED_FIELDS = {
+    "uid", "occurred_on", "verified_at", "created_at", "updated_at", "area", "area_name", "reporting_organization",
+    "citations", "withheld",
+}  # fmt: skip
+# Left out of the list's JSON written by the database (JSONObjectText says why), added by Python.
+POINT_FIELDS = ("latitude", "longitude")
 
 
 def incident_list_rows():
-    """What an incident list reads for each row of a page, as `.values()`: the plain columns, and
-    SQL expressions that give the JSON text of dates, UUIDs, the area and the citations, so the
-    page's rows are one query and go to JSON nearly as read (see evactrack.api.columns).
-    `to_representation` gives a single object the same text; tests compare the two on both
-    databases. The view runs it by id (RowsById), compiled once."""
+    """What an incident list reads for each row of a page, as `.values()`: the row's JSON object
+    written by the database (evactrack.api.columns) but for the point, and what the rule on
+    withholding the point reads. The view runs it by id (RowsById), compiled once.
+
+    Turning a page's columns into Python values, then dicts, then JSON again cost more than
+    the database spent reading them. `to_representation` gives a single object the same
+    values; tests compare the two on both databases.
+    """
 
     # Every related row by a correlated subquery on its primary key, not a join. SQLite then
     # reads only the page's rows, and always by rowid: with a join, planner statistics taken
@@ -200,63 +213,33 @@ def incident_list_rows():
     def by_pk(model, column, field):
         return Subquery(model.objects.filter(pk=OuterRef(column)).order_by().values(field))
 
-    citations = (
-        Citation.objects.filter(incident_id=OuterRef("id"))
-        .order_by()
-        .values(triples=JSONArrays(by_pk(Source, "source_id", "slug"), "locator", "note"))
-    )
-    return Incident.objects.annotate(organization_slug=by_pk(Organization, "reporting_organization_id", "slug")).values(
-        *INCIDENT_LIST_PLAIN,
-        list_uid=UuidText("uid"),
-        list_occurred_on=IsoDate("occurred_on"),
-        list_area=by_pk(Area, "area_id", "code"),
-        list_area_name=by_pk(Area, "area_id", "name_en"),
-        list_verified_at=IsoDateTime("verified_at"),
-        list_created_at=IsoDateTime("created_at"),
-        list_updated_at=IsoDateTime("updated_at"),
-        list_citations=Subquery(citations),
-    )
+    plain = {name: F(name) for name in INCIDENT_FIELDS if name not in INCIDENT_SHAPED_FIELDS | set(POINT_FIELDS)}
+    citations = JSONObjectsText(
+        Citation.objects.filter(incident_id=OuterRef("id")),
+        source=by_pk(Source, "source_id", "slug"), locator=F("locator"), note=F("note"),
+    )  # fmt: skip
+    return Incident.objects.values(
+        "id", "reporting_organization_id", "facility_type", *POINT_FIELDS,
+        json=JSONObjectText(
+            uid=UuidText("uid"), occurred_on=IsoDate("occurred_on"), area=by_pk(Area, "area_id", "code"),
+            area_name=by_pk(Area, "area_id", "name_en"), **plain,
+            reporting_organization=by_pk(Organization, "reporting_organization_id", "slug"),
+            verified_at=IsoDateTime("verified_at"), citations=citations, created_at=IsoDateTime("created_at"),
+            updated_at=IsoDateTime("updated_at"),
+        ),
+    )  # fmt: skip
 
 
-def incident_from_list_row(row: dict, caller) -> dict:
-    """One row of an incident list as the API shows it."""
-    # Sorted here: the database aggregates them in no promised order.
-    citations = [
-        {"source": source, "locator": locator, "note": note}
-        for source, locator, note in sorted(orjson.loads(row["list_citations"]))
-    ]
-    return incident_data(row, citations, caller)
-
-
-def incident_data(row: dict, citations: list[dict], caller) -> dict:
-    """An incident as the API shows it, from a row in the list's shape (INCIDENT_LIST_PLAIN and
-    the text columns of incident_list_rows()), for a list and a single object alike."""
-    data = {name: row[name] for name in INCIDENT_PLAIN_FIELDS}
-    for name in ("uid", "occurred_on", "area", "area_name", "verified_at", "created_at", "updated_at"):
-        data[name] = row[f"list_{name}"]
-    data["reporting_organization"] = row["organization_slug"]
-    data["citations"] = citations
-    data["withheld"] = []
-    if incident_point_withheld(caller, row):
-        data["latitude"] = data["longitude"] = None
-        data["withheld"] = ["latitude", "longitude"]
-    return data
-
-
-def incident_as_row(incident) -> dict:
-    """A saved incident in the list's row shape, its values written as the list's SQL writes them."""
-    row = {name: getattr(incident, name) for name in INCIDENT_PLAIN_FIELDS}
-    row["id"] = incident.id
-    row["reporting_organization_id"] = incident.reporting_organization_id
-    row["organization_slug"] = getattr(incident, "organization_slug", None) or (
-        incident.reporting_organization.slug if incident.reporting_organization_id else None
-    )
-    row["list_uid"] = str(incident.uid)
-    row["list_area"] = getattr(incident, "area_code", None) or incident.area.code
-    row["list_area_name"] = getattr(incident, "area_name", None) or incident.area.name_en
-    for name in ("occurred_on", "verified_at", "created_at", "updated_at"):
-        row[f"list_{name}"] = iso(getattr(incident, name))
-    return row
+def incident_list_item(row: dict, caller) -> orjson.Fragment:
+    """One row of incident_list_rows() as the API shows it: the point, or its withholding, put
+    in front of the database's JSON object."""
+    withheld = incident_point_withheld(caller, row)
+    point = {
+        "latitude": None if withheld else row["latitude"],
+        "longitude": None if withheld else row["longitude"],
+        "withheld": list(POINT_FIELDS) if withheld else [],
+    }
+    return orjson.Fragment(orjson.dumps(point)[:-1] + b"," + row["json"][1:].encode())
 
 
 def incident_point_withheld(caller, row) -> bool:

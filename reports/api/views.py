@@ -27,7 +27,7 @@ from reports.api.serializers import (
     ReviewSerializer,
     SourceSerializer,
     TombstoneSerializer,
-    incident_from_list_row,
+    incident_list_item,
     incident_list_rows,
     incident_point_withheld,
     small_children,
@@ -192,7 +192,7 @@ class IncidentViewSet(FactViewSetMixin, ModelViewSet):
         return queryset
 
     def row_data(self, row):
-        return incident_from_list_row(row, self.caller)
+        return incident_list_item(row, self.caller)
 
     def check_object_role(self, caller, incident) -> bool:
         if self.request.method in ("GET", "HEAD", "OPTIONS") or caller.sees_everything:
