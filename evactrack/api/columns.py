@@ -69,21 +69,6 @@ class UuidText(TextFunc):
         return self.as_sql(compiler, connection, template="%(expressions)s::text", **extra)
 
 
-class JSONArrays(Func):
-    """In a correlated subquery: its rows as a JSON array of arrays of these columns, as text
-    (`[]` when there are none). Not an Aggregate, so Django adds no GROUP BY: the subquery
-    returns one row. The order of the arrays is the database's; sort them where it matters."""
-
-    output_field = TextField()
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, template="json_group_array(json_array(%(expressions)s))", **extra)
-
-    def as_postgresql(self, compiler, connection, **extra):
-        template = "COALESCE(json_agg(json_build_array(%(expressions)s))::text, '[]')"
-        return self.as_sql(compiler, connection, template=template, **extra)
-
-
 def _json_key(key: str) -> str:
     # Keys are written into the SQL: they come from code, never from a request.
     if not key.isidentifier():

@@ -112,8 +112,9 @@ class ApiViewSetMixin:
         rows = self.list_statement.rows([key["id"] for key in keys])
         return self.get_paginated_response([self.row_data(row) for row in rows])
 
-    def row_data(self, row: dict) -> dict:
-        """One of `list_statement`'s rows as the API shows it: what the serializer makes of the object."""
+    def row_data(self, row: dict):
+        """One of `list_statement`'s rows as the API shows it, what the serializer makes of the
+        object: a dict, or the object's JSON text as an orjson.Fragment."""
         raise NotImplementedError
 
     @property
