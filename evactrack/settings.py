@@ -117,7 +117,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets the web server read while the Celery worker writes; IMMEDIATE takes the
         # write lock at BEGIN so concurrent writers queue instead of failing mid-transaction.
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        # cache_size: SQLite keeps 2 MB of pages per connection by default, less than one page
+        # of incidents under an oblast reads at 1,000,000 incidents; that page then read its
+        # pages from the operating system again on every request (4.2 against 3.7 ms).
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+        f"PRAGMA cache_size=-{env.int('EVACTRACK_SQLITE_CACHE_MB', default=32) * 1024};",
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
