@@ -5,7 +5,8 @@
 Builds (once) a synthetic tree of 30,000 settlements and 1,000,000 incidents in the configured
 database, serves the app with gunicorn on 127.0.0.1, and measures for a fixed time each:
 (a) /api/v1/areas/?level=settlement&limit=100, (b) /api/v1/incidents/?within=UA63&limit=100,
-(c) the floor view returning the same rows as (a) through .values() and orjson; then streams
+(c) the floor view returning the same rows as (a) through .values() and orjson, in rounds in
+which the three take turns (medians of the rounds; each round's ratio); then streams
 the CSV export of every incident and reports rows/s and the worker's peak memory (RSS).
 Only loopback traffic; every loop is bounded by time or count.
 """
@@ -21,6 +22,7 @@ import sys
 import threading
 import time
 import uuid
+from statistics import median
 
 import psutil
 from django.contrib.auth import get_user_model
@@ -45,13 +47,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--incidents", type=int, default=1_000_000)
-        parser.add_argument("--seconds", type=float, default=10.0, help="Measuring time per endpoint.")
+        parser.add_argument("--seconds", type=float, default=10.0, help="Measuring time per endpoint, all rounds.")
+        parser.add_argument("--rounds", type=int, default=5, help="Rounds in which the endpoints take turns.")
         parser.add_argument("--clients", type=int, default=4, help="Concurrent client connections.")
         parser.add_argument("--workers", type=int, default=1, help="gunicorn worker processes.")
         parser.add_argument("--port", type=int, default=0, help="0: any free port.")
         parser.add_argument("--skip-export", action="store_true")
 
-    def handle(self, *args, incidents, seconds, clients, workers, port, skip_export, **options):
+    def handle(self, *args, incidents, seconds, rounds, clients, workers, port, skip_export, **options):
         started = time.monotonic()
         call_command("migrate", verbosity=0)
         self._build_tree()
@@ -65,21 +68,34 @@ class Command(BaseCommand):
         port = port or _free_port()
         server = self._serve(port, workers)
         try:
-            results = {}
             targets = {
                 "a_areas": "/api/v1/areas/?level=settlement&limit=100",
                 "b_incidents": "/api/v1/incidents/?within=UA63&limit=100",
                 "c_floor": "/bench/floor/",
             }
+            headers = {name: {} if name == "c_floor" else {"Authorization": f"Bearer {raw_key}"} for name in targets}
             for name, url in targets.items():
-                headers = {} if name == "c_floor" else {"Authorization": f"Bearer {raw_key}"}
-                _get(port, url, headers)  # warm up: imports, first connection, caches
-                results[name] = _measure(port, url, headers, seconds=seconds, clients=clients)
-                self.stdout.write(f"{name}: {results[name]:.0f} requests/s  ({url})")
-            floor = results["c_floor"]
-            self.stdout.write(
-                f"ratio (a)/floor: {results['a_areas'] / floor:.0%}   (b)/floor: {results['b_incidents'] / floor:.0%}"
-            )
+                _get(port, url, headers[name])  # warm up: imports, first connection, caches
+            # Short windows, the endpoints taking turns (each round starting with the next one):
+            # this machine's speed drifts by 2× within minutes, and one long window per
+            # endpoint compared an endpoint measured in a fast minute with a floor measured in
+            # a slow one. Each round's ratio compares windows seconds apart.
+            results = {name: [] for name in targets}
+            names = list(targets)
+            for round_ in range(rounds):
+                for name in names[round_ % 3 :] + names[: round_ % 3]:
+                    results[name].append(
+                        _measure(port, targets[name], headers[name], seconds=seconds / rounds, clients=clients)
+                    )
+            for name, url in targets.items():
+                runs = ", ".join(f"{value:.0f}" for value in results[name])
+                self.stdout.write(f"{name}: median {median(results[name]):.0f} requests/s  ({url}; rounds: {runs})")
+            for name in ("a_areas", "b_incidents"):
+                ratios = [value / floor for value, floor in zip(results[name], results["c_floor"], strict=True)]
+                self.stdout.write(
+                    f"ratio ({name[0]})/floor: median {median(ratios):.0%} of {rounds} rounds "
+                    f"(range {min(ratios):.0%}–{max(ratios):.0%})"
+                )
             if not skip_export:
                 rows, elapsed, peak = _export(port, raw_key, server)
                 self.stdout.write(
