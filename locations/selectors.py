@@ -1,6 +1,6 @@
 """Reads of the area tree that need care (subtrees, lookups by spelling)."""
 
-from locations.models import Area, AreaAlias
+from locations.models import PATH_SEPARATOR, Area, AreaAlias
 from locations.names import normalize_name
 
 
@@ -15,3 +15,23 @@ def areas_named(name: str, *, within: Area | None = None):
     if within is not None:
         areas = areas.within(within)
     return areas
+
+
+def path_prefixes(path: str) -> list[str]:
+    """The paths of an area's ancestors and its own, from the root: `UA/X/Y/` → `UA/`, `UA/X/`, `UA/X/Y/`."""
+    parts = path.split(PATH_SEPARATOR)[:-1]
+    return [PATH_SEPARATOR.join(parts[: depth + 1]) + PATH_SEPARATOR for depth in range(len(parts))]
+
+
+def ancestors_at_levels(paths, levels) -> dict[str, dict[str, int]]:
+    """For each of these area paths, the id of the area itself or its ancestor at each of these
+    levels, by level; a level with no such area is left out.
+
+    For the upper levels, which hold few areas (Ukraine: 27 oblasts, 136 raions): one query
+    reads them all, whatever the number of paths.
+    """
+    found = {
+        path: (level, pk)
+        for path, level, pk in Area.objects.filter(level__in=levels).values_list("path", "level", "id")
+    }
+    return {path: dict(found[prefix] for prefix in path_prefixes(path) if prefix in found) for path in set(paths)}

@@ -24,6 +24,7 @@ from locations.names import (
     normalize_name,
     transliterate_uk,
 )
+from locations.signals import areas_regrouped
 
 
 def area_path(*, code: str, parent: Area | None) -> str:
@@ -84,6 +85,8 @@ def area_upsert(
     reject_nul_characters(area)
     area.full_clean()
     area.save()
+    if not created and {"path", "level"} & changed.keys():
+        areas_regrouped.send(sender=Area, paths=[area.path])
     area_alias_add(area=area, name=area.name_uk, kind="official_uk", language="uk")
     area_alias_add(area=area, name=area.name_en, kind="official_en", language="en")
     return area, created
@@ -318,7 +321,7 @@ def gazetteer_import(*, records, prune: bool = False, progress=None) -> Gazettee
         now = timezone.now()
         # Parents first, so that every child's parent id is known when it is created.
         ordered = sorted(rows.values(), key=lambda row: row["path"].count(PATH_SEPARATOR))
-        to_update, changed_fields = [], set()
+        to_update, changed_fields, regrouped = [], set(), []
         done = 0
         for depth_rows in _group_by_depth(ordered):
             new_areas = []
@@ -336,6 +339,8 @@ def gazetteer_import(*, records, prune: bool = False, progress=None) -> Gazettee
                 area = Area(id=current["id"], code=row["code"], created_at=None, updated_at=now, **fields)
                 to_update.append(area)
                 changed_fields |= changes
+                if {"path", "level"} & changes:
+                    regrouped.append(area.path)
             if new_areas:
                 id_by_code.update(_areas_insert(new_areas, now=now))
                 summary.created += len(new_areas)
@@ -346,6 +351,8 @@ def gazetteer_import(*, records, prune: bool = False, progress=None) -> Gazettee
                 to_update, Area, [*sorted(changed_fields), "updated_at"], batch_size=BATCH_SIZE, default_date=now
             )
             summary.updated = len(to_update)
+        if regrouped:
+            areas_regrouped.send(sender=Area, paths=regrouped)
 
         summary.aliases_created, summary.aliases_refreshed = _aliases_sync(
             records=record_by_code, rows=rows, id_by_code=id_by_code, progress=progress

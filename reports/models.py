@@ -23,6 +23,7 @@ from evactrack.db import (
     part_not_above_whole,
     point_constraint,
 )
+from locations.choices import AreaLevel
 from locations.models import Area
 from reports.choices import (
     ControlKind,
@@ -134,6 +135,10 @@ class Fact(models.Model):
         abstract = True
 
 
+# The levels above its area an incident keeps (Incident.oblast, Incident.raion), by level.
+LOCATED_LEVELS = {AreaLevel.OBLAST: "oblast_id", AreaLevel.RAION: "raion_id"}
+
+
 class Incident(Fact):
     """Something that happened at a place and time: a strike, an attack, a discovery."""
 
@@ -143,6 +148,19 @@ class Incident(Fact):
         _("date precision"), max_length=8, choices=DatePrecision.choices, default=DatePrecision.DAY
     )
     area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="incidents")
+    # The area's oblast and raion (the area itself at that level, or its ancestor; null where
+    # there is none), as ACLED's admin1 and admin2. Kept by the services from the area tree
+    # (reports.services.incidents_locate). A list within an oblast or raion reads them by
+    # index in its order, instead of checking the path of every incident's area until a page
+    # is full (1.9 ms for a page under an oblast on PostgreSQL, 0.3 on SQLite).
+    oblast = models.ForeignKey(
+        Area, verbose_name=_("oblast"), null=True, blank=True, editable=False, on_delete=models.PROTECT,
+        related_name="+", db_index=False,
+    )  # fmt: skip
+    raion = models.ForeignKey(
+        Area, verbose_name=_("raion"), null=True, blank=True, editable=False, on_delete=models.PROTECT,
+        related_name="+", db_index=False,
+    )  # fmt: skip
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
     geo_precision = models.CharField(
@@ -184,7 +202,8 @@ class Incident(Fact):
         verbose_name=_("awaiting review"),
     )
 
-    history = HistoricalRecords(excluded_fields=["created_at", "updated_at", "awaiting_review"])
+    # oblast and raion follow from the area, which the history keeps.
+    history = HistoricalRecords(excluded_fields=["created_at", "updated_at", "awaiting_review", "oblast", "raion"])
 
     class Meta:
         verbose_name = _("incident")
@@ -196,6 +215,9 @@ class Incident(Fact):
             # The review queue in order; also counts and filters by state "reported".
             models.Index(fields=["awaiting_review", "occurred_on", "id"], name="reports_incident_queue"),
             models.Index(fields=["verification_state", "id"], name="reports_incident_state"),
+            # Lists within an oblast or a raion, in list order (-id).
+            models.Index(fields=["oblast", "id"], name="reports_incident_oblast"),
+            models.Index(fields=["raion", "id"], name="reports_incident_raion"),
         ]
         constraints = [
             choices_constraint("incident_type", IncidentType.choices),

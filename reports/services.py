@@ -6,14 +6,18 @@ transaction, so a recompute can never miss a change.
 """
 
 import datetime
+import functools
 import logging
+import operator
 import uuid
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from celery import current_app
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
@@ -21,9 +25,11 @@ from simple_history.utils import bulk_create_with_history
 from evactrack.constraints import check_constraint_errors
 from evactrack.db import reject_nul_characters, reject_nul_values
 from locations.models import Area
+from locations.selectors import ancestors_at_levels
 from reports.choices import CountKind, CountMethod, OrderState, Reliability, TargetScope, VerificationState
 from reports.models import (
     CITED_FACT_FIELDS,
+    LOCATED_LEVELS,
     Citation,
     ControlDesignation,
     DirtyArea,
@@ -204,6 +210,7 @@ def organization_upsert(*, slug: str, name: str, kind: str) -> tuple[Organizatio
 
 @transaction.atomic
 def incident_create(*, citations: Iterable[CitationInput], actor=None, uid=None, **fields) -> Incident:
+    (fields,) = _with_oblast_and_raion([fields])
     incident = _fact_create(Incident, citations=citations, actor=actor, uid=uid, fields=fields)
     areas_mark_dirty(areas=[incident.area])
     return incident
@@ -212,6 +219,7 @@ def incident_create(*, citations: Iterable[CitationInput], actor=None, uid=None,
 @transaction.atomic
 def incident_update(*, incident: Incident, actor=None, citations=None, **fields) -> Incident:
     previous_area = incident.area
+    (fields,) = _with_oblast_and_raion([fields])
     _fact_update(incident, citations=citations, actor=actor, fields=fields)
     areas_mark_dirty(areas={previous_area, incident.area})
     return incident
@@ -252,7 +260,59 @@ def incident_create_many(*, rows: list[dict], actor=None, change_reason: str = "
     Raises RowsInvalid mapping each failing row's index to its field errors, so a client can
     fix all its rows in one round trip.
     """
-    return _facts_create_many(Incident, rows=rows, actor=actor, change_reason=change_reason)
+    return _facts_create_many(Incident, rows=_with_oblast_and_raion(rows), actor=actor, change_reason=change_reason)
+
+
+def _with_oblast_and_raion(rows: list[dict]) -> list[dict]:
+    """Incident fields with the oblast and raion of their area, where they give an area."""
+    areas = [row.get("area") for row in rows]
+    paths = {area.path for area in areas if isinstance(area, Area)}
+    ancestors = ancestors_at_levels(paths, LOCATED_LEVELS) if paths else {}
+    return [
+        {**row, **_located_ids(ancestors[area.path])} if isinstance(area, Area) else row
+        for row, area in zip(rows, areas, strict=True)
+    ]
+
+
+def _located_ids(ancestors: dict[str, int]) -> dict[str, int | None]:
+    return {attname: ancestors.get(level) for level, attname in LOCATED_LEVELS.items()}
+
+
+# Incidents updated per statement when the tree changes: below every database's limit on
+# parameters.
+LOCATE_BATCH = 5000
+
+
+def incidents_locate(*, under: Iterable[str] | None = None) -> int:
+    """Set the oblast and raion of the incidents whose area lies at or under these paths
+    (every incident when None) from the area tree as it is now; returns how many changed.
+
+    Runs when areas move to another parent or change level (locations.signals.areas_regrouped),
+    and for incidents inserted without the services (benchmarks).
+    """
+    areas = Area.objects.all()
+    if under is not None:
+        under = list(under)
+        if not under:
+            return 0
+        areas = areas.filter(functools.reduce(operator.or_, (Q(path__startswith=path) for path in under)))
+    area_paths = dict(areas.values_list("id", "path"))
+    ancestors = ancestors_at_levels(area_paths.values(), LOCATED_LEVELS)
+    by_located = defaultdict(list)
+    for area_id, path in area_paths.items():
+        by_located[tuple(_located_ids(ancestors[path]).items())].append(area_id)
+    changed = 0
+    for located, area_ids in by_located.items():
+        for start in range(0, len(area_ids), LOCATE_BATCH):
+            incidents = Incident.objects.filter(area_id__in=area_ids[start : start + LOCATE_BATCH])
+            # Rows already right are not written again.
+            changed += incidents.exclude(**dict(located)).update(**dict(located))
+    return changed
+
+
+def incidents_follow_regrouped_areas(sender, *, paths, **kwargs) -> None:
+    """Receiver of locations.signals.areas_regrouped."""
+    incidents_locate(under=paths)
 
 
 def fact_errors(fact: Fact, *, citations: list[CitationInput]) -> dict[str, list[str]]:

@@ -286,19 +286,31 @@ def test_incident_filters(coordinator, tree, own_org, staff_user):
     assert uids("updated_since=" + since.replace("+", "%2B")) == {str(b.uid)}
 
 
-def test_incidents_within_a_large_area_walk_the_list_order(coordinator, tree):
-    """`within` a raion or an oblast is an EXISTS per incident (locations.models.InSubtree): the
-    database walks incidents newest first and stops after a page, without sorting the
-    subtree's incidents (200,000 under an oblast at national scale)."""
+@pytest.mark.parametrize(("within", "index"), [("UA63000000000041885", "oblast"), ("UA63080000000045463", "raion")])
+def test_incidents_within_an_oblast_or_raion_read_their_index_in_list_order(coordinator, tree, within, index):
+    """`within` an oblast or a raion reads the incident's own oblast or raion (Incident.oblast)
+    by the (oblast, id) or (raion, id) index: newest first, without sorting the subtree's
+    incidents (200,000 under an oblast at national scale) or checking each one's area."""
     inside = [IncidentFactory(area=tree[name]) for name in ("raion", "kupiansk", "hromada")]
     IncidentFactory(area=tree["far"])
     with CaptureQueriesContext(connection) as queries:
-        response = coordinator.get(reverse("api:incident-list") + "?within=UA63080000000045463&limit=2")
+        response = coordinator.get(reverse("api:incident-list") + f"?within={within}&limit=2")
     assert [row["uid"] for row in response.json()["results"]] == [str(inside[2].uid), str(inside[1].uid)]
     assert response.json()["next"]
     page = [query["sql"] for query in queries.captured_queries if "LIMIT" in query["sql"]][-1]  # the ids
     plan = query_plan(page)
-    assert "EXISTS" in page and not sorts(plan), plan
+    assert f"reports_incident_{index}" in plan and not sorts(plan), plan
+
+
+def test_incidents_within_the_country_walk_the_list_order(coordinator, tree):
+    """Above the oblasts, `within` is an EXISTS per incident (locations.models.InSubtree): the
+    database walks incidents newest first and stops after a page."""
+    inside = [IncidentFactory(area=tree[name]) for name in ("kupiansk", "far")]
+    with CaptureQueriesContext(connection) as queries:
+        response = coordinator.get(reverse("api:incident-list") + "?within=UA&limit=1")
+    assert [row["uid"] for row in response.json()["results"]] == [str(inside[1].uid)]
+    page = [query["sql"] for query in queries.captured_queries if "LIMIT" in query["sql"]][-1]
+    assert "EXISTS" in page and not sorts(query_plan(page))
 
 
 def test_order_filters(viewer, tree, coordinator):

@@ -33,7 +33,8 @@ from django.db import connection, transaction
 from evactrack.api.choices import Role
 from evactrack.api.services import membership_set, token_issue
 from locations.models import Area
-from reports.models import Citation, Incident, Organization
+from locations.selectors import ancestors_at_levels
+from reports.models import LOCATED_LEVELS, Citation, Incident, Organization
 from reports.services import source_upsert
 
 BENCH_ORG = "bench-org"
@@ -153,7 +154,13 @@ class Command(BaseCommand):
         if have >= wanted:
             return
         self.stdout.write(f"Building {wanted - have:,} incidents…")
-        settlements = list(Area.objects.filter(level="settlement").values_list("pk", flat=True))
+        settlements = list(Area.objects.filter(level="settlement").values_list("pk", "path"))
+        # With what the services would set: each incident's oblast and raion (Incident.oblast).
+        ancestors = ancestors_at_levels([path for _pk, path in settlements], LOCATED_LEVELS)
+        places = [
+            {"area_id": pk, **{attname: ancestors[path].get(level) for level, attname in LOCATED_LEVELS.items()}}
+            for pk, path in settlements
+        ]
         org, _ = Organization.objects.get_or_create(slug=BENCH_ORG, defaults={"name": "Bench NGO", "kind": "ngo"})
         now = datetime.datetime.now(datetime.UTC)
         start = datetime.date(2022, 2, 24)
@@ -169,7 +176,7 @@ class Command(BaseCommand):
                             summary="Synthetic incident.",
                             incident_type=random.choice(TYPES),
                             occurred_on=start + datetime.timedelta(days=random.randrange(1000)),
-                            area_id=random.choice(settlements),
+                            **place,
                             fatalities=killed,
                             fatalities_qualifier="" if killed is None else "exact",
                             reporting_organization=org,
@@ -178,7 +185,9 @@ class Command(BaseCommand):
                             created_at=now,
                             updated_at=now,
                         )
-                        for killed in random.choices([None, 0, 1, 2], k=size)
+                        for killed, place in zip(
+                            random.choices([None, 0, 1, 2], k=size), random.choices(places, k=size), strict=True
+                        )
                     ],
                     batch_size=5000,
                 )
