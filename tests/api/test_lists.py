@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from evactrack.api.statements import RowsById
+from evactrack.api.statements import RowsById, Statement
 from locations.models import Area
 from reports.choices import FacilityType, VerificationState
 from reports.models import Incident
@@ -345,6 +345,18 @@ def test_rows_by_id_keep_the_page_order_and_skip_rows_gone_since(area):
     assert statement.rows([]) == []
     with pytest.raises(ValueError, match="must select `id`"):
         RowsById(lambda: Incident.objects.values("summary")).rows([third.pk])
+
+
+def test_a_statement_compiled_once_runs_with_each_call_s_values(area):
+    """The area lookup behind `within` and friends (locations.filtersets.AREA_BY_CODE) is such a
+    statement. A value the ORM would rewrite (`startswith` adds a wildcard) cannot be put in
+    its place later: refused when compiled."""
+    statement = Statement(lambda code: Area.objects.filter(code=code).values("id"), "code")
+    assert statement.run(code=area.code) == (["id"], [(area.pk,)])
+    assert statement.run(code="UA00000000000000000")[1] == []
+    assert statement.run(code=area.code)[1] == [(area.pk,)]
+    with pytest.raises(ValueError, match="placeholder"):
+        Statement(lambda code: Area.objects.filter(code__startswith=code).values("id"), "code").run(code="UA")
 
 
 def test_incident_rows_read_related_rows_by_primary_key_whatever_the_statistics(coordinator, area):
