@@ -267,15 +267,19 @@ def _with_oblast_and_raion(rows: list[dict]) -> list[dict]:
     """Incident fields with the oblast and raion of their area, where they give an area."""
     areas = [row.get("area") for row in rows]
     paths = {area.path for area in areas if isinstance(area, Area)}
-    ancestors = ancestors_at_levels(paths, LOCATED_LEVELS) if paths else {}
+    located = oblast_and_raion_ids(paths) if paths else {}
     return [
-        {**row, **_located_ids(ancestors[area.path])} if isinstance(area, Area) else row
-        for row, area in zip(rows, areas, strict=True)
+        {**row, **located[area.path]} if isinstance(area, Area) else row for row, area in zip(rows, areas, strict=True)
     ]
 
 
-def _located_ids(ancestors: dict[str, int]) -> dict[str, int | None]:
-    return {attname: ancestors.get(level) for level, attname in LOCATED_LEVELS.items()}
+def oblast_and_raion_ids(paths) -> dict[str, dict[str, int | None]]:
+    """For each area path, the `oblast_id` and `raion_id` an incident there keeps. One query."""
+    ancestors = ancestors_at_levels(paths, LOCATED_LEVELS)
+    return {
+        path: {attname: found.get(level) for level, attname in LOCATED_LEVELS.items()}
+        for path, found in ancestors.items()
+    }
 
 
 # Incidents updated per statement when the tree changes: below every database's limit on
@@ -287,8 +291,8 @@ def incidents_locate(*, under: Iterable[str] | None = None) -> int:
     """Set the oblast and raion of the incidents whose area lies at or under these paths
     (every incident when None) from the area tree as it is now; returns how many changed.
 
-    Runs when areas move to another parent or change level (locations.signals.areas_regrouped),
-    and for incidents inserted without the services (benchmarks).
+    Runs when areas move to another parent or change level (locations.signals.areas_regrouped);
+    also the way to mend incidents inserted without the services.
     """
     areas = Area.objects.all()
     if under is not None:
@@ -297,10 +301,10 @@ def incidents_locate(*, under: Iterable[str] | None = None) -> int:
             return 0
         areas = areas.filter(functools.reduce(operator.or_, (Q(path__startswith=path) for path in under)))
     area_paths = dict(areas.values_list("id", "path"))
-    ancestors = ancestors_at_levels(area_paths.values(), LOCATED_LEVELS)
+    located_by_path = oblast_and_raion_ids(area_paths.values())
     by_located = defaultdict(list)
     for area_id, path in area_paths.items():
-        by_located[tuple(_located_ids(ancestors[path]).items())].append(area_id)
+        by_located[tuple(located_by_path[path].items())].append(area_id)
     changed = 0
     for located, area_ids in by_located.items():
         for start in range(0, len(area_ids), LOCATE_BATCH):

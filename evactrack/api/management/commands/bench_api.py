@@ -33,9 +33,8 @@ from django.db import connection, transaction
 from evactrack.api.choices import Role
 from evactrack.api.services import membership_set, token_issue
 from locations.models import Area
-from locations.selectors import ancestors_at_levels
-from reports.models import LOCATED_LEVELS, Citation, Incident, Organization
-from reports.services import source_upsert
+from reports.models import Citation, Incident, Organization
+from reports.services import oblast_and_raion_ids, source_upsert
 
 BENCH_ORG = "bench-org"
 OBLASTS = ["UA63", "UA23", "UA14", "UA65", "UA59"]
@@ -156,11 +155,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Building {wanted - have:,} incidents…")
         settlements = list(Area.objects.filter(level="settlement").values_list("pk", "path"))
         # With what the services would set: each incident's oblast and raion (Incident.oblast).
-        ancestors = ancestors_at_levels([path for _pk, path in settlements], LOCATED_LEVELS)
-        places = [
-            {"area_id": pk, **{attname: ancestors[path].get(level) for level, attname in LOCATED_LEVELS.items()}}
-            for pk, path in settlements
-        ]
+        located = oblast_and_raion_ids(path for _pk, path in settlements)
+        places = [{"area_id": pk, **located[path]} for pk, path in settlements]
         org, _ = Organization.objects.get_or_create(slug=BENCH_ORG, defaults={"name": "Bench NGO", "kind": "ngo"})
         now = datetime.datetime.now(datetime.UTC)
         start = datetime.date(2022, 2, 24)
