@@ -163,6 +163,9 @@ class WriteMixin:
             serializer = self.get_serializer(instance, data=request.data, partial=partial)
             serializer.is_valid(raise_exception=True)
             instance = self.perform_update(serializer)
+        # The lock ended with the transaction: read the saved row back without it (a
+        # select_for_update outside a transaction is an error on PostgreSQL).
+        self.queryset_for_update = False
         instance = self.get_queryset().get(pk=instance.pk)
         return self._with_etag(Response(self.get_serializer(instance).data), instance)
 
