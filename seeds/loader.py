@@ -13,9 +13,9 @@ import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from locations.models import Area
+from locations.models import Area, AreaAlias
 from locations.services import area_alias_add, area_upsert
-from reports.models import ControlDesignation, EvacuationOrder, Incident, Organization, PopulationCount
+from reports.models import ControlDesignation, EvacuationOrder, Incident, Organization, PopulationCount, Source
 from reports.services import (
     CitationInput,
     TargetInput,
@@ -96,10 +96,11 @@ class _Loader:
         parent_code = row.pop("parent", None)
         parent = Area.objects.get(code=parent_code) if parent_code else None
         with _naming("areas", row["code"]):
+            before = _stored_area(row["code"])
             area, created = area_upsert(parent=parent, **row)
             for alias in aliases:
                 area_alias_add(area=area, **alias)
-        self.summary.count("created" if created else "unchanged", "area")
+        self.summary.count(_outcome(created, changed=before != _stored_area(row["code"])), "area")
 
     def organization(self, row: dict) -> None:
         with _naming("organizations", row["slug"]):
@@ -111,9 +112,14 @@ class _Loader:
         for name in ("summary", "title"):
             row[name] = " ".join(row[name].split())
         with _naming("sources", row["slug"]):
-            source, created = source_upsert(actor=self.actor, **row)
+            source = Source.objects.filter(slug=row["slug"]).first()
+            # Saving an unchanged source would still write a history row on every seed run.
+            changed = source is None or any(getattr(source, name) != value for name, value in row.items())
+            created = False
+            if changed:
+                source, created = source_upsert(actor=self.actor, **row)
         self.sources[source.slug] = source
-        self.summary.count("created" if created else "unchanged", "source")
+        self.summary.count(_outcome(created, changed=changed), "source")
 
     def fact(self, section: str, model, row: dict) -> None:
         row = dict(row)
@@ -146,6 +152,19 @@ class _Loader:
         if "destinations" in row:
             row["destinations"] = [_area(code) for code in row["destinations"]]
         return row
+
+
+def _outcome(created: bool, *, changed: bool) -> str:
+    return "created" if created else ("updated" if changed else "unchanged")
+
+
+def _stored_area(code: str) -> dict | None:
+    """The area's stored fields and spellings, to tell an update from a no-op."""
+    stored = Area.objects.filter(code=code).values().first()
+    if stored is not None:
+        stored.pop("updated_at", None)
+        stored["aliases"] = set(AreaAlias.objects.filter(area_id=stored["id"]).values_list("name", flat=True))
+    return stored
 
 
 def _area(code: str) -> Area:

@@ -165,3 +165,41 @@ def test_readme_has_a_row_for_every_citation():
         for row in data[section]:
             for citation in row["citations"]:
                 assert f"| {citation['locator']} | `{row['key']}` |" in readme, (row["key"], citation["locator"])
+
+
+def test_setup_run_twice_writes_nothing_the_second_time():
+    """`./dev run` imports the gazetteer, then loads the seeds, on every start: the second
+    start must find everything in place (no history, no area touched, no recompute queued)."""
+    import yaml
+    from django.apps import apps
+
+    from locations import gazetteer
+    from locations.services import gazetteer_import
+    from reports.models import DirtyArea
+
+    seeded_codes = {row["code"] for row in yaml.safe_load(SEED_FILE.read_text())["areas"]}
+    # The committed data file's records for the seeded areas: what the real import writes there.
+    records = [record for record in gazetteer.records_read(None) if record.code in seeded_codes]
+
+    def snapshot():
+        history = {m.__name__: m.objects.count() for m in apps.get_models() if m.__name__.startswith("Historical")}
+        return history, dict(Area.objects.values_list("code", "updated_at"))
+
+    gazetteer_import(records=records)
+    seed_load()
+    DirtyArea.objects.all().delete()
+    before = snapshot()
+
+    gazetteer_import(records=records)
+    summary = seed_load()
+
+    assert snapshot() == before
+    assert not DirtyArea.objects.exists()
+    assert summary.created == {} and summary.updated == {}
+
+
+def test_an_area_the_seed_corrects_is_reported_as_updated(seeded):
+    Area.objects.filter(code=KUPIANSK).update(pcode="UA6308009999")
+    summary = seed_load()
+    assert summary.updated == {"area": 1}
+    assert Area.objects.get(code=KUPIANSK).pcode == "UA6308009001"
