@@ -1,5 +1,6 @@
 """Issue or revoke a partner API token.
 
+    python manage.py organization create acme --name "ACME relief"   # once, if acme is new
     python manage.py api_token issue --user dashboard --organization acme --role partner --name "cluster dashboard"
     python manage.py api_token revoke --prefix evt_AbCdEfGh
     python manage.py api_token list
@@ -20,7 +21,7 @@ from reports.models import Organization
 
 
 class Command(BaseCommand):
-    help = "Issue, revoke or list partner API tokens (issue 5)."
+    help = "Issue, revoke or list partner API tokens."
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -51,15 +52,20 @@ class Command(BaseCommand):
                 self.stdout.write(f"{token.prefix}  {state:8} {token.user.username} ({where}) — {token.name}")
 
     def _issue(self, *, user, organization, role, name, days, **options):
+        if days is not None and days < 1:
+            raise CommandError(f"--days must be 1 or more (got {days}); leave it out for the default validity.")
         org = Organization.objects.filter(slug=organization).first()
         if org is None:
-            raise CommandError(f"No organization with slug {organization!r}.")
+            raise CommandError(
+                f"No organization with slug {organization!r}: create it first with "
+                f'`organization create {organization} --name "…"` (see `organization list`).'
+            )
         account, created = get_user_model().objects.get_or_create(username=user)
         if created:
             account.set_unusable_password()
             account.save()
         membership_set(user=account, organization=org, role=role)
-        expires_at = timezone.now() + datetime.timedelta(days=days) if days else None
+        expires_at = timezone.now() + datetime.timedelta(days=days) if days is not None else None
         token, raw_key = token_issue(user=account, name=name, expires_at=expires_at)
         self.stdout.write(f"Token for {account.username} ({org.slug}, {role}), expires {token.expires_at:%Y-%m-%d}:")
         self.stdout.write(raw_key)
