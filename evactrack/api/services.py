@@ -52,24 +52,24 @@ def token_revoke(*, token: ApiToken) -> ApiToken:
 
 # --- idempotency keys ------------------------------------------------------------------------
 
-# A request still "in flight" after this long died with its worker; its key may be taken over.
-IN_FLIGHT_TIMEOUT = timedelta(minutes=5)
 
+def idempotency_claim(*, client: str, key: str, request_digest: str) -> IdempotencyRecord | None:
+    """Claim `key` for this client in the caller's transaction. Returns None when the caller
+    now owns the key and must run the request, or the finished record whose response must be
+    replayed.
 
-def idempotency_begin(*, client: str, key: str, request_digest: str) -> IdempotencyRecord | None:
-    """Claim `key` for this client. Returns None when the caller now owns the key and must run
-    the request, or the finished record whose response must be replayed.
-
-    Raises Conflict (409) while another request with the key runs, and Unprocessable (422)
-    when the key was used for a different request. Each write commits at once (autocommit),
-    so a concurrent request sees the claim.
+    The claim is a row that commits with the request's writes and idempotency_finish, in the
+    one transaction the caller holds open, or not at all. A concurrent request with the key
+    waits on that row's unique index until the owner commits (then replays) or rolls back
+    (then runs). Raises Conflict (409) when the key's request is still running on this very
+    connection, and Unprocessable (422) when the key was used for a different request.
     """
+    if not transaction.get_connection().in_atomic_block:
+        raise transaction.TransactionManagementError("idempotency_claim must run inside the request's transaction.")
     now = timezone.now()
     IdempotencyRecord.objects.filter(client=client, key=key, expires_at__lte=now).delete()
-    IdempotencyRecord.objects.filter(
-        client=client, key=key, state=IdempotencyState.IN_FLIGHT, created_at__lte=now - IN_FLIGHT_TIMEOUT
-    ).delete()
     try:
+        # A savepoint, so a taken key leaves the caller's transaction usable.
         with transaction.atomic():
             IdempotencyRecord.objects.create(
                 client=client,
@@ -81,25 +81,21 @@ def idempotency_begin(*, client: str, key: str, request_digest: str) -> Idempote
         return None
     except IntegrityError:
         existing = IdempotencyRecord.objects.filter(client=client, key=key).first()
-    if existing is None or existing.state == IdempotencyState.IN_FLIGHT:
-        # None: the other request failed and released the key a moment ago; a retry will own it.
-        if existing is not None and existing.request_digest != request_digest:
-            raise Unprocessable()
+    if existing is None:
+        # The record expired and was purged between the insert and this read.
         raise Conflict()
     if existing.request_digest != request_digest:
         raise Unprocessable()
+    if existing.state == IdempotencyState.IN_FLIGHT:
+        raise Conflict()
     return existing
 
 
 def idempotency_finish(*, client: str, key: str, status_code: int, body, location: str = "") -> None:
+    """Store the response of the claimed key's request, in the transaction of its claim."""
     IdempotencyRecord.objects.filter(client=client, key=key, state=IdempotencyState.IN_FLIGHT).update(
         state=IdempotencyState.DONE, status_code=status_code, response_body=body, location=location[:500]
     )
-
-
-def idempotency_release(*, client: str, key: str) -> None:
-    """Forget a key whose request failed on our side, so the client's retry runs it again."""
-    IdempotencyRecord.objects.filter(client=client, key=key, state=IdempotencyState.IN_FLIGHT).delete()
 
 
 def idempotency_purge_expired() -> int:

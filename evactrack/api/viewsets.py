@@ -1,5 +1,6 @@
 """What every API viewset shares: role checks, input hygiene, ETags, If-Match, idempotent POSTs."""
 
+import contextlib
 import functools
 import hashlib
 
@@ -23,13 +24,32 @@ IDEMPOTENCY_KEY_MAX_LENGTH = 255
 NOT_STORED_STATUSES = {status.HTTP_409_CONFLICT, status.HTTP_429_TOO_MANY_REQUESTS}
 
 
+def request_digest(request) -> str:
+    """What makes two requests "the same" for an Idempotency-Key: method, path and body.
+
+    A JSON body counts by its content, not its spelling: it is parsed and written again with
+    sorted keys and no spaces, so a client that rebuilds the same object for its retry (keys in
+    another order, other whitespace) is recognized. A body that is not JSON, or too deep to
+    write back, is compared byte for byte.
+    """
+    body = request._request.body  # read before the parser, which can still read it afterwards
+    with contextlib.suppress(orjson.JSONDecodeError, orjson.JSONEncodeError):
+        body = orjson.dumps(orjson.loads(body), option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(request.method.encode() + b" " + request.get_full_path().encode() + b"\n" + body).hexdigest()
+
+
 def idempotent(handler):
     """Honour `Idempotency-Key` on a POST handler.
 
-    Same key and same request (method, path, body) → the stored response, replayed with
-    `Idempotent-Replayed: true`; same key, other request → 422; while the first request runs →
-    409. Keys are scoped per client (token or session user) and kept
-    EVACTRACK_IDEMPOTENCY_TTL_HOURS (24 h by default). Server errors release the key.
+    Same key and same request (method, path, JSON content) → the stored response, replayed with
+    `Idempotent-Replayed: true`; same key, other request → 422. Keys are scoped per client
+    (token or session user) and kept EVACTRACK_IDEMPOTENCY_TTL_HOURS (24 h by default).
+
+    The key's record, the handler's writes and the response commit in one transaction, so no
+    failure between them (a lost connection, a killed worker) can leave rows without their
+    record: a retry either replays the response or finds nothing written. A copy arriving while
+    the first runs waits for the key's row and then replays its answer. Server errors, 409 and
+    429 roll everything back, key included.
     """
 
     @functools.wraps(handler)
@@ -40,34 +60,32 @@ def idempotent(handler):
         if not key or len(key) > IDEMPOTENCY_KEY_MAX_LENGTH or not key.isprintable():
             raise exceptions.ValidationError({"Idempotency-Key": [_("Use 1 to 255 printable characters.")]})
         client = caller_of(request).client
-        # Reading the raw body first keeps it available to the parser afterwards.
-        digest = hashlib.sha256(
-            request.method.encode() + b" " + request.get_full_path().encode() + b"\n" + request._request.body
-        ).hexdigest()
-        record = services.idempotency_begin(client=client, key=key, request_digest=digest)
-        if record is not None:
-            headers = {"Idempotent-Replayed": "true"}
-            if record.location:
-                headers["Location"] = record.location
-            return Response(record.response_body, status=record.status_code, headers=headers)
-        try:
+        digest = request_digest(request)
+        with transaction.atomic():
+            record = services.idempotency_claim(client=client, key=key, request_digest=digest)
+            if record is not None:
+                headers = {"Idempotent-Replayed": "true"}
+                if record.location:
+                    headers["Location"] = record.location
+                return Response(record.response_body, status=record.status_code, headers=headers)
             try:
-                response = handler(self, request, *args, **kwargs)
+                # A savepoint: a handler that fails after writing leaves nothing behind, and the
+                # claim survives to record its error response.
+                with transaction.atomic():
+                    response = handler(self, request, *args, **kwargs)
             except Exception as exc:  # noqa: BLE001 - turned into the error response it deserves
+                # Re-raises what is not an API error, which rolls the claim back too.
                 response = self.handle_exception(exc)
-        except BaseException:
-            services.idempotency_release(client=client, key=key)
-            raise
-        if response.status_code >= 500 or response.status_code in NOT_STORED_STATUSES:
-            services.idempotency_release(client=client, key=key)
-        else:
-            services.idempotency_finish(
-                client=client,
-                key=key,
-                status_code=response.status_code,
-                body=orjson.loads(dumps(response.data)) if response.data is not None else None,
-                location=response.get("Location", ""),
-            )
+            if response.status_code >= 500 or response.status_code in NOT_STORED_STATUSES:
+                transaction.set_rollback(True)
+            else:
+                services.idempotency_finish(
+                    client=client,
+                    key=key,
+                    status_code=response.status_code,
+                    body=orjson.loads(dumps(response.data)) if response.data is not None else None,
+                    location=response.get("Location", ""),
+                )
         return response
 
     return wrapper
