@@ -221,8 +221,10 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"client": env.str("EVACTRACK_API_RATE", default="1200/minute")},
     # Our filter is `format`: DRF's own ?format= would hijack it for renderers.
     "URL_FORMAT_OVERRIDE": None,
-    # ISO 8601 with offset, UTC-agnostic: partners store what they are given.
-    "DATETIME_FORMAT": "iso-8601",
+    # Fields hand times to the renderer as datetimes, which writes each one in UTC as
+    # `2023-08-10T07:15:00.000000Z` (evactrack.api.columns.datetime_text): DRF's own format
+    # would give Kyiv's offset, and a list row written by the database never has one.
+    "DATETIME_FORMAT": None,
 }
 # How long a stored Idempotency-Key response is replayed; after that the key may be reused.
 EVACTRACK_IDEMPOTENCY_TTL_HOURS = env.int("EVACTRACK_IDEMPOTENCY_TTL_HOURS", default=24)

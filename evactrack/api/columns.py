@@ -3,10 +3,12 @@
 A page of 100 incidents read through the ORM spent more time turning SQLite's text back into
 datetimes, dates and UUIDs (and those into text again for JSON) than the database spent finding
 the rows. These expressions have the database write the text the API returns, the same text
-as `value.isoformat()` / `str(uuid)` give for a single object, so a row goes to JSON as read;
+as `datetime_text(value)` / `value.isoformat()` / `str(uuid)` give for a single object, so a row goes to JSON as read;
 JSONObjectText and JSONObjectsText have it write a row's whole JSON object.
 One class per value kind, each with the SQLite and PostgreSQL spelling side by side.
 """
+
+import datetime
 
 from django.db.models import Func, Subquery, TextField
 
@@ -23,22 +25,23 @@ class TextFunc(Func):
         return sql, tuple(params) * (template or self.template).count("%(expressions)s")
 
 
+def datetime_text(value: datetime.datetime) -> str:
+    """The one way the API writes a time: UTC, always six digits of microseconds, and `Z`
+    (`2023-08-10T07:15:00.000000Z`), so partners compare and sort times as text."""
+    return value.astimezone(datetime.UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
 class IsoDateTime(TextFunc):
-    """A timestamp as `datetime.isoformat()` writes it in UTC: `2023-08-10T07:15:00+00:00`,
-    with `.ffffff` only when there are microseconds."""
+    """A timestamp as `datetime_text` writes it: `2023-08-10T07:15:00.000000Z`."""
 
     def as_sqlite(self, compiler, connection, **extra):
-        # Django stores UTC as `str(datetime)`: a space between date and time, no offset, and
-        # microseconds only when there are some, which is what isoformat does too.
-        return self.as_sql(compiler, connection, template="(replace(%(expressions)s, ' ', 'T') || '+00:00')", **extra)
+        # Django stores UTC as `str(datetime)`: `2023-08-10 07:15:00`, `.ffffff` only when there
+        # are microseconds. Padding with `.000000` and cutting at 26 characters gives both six.
+        template = "(substr(replace(%(expressions)s, ' ', 'T') || '.000000', 1, 26) || 'Z')"
+        return self.as_sql(compiler, connection, template=template, **extra)
 
     def as_postgresql(self, compiler, connection, **extra):
-        # Spelled twice because to_char has no "microseconds unless zero".
-        template = (
-            "CASE WHEN mod(date_part('microseconds', %(expressions)s)::integer, 1000000) = 0"
-            " THEN to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"+00:00\"')"
-            " ELSE to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"') END"
-        )
+        template = "to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
         return self.as_sql(compiler, connection, template=template, **extra)
 
 

@@ -1,6 +1,7 @@
 """Renderers: orjson for JSON, the browsable API without HTML forms, and streaming exports."""
 
 import csv
+import datetime
 import io
 from decimal import Decimal
 
@@ -8,17 +9,23 @@ import orjson
 from django.utils.functional import Promise
 from rest_framework import negotiation, renderers
 
+from evactrack.api.columns import datetime_text
+
 
 def _default(value):
     if isinstance(value, Promise):  # lazy translations in error messages
         return str(value)
     if isinstance(value, Decimal):
         return str(value)
+    if isinstance(value, datetime.datetime):
+        return datetime_text(value)
     raise TypeError(f"Cannot serialize {type(value).__name__}")
 
 
 def dumps(data) -> bytes:
-    return orjson.dumps(data, default=_default, option=orjson.OPT_NON_STR_KEYS)
+    """JSON of a response. DRF hands times over as datetimes (DATETIME_FORMAT None), so every
+    time is written here by `datetime_text`, as hand-built rows and the database write them."""
+    return orjson.dumps(data, default=_default, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME)
 
 
 class FastJSONRenderer(renderers.JSONRenderer):

@@ -1,8 +1,10 @@
 """Areas as partners see them: addressed by code, the parent given by its code too."""
 
+import datetime
+
 from rest_framework import serializers
 
-from evactrack.api.columns import IsoDateTime
+from evactrack.api.columns import IsoDateTime, datetime_text
 from locations.models import PATH_SEPARATOR, Area
 
 
@@ -12,7 +14,10 @@ def parent_code(path: str) -> str | None:
 
 
 def iso(value):
-    return None if value is None else value.isoformat()
+    """A date as `2023-08-10`, a time as the API writes every time (`datetime_text`)."""
+    if value is None:
+        return None
+    return datetime_text(value) if isinstance(value, datetime.datetime) else value.isoformat()
 
 
 class AreaSerializer(serializers.ModelSerializer):
