@@ -21,6 +21,8 @@ class PolicyAdmin(admin.ModelAdmin):
         "advisory_threshold",
         "recommended_threshold",
         "hysteresis_days",
+        "unverified_level_cap",
+        "corroborating_organizations",
         "updated_at",
     ]
     list_filter = ["is_active"]

@@ -187,11 +187,20 @@ def load_and_evaluate(
         Incident.objects.filter(_fact_filter(scope, areas, inherited=False))
         .filter(occurred_on__gte=first_day, occurred_on__lte=as_of, verification_state__in=rules.counted_states)
         .order_by()
-        .values_list("area_id", "uid", "occurred_on", "incident_type", "verification_state", "fatalities", "injured")
+        .values_list(
+            "area_id",
+            "uid",
+            "occurred_on",
+            "incident_type",
+            "verification_state",
+            "fatalities",
+            "injured",
+            "reporting_organization_id",
+        )
     )
-    for area_id, uid, occurred_on, incident_type, state, killed, injured in incident_rows:
+    for area_id, uid, occurred_on, incident_type, state, killed, injured, organization_id in incident_rows:
         incidents[area_id].append(
-            IncidentFact(str(uid), occurred_on, incident_type, state, (killed or 0) + (injured or 0))
+            IncidentFact(str(uid), occurred_on, incident_type, state, (killed or 0) + (injured or 0), organization_id)
         )
 
     # Present counts beat baselines; within a kind the latest reference date wins, figure by

@@ -11,6 +11,13 @@ Decisions a coordinator should know (also in docs/STATUS.md):
   closes access in this model.
 - Designations and orders targeting a subtree apply to every area in it; incidents count for
   the area they are recorded on (parents see them through the roll-up).
+- Reasons name only what was known at as_of: a designation or order in force is named with its
+  start, never its end (on 2022-06-01 nobody knew the occupation would end on 2022-09-10); an
+  end is named once it has passed (`order_ended`). The end dates still set `recheck_on`.
+- Corroboration: reports not yet verified raise an area at most to the policy's
+  `unverified_level_cap` (advisory), unless `corroborating_organizations` (2) different
+  organizations reported in the area within the window; verified reports count in full. The
+  incidents reason says when the rule held a level down (`held_down`).
 - Hysteresis applies to incident-driven levels only: such a level goes down once the score
   has stayed below its threshold for `hysteresis_days`. Official acts (orders, designations)
   take effect on their dates; an ended order stays named in the reasons (not in the level)
@@ -29,7 +36,7 @@ from dataclasses import dataclass, field
 import orjson
 
 from evactrack.status.choices import LEVEL_HEADLINE, LEVEL_RANK, StatusLevel
-from reports.choices import ControlKind, OrderKind, OrderState, PopulationGroup
+from reports.choices import ControlKind, OrderKind, OrderState, PopulationGroup, VerificationState
 
 DAY = datetime.timedelta(days=1)
 # Reasons name at most this many incidents (newest first); the count says how many there are.
@@ -60,6 +67,10 @@ class PolicyRules:
     counted_states: frozenset[str] = frozenset({"reported", "verified"})
     hysteresis_days: int = 7
     lifted_shown_days: int = 14
+    # Reports not yet verified raise an area at most this far, unless this many organizations
+    # report in the same area and window (one organization alone cannot raise an oblast).
+    unverified_level_cap: str = StatusLevel.ADVISORY
+    corroborating_organizations: int = 2
 
     @classmethod
     def from_policy(cls, policy) -> PolicyRules:
@@ -72,6 +83,8 @@ class PolicyRules:
             counted_states=frozenset(policy.counted_states),
             hysteresis_days=policy.hysteresis_days,
             lifted_shown_days=policy.lifted_shown_days,
+            unverified_level_cap=policy.unverified_level_cap,
+            corroborating_organizations=policy.corroborating_organizations,
         )
 
     def level_for_score(self, score: float) -> str:
@@ -120,6 +133,7 @@ class IncidentFact:
     incident_type: str
     verification_state: str
     casualties: int = 0
+    organization_id: int | None = None
 
 
 @dataclass
@@ -261,6 +275,22 @@ def worse(a: str, b: str) -> str:
     return a if LEVEL_RANK[a] >= LEVEL_RANK[b] else b
 
 
+def _corroborated_level(rules: PolicyRules, score: float, verified_score: float, organizations: set) -> tuple:
+    """(level, the level the score alone would give when the corroboration rule held it down, else None).
+
+    Above the policy's cap, reports not yet verified count only when enough organizations
+    reported in the area within the window; verified reports always count in full.
+    """
+    level = rules.level_for_score(score)
+    if (
+        LEVEL_RANK[level] <= LEVEL_RANK[rules.unverified_level_cap]
+        or len(organizations) >= rules.corroborating_organizations
+    ):
+        return level, None
+    held = worse(rules.level_for_score(verified_score), rules.unverified_level_cap)
+    return (held, level) if held != level else (level, None)
+
+
 # --- one area ------------------------------------------------------------------------------
 
 
@@ -268,7 +298,10 @@ def _incident_reason(incidents: Iterable[IncidentFact], rules: PolicyRules, as_o
     """(level, current score, reason or None, recheck dates) from incidents, with the hysteresis hold."""
     window, hold = rules.window_days, rules.hysteresis_days
     # points[n]: what the incidents of day as_of - n score, for every day that can still matter.
+    # verified[n]: the part of it verified reports score; organizations[n]: who reported that day.
     points = [0.0] * (window + hold)
+    verified = [0.0] * (window + hold)
+    organizations: list[set] = [set() for _day in range(window + hold)]
     current = []
     any_counted = False
     for incident in incidents:
@@ -276,17 +309,29 @@ def _incident_reason(incidents: Iterable[IncidentFact], rules: PolicyRules, as_o
         if incident.verification_state not in rules.counted_states or not 0 <= back < window + hold:
             continue
         any_counted = True
-        points[back] += incident_points(incident, rules)
+        incident_score = incident_points(incident, rules)
+        points[back] += incident_score
+        if incident.verification_state == VerificationState.VERIFIED:
+            verified[back] += incident_score
+        if incident.organization_id is not None:
+            organizations[back].add(incident.organization_id)
         if back < window:
             current.append(incident)
     if not any_counted:
         return StatusLevel.NORMAL, 0.0, None, ()
+
+    def level_on(back: int) -> tuple:
+        """The level the window ending `back` days before as_of gives, after the corroboration rule."""
+        days = slice(back, back + window)
+        reporters = set().union(*organizations[days])
+        return _corroborated_level(rules, sum(points[days]), sum(verified[days]), reporters), len(reporters)
+
     score = round(sum(points[:window]), 2)
-    level = rules.level_for_score(score)
+    (level, held_down_from), reporters = level_on(0)
     held_level, held_until = level, None
     # The worst level any of the last `hysteresis_days` days reached still holds today.
     for back in range(1, hold + 1):
-        past_level = rules.level_for_score(sum(points[back : back + window]))
+        past_level = level_on(back)[0][0]
         if LEVEL_RANK[past_level] > LEVEL_RANK[held_level]:
             held_level, held_until = past_level, as_of + datetime.timedelta(days=hold - back)
     # With the same incidents, the result changes only when one leaves the window or a hold ends.
@@ -309,6 +354,13 @@ def _incident_reason(incidents: Iterable[IncidentFact], rules: PolicyRules, as_o
         "held_level": held_level if held_until else None,
         "held_until": held_until.isoformat() if held_until else None,
     }
+    if held_down_from is not None and held_level == level:
+        reason["held_down"] = {
+            "rule": "corroboration",
+            "level": held_down_from,
+            "organizations": reporters,
+            "required": rules.corroborating_organizations,
+        }
     return held_level, score, reason, recheck
 
 
@@ -331,7 +383,6 @@ def evaluate(inputs: AreaInputs, rules: PolicyRules, as_of: datetime.date) -> Ev
             "uid": designation.uid,
             "area": designation.area_code,
             "since": designation.valid_from.isoformat(),
-            "until": designation.valid_until.isoformat() if designation.valid_until else None,
         }
         ranked.append((LEVEL_RANK[caused], 0, reason["since"], designation.uid, reason))
     covers_everyone = covers_children = any_order = False
@@ -361,7 +412,6 @@ def evaluate(inputs: AreaInputs, rules: PolicyRules, as_of: datetime.date) -> Ev
                 "authority": order.authority,
                 "area": order.target_code,
                 "since": order.effective_from.isoformat(),
-                "until": order.effective_until.isoformat() if order.effective_until else None,
             }
             ranked.append((LEVEL_RANK[caused], 1, reason["since"], order.uid, reason))
             continue
@@ -526,8 +576,7 @@ def _authority(name: str) -> str:
 def reason_words(reason: dict, level: str) -> str:
     kind = reason.get("kind")
     if kind == "designation":
-        words = f"{DESIGNATION_WORDS.get(reason['designation'], reason['designation'])} since {reason['since']}"
-        return words + (f" until {reason['until']}" if reason.get("until") else "")
+        return f"{DESIGNATION_WORDS.get(reason['designation'], reason['designation'])} since {reason['since']}"
     if kind == "order":
         matches_level = ORDER_LEVEL.get(reason["order_kind"]) == level
         prefix = "order" if matches_level else f"{reason['order_kind']} evacuation order"
@@ -545,6 +594,15 @@ def reason_words(reason: dict, level: str) -> str:
         words = f"{states} {noun} in {reason['window_days']} days"
         if reason.get("held_until"):
             words += f"; kept at {LEVEL_HEADLINE[reason['held_level']].lower()} until {reason['held_until']}"
+        held_down = reason.get("held_down")
+        if held_down:
+            reporters = held_down["organizations"]
+            noun = "organization" if reporters == 1 else "organizations"
+            words += (
+                f"; held at {LEVEL_HEADLINE[level].lower()}: unverified reports from {reporters} {noun} "
+                f"({LEVEL_HEADLINE[held_down['level']].lower()} needs {held_down['required']} organizations "
+                "or verified reports)"
+            )
         return words
     if kind == "areas":
         names = ", ".join(area["name"] for area in reason["areas"])

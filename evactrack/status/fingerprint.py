@@ -80,7 +80,9 @@ def facts_sql(rules: PolicyRules, as_of: datetime.date) -> tuple[str, list]:
         "t.id", "t.scope", "o.uid", "o.kind", "o.population_group", "o.issuing_authority", "o.state",
         "o.effective_from", "o.effective_until", "o.lifted_on", "o.people_subject", "o.children_subject", "n.targets",
     )  # fmt: skip
-    incident_row = _text("id", "occurred_on", "incident_type", "verification_state", "fatalities", "injured")
+    incident_row = _text(
+        "id", "occurred_on", "incident_type", "verification_state", "fatalities", "injured", "reporting_organization_id"
+    )
     sql = f"""
         SELECT area_id, hashtext({incident_row}) AS own, 0 AS subtree
         FROM {incident}

@@ -33,6 +33,14 @@ def default_counted_states():
     return [VerificationState.REPORTED, VerificationState.VERIFIED]
 
 
+# Incidents alone never go above evacuation_recommended: a cap there is no cap.
+UNVERIFIED_CAPS = [
+    (level, label)
+    for level, label in StatusLevel.choices
+    if level in (StatusLevel.ADVISORY, StatusLevel.EVACUATION_RECOMMENDED)
+]
+
+
 class Policy(models.Model):
     """The thresholds, windows and weights the engine applies. Exactly one row is active.
 
@@ -82,6 +90,25 @@ class Policy(models.Model):
         default=14,
         help_text=_("A lifted or expired order is named in the reasons this many days after it ended."),
     )
+    unverified_level_cap = models.CharField(
+        _("highest level from unverified reports"),
+        max_length=24,
+        choices=UNVERIFIED_CAPS,
+        default=StatusLevel.ADVISORY,
+        help_text=_(
+            "Reports not yet verified raise an area at most to this level, unless enough organizations "
+            "corroborate them. 'Evacuation recommended' turns the rule off."
+        ),
+    )
+    corroborating_organizations = models.PositiveSmallIntegerField(
+        _("organizations that corroborate"),
+        default=2,
+        validators=[MinValueValidator(2)],
+        help_text=_(
+            "Unverified reports count in full when at least this many different organizations "
+            "reported in the same area within the window."
+        ),
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -97,6 +124,13 @@ class Policy(models.Model):
                 name="%(app_label)s_%(class)s_thresholds_ordered",
                 field="recommended_threshold",
                 violation_error_message=_("The 'evacuation recommended' threshold cannot be below 'advisory'."),
+            ),
+            choices_constraint("unverified_level_cap", UNVERIFIED_CAPS),
+            FieldCheckConstraint(
+                condition=Q(corroborating_organizations__gte=2),
+                name="%(app_label)s_%(class)s_corroboration_needs_two",
+                field="corroborating_organizations",
+                violation_error_message=_("Corroboration takes at least two organizations."),
             ),
             FieldCheckConstraint(
                 condition=Q(incident_window_days__gte=1),

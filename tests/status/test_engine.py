@@ -1,5 +1,6 @@
 """The pure rules: same inputs, same result, no database."""
 
+import dataclasses
 import datetime
 
 import pytest
@@ -249,3 +250,61 @@ def test_the_same_inputs_judge_alike_until_recheck_on(case):
         day += datetime.timedelta(days=1)
         later = evaluate(inputs, RULES, day)
         assert (later.level, later.score, later.reasons) == (first.level, first.score, first.reasons), day
+
+
+def test_a_past_date_names_no_end_known_only_later():
+    """On 2022-06-01 nobody knew the occupation would end on 2022-09-10, nor when an order would."""
+    occupied = DesignationFact("d-1", "occupied", D(2022, 2, 24), D(2022, 9, 10), "UA6308")
+    recommended = order(kind="recommended", effective_from=D(2022, 5, 1), effective_until=D(2022, 12, 31))
+    result = evaluate(AreaInputs(code="UA6308", designations=[occupied], orders=[recommended]), RULES, D(2022, 6, 1))
+    text = str(result.reasons) + reasons_sentence(result.level, result.reasons)
+    assert result.level == StatusLevel.NO_ACCESS
+    assert "2022-09-10" not in text and "2022-12-31" not in text
+    assert "occupied since 2022-02-24" in reasons_sentence(result.level, result.reasons)
+    # The end still decides when the same inputs judge differently.
+    assert result.recheck_on == D(2022, 9, 11)
+
+
+def strike(day, uid, state="reported", organization=1):
+    return IncidentFact(
+        uid=uid, occurred_on=day, incident_type="missile_strike", verification_state=state, organization_id=organization
+    )
+
+
+def test_unverified_reports_of_one_organization_count_toward_advisory_only():
+    day = D(2023, 5, 10)
+    alone = evaluate(AreaInputs(incidents=[strike(day, f"s{n}") for n in range(10)]), RULES, day)
+    assert (alone.level, alone.score) == (StatusLevel.ADVISORY, 20.0)
+    held_down = alone.reasons[0]["held_down"]
+    assert held_down == {"rule": "corroboration", "level": StatusLevel.EVACUATION_RECOMMENDED,
+                         "organizations": 1, "required": 2}  # fmt: skip
+    assert reasons_sentence(alone.level, alone.reasons) == (
+        "Advisory: 10 reported incidents in 14 days; held at advisory: unverified reports from 1 organization "
+        "(evacuation recommended needs 2 organizations or verified reports)"
+    )
+    # A second organization in the same area and window corroborates: the score counts in full.
+    two = [strike(day, f"s{n}") for n in range(9)] + [strike(day - datetime.timedelta(days=13), "o", organization=2)]
+    assert evaluate(AreaInputs(incidents=two), RULES, day).level == StatusLevel.EVACUATION_RECOMMENDED
+    # Verified reports count in full on their own.
+    verified = [strike(day, f"v{n}", state="verified") for n in range(5)]
+    assert evaluate(AreaInputs(incidents=verified), RULES, day).level == StatusLevel.EVACUATION_RECOMMENDED
+    # Reports without an organization corroborate nothing.
+    unnamed = [strike(day, f"u{n}", organization=None) for n in range(10)]
+    assert evaluate(AreaInputs(incidents=unnamed), RULES, day).level == StatusLevel.ADVISORY
+
+
+def test_the_corroboration_rule_is_the_policys():
+    day = D(2023, 5, 10)
+    alone = AreaInputs(incidents=[strike(day, f"s{n}") for n in range(10)])
+    off = dataclasses.replace(RULES, unverified_level_cap=StatusLevel.EVACUATION_RECOMMENDED)
+    assert evaluate(alone, off, day).level == StatusLevel.EVACUATION_RECOMMENDED
+    three = dataclasses.replace(RULES, corroborating_organizations=3)
+    two = AreaInputs(incidents=[strike(day, f"s{n}", organization=n % 2) for n in range(10)])
+    assert evaluate(two, three, day).level == StatusLevel.ADVISORY
+    assert evaluate(two, RULES, day).level == StatusLevel.EVACUATION_RECOMMENDED
+
+
+def test_a_held_down_level_is_held_down_in_the_hysteresis_too():
+    alone = AreaInputs(incidents=[strike(D(2023, 5, 1), f"s{n}") for n in range(10)])
+    held = evaluate(alone, RULES, D(2023, 5, 16))
+    assert held.level == StatusLevel.ADVISORY and held.reasons[0]["held_level"] == StatusLevel.ADVISORY
