@@ -30,3 +30,18 @@ def test_redis_is_configured_as_a_durable_broker():
     assert command[command.index("--maxmemory-policy") + 1] == "noeviction"
     for service in ("postgres", "redis", "web", "worker"):
         assert "healthcheck" in compose["services"][service], service
+
+
+def test_the_application_starts_only_after_the_migrate_job_has_finished():
+    import yaml
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    for service in ("web", "worker", "beat"):
+        depends_on = compose["services"][service]["depends_on"]
+        assert depends_on["migrate"] == {"condition": "service_completed_successfully"}, service
+        assert depends_on["postgres"] == {"condition": "service_healthy"}, service
+    assert "migrate" in compose["services"]["migrate"]["command"][-1]
+
+
+def test_the_readme_says_how_to_create_the_first_admin_login_in_docker_compose():
+    assert "docker-compose run --rm web python manage.py createsuperuser" in (ROOT / "README.md").read_text()
