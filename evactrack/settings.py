@@ -136,7 +136,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache and broker ---------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # Only throttle counters live here: a Redis that is down or unreachable must cost a
+            # request (and /health/) a fraction of a second, not a hung connect.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -203,6 +211,9 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "evactrack.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
+        # Authenticates nobody: counts requests no class above recognized against their
+        # address (DRF throttles run only after the permission check has refused them).
+        "evactrack.api.throttling.AnonymousRequestThrottle",
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     # orjson renders lists several times faster than the stdlib encoder; HTML for staff browsing.
@@ -218,7 +229,11 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "evactrack.api.schema.AutoSchema",
     # Abuse control per client (token or session user), not security.
     "DEFAULT_THROTTLE_CLASSES": ["evactrack.api.throttling.ClientRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"client": env.str("EVACTRACK_API_RATE", default="1200/minute")},
+    "DEFAULT_THROTTLE_RATES": {
+        "client": env.str("EVACTRACK_API_RATE", default="1200/minute"),
+        # Per address, for requests without valid credentials (anonymous or a bad token).
+        "anonymous": env.str("EVACTRACK_API_ANON_RATE", default="60/minute"),
+    },
     # Our filter is `format`: DRF's own ?format= would hijack it for renderers.
     "URL_FORMAT_OVERRIDE": None,
     # Fields hand times to the renderer as datetimes, which writes each one in UTC as

@@ -8,6 +8,7 @@ from rest_framework import authentication, exceptions
 
 from evactrack.api.models import ApiToken, token_digest
 from evactrack.api.selectors import token_holder
+from evactrack.api.throttling import count_failed_credentials, refuse_exhausted_address
 
 # Writing last_used_at on every request would make every read a write; once a minute is enough
 # for staff to see which tokens are alive.
@@ -24,6 +25,16 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         header = authentication.get_authorization_header(request).split()
         if not header or header[0].lower().decode(errors="replace") not in self.keywords:
             return None
+        # A bad token counts against its address; an address over that budget is refused
+        # before the lookup, so guessing tokens costs the database nothing.
+        refuse_exhausted_address(request)
+        try:
+            return self.authenticate_key(header)
+        except exceptions.AuthenticationFailed:
+            count_failed_credentials(request)
+            raise
+
+    def authenticate_key(self, header: list[bytes]):
         if len(header) != 2:
             raise exceptions.AuthenticationFailed(_("Give exactly one token after the keyword."))
         try:
