@@ -67,7 +67,14 @@ def dashboard_data() -> dict:
     from reports.choices import VerificationState
     from reports.models import DirtyArea, Incident
 
-    by_level = dict(AreaStatus.objects.values_list("level").annotate(n=Count("area_id")).order_by())
+    by_level = dict(
+        AreaStatus.objects.exclude(level=StatusLevel.NORMAL)
+        .values_list("level")
+        .annotate(n=Count("area_id"))
+        .order_by()
+    )
+    # The engine stores a row only for an area it had reason to judge: every other area is normal.
+    by_level[StatusLevel.NORMAL] = Area.objects.count() - sum(by_level.values())
     levels = [
         {"value": value, "label": label, "count": by_level.get(value, 0), "colour": LEVEL_COLOURS[value]}
         for value, label in StatusLevel.choices

@@ -35,6 +35,18 @@ def test_the_dashboard_shows_statuses_changes_and_job_health(admin_client_logged
     assert "Kupiansk" in page  # in the latest changes
 
 
+def test_areas_without_a_stored_status_count_as_normal(admin_client_logged_in, recomputed):
+    from locations.models import Area
+    from locations.services import area_upsert
+
+    # The engine stores a row only for areas it had reason to judge; a new area has none yet.
+    area_upsert(code="UA63080090030000001", category="village", name_uk="Нове", parent=recomputed.city.parent)
+    response = admin_client_logged_in.get(reverse("admin:evactrack_dashboard"))
+    counts = {level["value"]: level["count"] for level in response.context["levels"]}
+    assert sum(counts.values()) == Area.objects.count()
+    assert counts["normal"] == Area.objects.count() - sum(n for level, n in counts.items() if level != "normal")
+
+
 def test_the_area_page_shows_its_status_with_reasons_and_timeline(admin_client_logged_in, recomputed):
     response = admin_client_logged_in.get(reverse("admin:locations_area_change", args=[recomputed.city.pk]))
     assert response.context["area_status"].level == "evacuation_mandatory"
