@@ -12,6 +12,7 @@ import pytest
 
 # Fixtures that start real Celery processes, for the worker and browser suites.
 from tests.celery_processes import clean_broker, processes  # noqa: F401
+from tests.e2e.harness import missing_for_e2e
 
 SUITE_SKIP_PREFIX = "suite skipped"
 _skipped_suites: dict[str, str] = {}
@@ -60,6 +61,8 @@ SUITE_CHECKS = {
     "worker": lambda: _redis_available() or _postgres_available(),
     "browser": _browser_available,
     "compose": _compose_available,
+    # gunicorn, a worker and beat on a throwaway installation (tests/e2e/harness.py).
+    "e2e": missing_for_e2e,
 }
 
 
