@@ -44,9 +44,12 @@ def evaluate(condition, values: dict):
     lookup, expected = condition
     parts = lookup.split("__")
     operator = parts.pop() if len(parts) > 1 and parts[-1] in _LOOKUPS else "exact"
+    length = len(parts) == 2 and parts.pop() == "length"  # the Length transform, on text
     if len(parts) != 1 or parts[0] not in values:
         raise UnsupportedCondition(lookup)
     value = values[parts[0]]
+    if length and value is not None:
+        value = len(value)
     if isinstance(expected, F):
         if expected.name not in values:
             raise UnsupportedCondition(expected.name)

@@ -4,6 +4,7 @@ Defaults are the embedded mode (SQLite, Celery over the filesystem), so a fresh 
 with nothing configured; production sets DATABASE_URL, REDIS_URL, SECRET_KEY, DEBUG=0.
 """
 
+import datetime
 import importlib.util
 import os
 import secrets
@@ -248,6 +249,11 @@ EVACTRACK_TOKEN_DEFAULT_DAYS = env.int("EVACTRACK_TOKEN_DEFAULT_DAYS", default=3
 # A child count under this is withheld from roles without sensitive access: small numbers
 # identify families.
 EVACTRACK_SMALL_CHILD_COUNT = env.int("EVACTRACK_SMALL_CHILD_COUNT", default=20)
+# No fact or source is dated before this (ISO date): the war began in 2014, and an earlier date
+# is a typo (0001-01-01) rather than history.
+EVACTRACK_EARLIEST_FACT_DATE = datetime.date.fromisoformat(
+    env.str("EVACTRACK_EARLIEST_FACT_DATE", default="2014-01-01")
+)
 SPECTACULAR_SETTINGS = {
     "TITLE": "evactrack partner API",
     "DESCRIPTION": "Areas, incidents, evacuation orders and population counts for partner systems.",

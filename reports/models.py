@@ -8,9 +8,12 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Length
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -45,10 +48,54 @@ from reports.choices import (
 CITED_FACT_FIELDS = ("incident", "order", "population_count", "designation")
 CHILDREN_ABOVE_TOTAL = _("Children cannot outnumber everyone counted.")
 
+# Limits on what one fact or source may hold, so no client can store megabytes in a row. Our
+# summaries are a sentence or two (the article seeds' longest is 252 characters); a review
+# note a paragraph. A fact rarely has more than five sources stating it.
+FACT_SUMMARY_MAX_LENGTH = 4000
+SOURCE_SUMMARY_MAX_LENGTH = 4000
+REVIEW_NOTE_MAX_LENGTH = 2000
+CITATIONS_PER_FACT_MAX = 20
+
 
 def date_not_in_future(value, field):
     if value is not None and value > timezone.localdate():
         raise ValidationError({field: _("This date is in the future.")})
+
+
+def not_before_earliest_fact_date(value):
+    """Every date of a fact or a source: none before EVACTRACK_EARLIEST_FACT_DATE (the war
+    began in 2014), so a typo such as 0001-01-01 is not stored as history.
+
+    A validator and not a database constraint: the date is a setting, and a CHECK would freeze
+    the value it had when the migration was written.
+    """
+    earliest = settings.EVACTRACK_EARLIEST_FACT_DATE
+    if value is not None and value < earliest:
+        raise ValidationError(
+            _("Dates before %(earliest)s are not accepted."), code="before_earliest", params={"earliest": earliest}
+        )
+
+
+class BoundedTextField(models.TextField):
+    """Multi-line text with a maximum length, checked by full_clean (Django leaves a TextField's
+    max_length to forms) and, with bounded_text_constraint, by the database."""
+
+    def __init__(self, *args, max_length, **kwargs):
+        super().__init__(*args, max_length=max_length, **kwargs)
+        self.validators.append(MaxLengthValidator(max_length))
+
+
+# The constraint's condition reads `<field>__length`.
+BoundedTextField.register_lookup(Length)
+
+
+def bounded_text_constraint(field, max_length):
+    return FieldCheckConstraint(
+        condition=Q(**{f"{field}__length__lte": max_length}),
+        name=f"%(app_label)s_%(class)s_{field}_max_length",
+        field=field,
+        violation_error_message=format_lazy(_("At most {max} characters."), max=max_length),
+    )
 
 
 class Organization(models.Model):
@@ -75,13 +122,20 @@ class Source(models.Model):
     publisher = models.CharField(_("publisher"), max_length=200, blank=True)
     title = models.CharField(_("title"), max_length=300)
     url = models.URLField(_("URL"), max_length=500, blank=True)
-    published_on = models.DateField(_("published on"), null=True, blank=True)
+    published_on = models.DateField(
+        _("published on"), null=True, blank=True, validators=[not_before_earliest_fact_date]
+    )
     published_on_precision = models.CharField(
         _("publication date precision"), max_length=8, choices=DatePrecision.choices, blank=True
     )
     language = models.CharField(_("language"), max_length=8, blank=True, help_text=_("ISO 639-1, e.g. en, uk."))
     reliability = models.CharField(_("reliability"), max_length=1, choices=Reliability.choices, default=Reliability.F)
-    summary = models.TextField(_("our summary"), blank=True, help_text=_("Our own words, never the source's."))
+    summary = BoundedTextField(
+        _("our summary"),
+        max_length=SOURCE_SUMMARY_MAX_LENGTH,
+        blank=True,
+        help_text=_("Our own words, never the source's."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
 
@@ -93,6 +147,7 @@ class Source(models.Model):
         ordering = ["-published_on", "slug"]
         constraints = [
             choices_constraint("reliability", Reliability.choices),
+            bounded_text_constraint("summary", SOURCE_SUMMARY_MAX_LENGTH),
             models.UniqueConstraint(fields=["url"], condition=~Q(url=""), name="%(app_label)s_%(class)s_unique_url"),
             FieldCheckConstraint(
                 condition=Q(published_on__isnull=True, published_on_precision="")
@@ -117,7 +172,11 @@ class Fact(models.Model):
     """What incidents, orders, counts and designations share: identity, summary, provenance."""
 
     uid = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
-    summary = models.TextField(_("our summary"), help_text=_("One line in our own words, never a source's."))
+    summary = BoundedTextField(
+        _("our summary"),
+        max_length=FACT_SUMMARY_MAX_LENGTH,
+        help_text=_("One line in our own words, never a source's."),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
@@ -143,7 +202,7 @@ class Incident(Fact):
     """Something that happened at a place and time: a strike, an attack, a discovery."""
 
     incident_type = models.CharField(_("type"), max_length=32, choices=IncidentType.choices)
-    occurred_on = models.DateField(_("occurred on"))
+    occurred_on = models.DateField(_("occurred on"), validators=[not_before_earliest_fact_date])
     occurred_on_precision = models.CharField(
         _("date precision"), max_length=8, choices=DatePrecision.choices, default=DatePrecision.DAY
     )
@@ -192,7 +251,7 @@ class Incident(Fact):
         related_name="+",
     )
     verified_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
-    verification_note = models.TextField(_("review note"), blank=True)
+    verification_note = BoundedTextField(_("review note"), max_length=REVIEW_NOTE_MAX_LENGTH, blank=True)
     # Kept by the database from verification_state, so the admin's queue order ("awaiting
     # review first, newest first") reads one index instead of sorting every incident.
     awaiting_review = models.GeneratedField(
@@ -224,6 +283,8 @@ class Incident(Fact):
             choices_constraint("occurred_on_precision", DatePrecision.choices),
             choices_constraint("geo_precision", GeoPrecision.choices),
             choices_constraint("verification_state", VerificationState.choices),
+            bounded_text_constraint("summary", FACT_SUMMARY_MAX_LENGTH),
+            bounded_text_constraint("verification_note", REVIEW_NOTE_MAX_LENGTH),
             FieldCheckConstraint(
                 condition=Q(facility_type="") | Q(facility_type__in=FacilityType.values),
                 name="%(app_label)s_%(class)s_facility_type_valid",
@@ -259,13 +320,15 @@ class EvacuationOrder(Fact):
     population_group = models.CharField(
         _("who must leave"), max_length=32, choices=PopulationGroup.choices, default=PopulationGroup.EVERYONE
     )
-    issued_on = models.DateField(_("issued on"), null=True, blank=True)
-    effective_from = models.DateField(_("effective from"))
+    issued_on = models.DateField(_("issued on"), null=True, blank=True, validators=[not_before_earliest_fact_date])
+    effective_from = models.DateField(_("effective from"), validators=[not_before_earliest_fact_date])
     effective_from_precision = models.CharField(
         _("start date precision"), max_length=8, choices=DatePrecision.choices, default=DatePrecision.DAY
     )
-    effective_until = models.DateField(_("effective until"), null=True, blank=True)
-    lifted_on = models.DateField(_("lifted on"), null=True, blank=True)
+    effective_until = models.DateField(
+        _("effective until"), null=True, blank=True, validators=[not_before_earliest_fact_date]
+    )
+    lifted_on = models.DateField(_("lifted on"), null=True, blank=True, validators=[not_before_earliest_fact_date])
     state = models.CharField(_("state"), max_length=16, choices=OrderState.choices, default=OrderState.ACTIVE)
     people_subject, people_subject_qualifier = figure(_("people subject"))
     children_subject, children_subject_qualifier = figure(_("children subject"))
@@ -287,6 +350,7 @@ class EvacuationOrder(Fact):
             choices_constraint("population_group", PopulationGroup.choices),
             choices_constraint("state", OrderState.choices),
             choices_constraint("effective_from_precision", DatePrecision.choices),
+            bounded_text_constraint("summary", FACT_SUMMARY_MAX_LENGTH),
             *figure_constraints("people_subject", "children_subject"),
             part_not_above_whole("children_subject", "people_subject", message=CHILDREN_ABOVE_TOTAL),
             FieldCheckConstraint(
@@ -351,7 +415,7 @@ class PopulationCount(Fact):
 
     area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="population_counts")
     kind = models.CharField(_("kind"), max_length=16, choices=CountKind.choices)
-    reference_date = models.DateField(_("reference date"))
+    reference_date = models.DateField(_("reference date"), validators=[not_before_earliest_fact_date])
     reference_date_precision = models.CharField(
         _("reference date precision"), max_length=8, choices=DatePrecision.choices, default=DatePrecision.DAY
     )
@@ -370,6 +434,7 @@ class PopulationCount(Fact):
             choices_constraint("kind", CountKind.choices),
             choices_constraint("method", CountMethod.choices),
             choices_constraint("reference_date_precision", DatePrecision.choices),
+            bounded_text_constraint("summary", FACT_SUMMARY_MAX_LENGTH),
             *figure_constraints("total", "children"),
             part_not_above_whole("children", "total", message=CHILDREN_ABOVE_TOTAL),
             FieldCheckConstraint(
@@ -392,11 +457,17 @@ class ControlDesignation(Fact):
 
     area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="designations")
     kind = models.CharField(_("kind"), max_length=24, choices=ControlKind.choices)
-    valid_from = models.DateField(_("from"))
+    valid_from = models.DateField(_("from"), validators=[not_before_earliest_fact_date])
     valid_from_precision = models.CharField(
         _("start date precision"), max_length=8, choices=DatePrecision.choices, default=DatePrecision.DAY
     )
-    valid_until = models.DateField(_("until"), null=True, blank=True, help_text=_("Empty while it lasts."))
+    valid_until = models.DateField(
+        _("until"),
+        null=True,
+        blank=True,
+        help_text=_("Empty while it lasts."),
+        validators=[not_before_earliest_fact_date],
+    )
     valid_until_precision = models.CharField(
         _("end date precision"), max_length=8, choices=DatePrecision.choices, blank=True
     )
@@ -410,6 +481,7 @@ class ControlDesignation(Fact):
         constraints = [
             choices_constraint("kind", ControlKind.choices),
             choices_constraint("valid_from_precision", DatePrecision.choices),
+            bounded_text_constraint("summary", FACT_SUMMARY_MAX_LENGTH),
             FieldCheckConstraint(
                 condition=Q(valid_until__isnull=True) | Q(valid_until__gte=F("valid_from")),
                 name="%(app_label)s_%(class)s_ends_after_start",

@@ -28,6 +28,7 @@ from locations.models import Area
 from locations.selectors import ancestors_at_levels
 from reports.choices import CountKind, CountMethod, OrderState, Reliability, TargetScope, VerificationState
 from reports.models import (
+    CITATIONS_PER_FACT_MAX,
     CITED_FACT_FIELDS,
     LOCATED_LEVELS,
     Citation,
@@ -146,11 +147,39 @@ def _fact_update(fact, *, citations, actor, fields: dict):
     return fact
 
 
-def citations_set(*, fact: Fact, citations: Iterable[CitationInput]) -> None:
-    """Make the fact's citations exactly these. A fact always keeps at least one."""
-    citations = list(citations)
+def citation_errors(citations: list[CitationInput]) -> list[str]:
+    """What is wrong with a fact's list of citations: none, more than CITATIONS_PER_FACT_MAX,
+    or one place in a source cited twice (which would store one and drop the other's note)."""
     if not citations:
-        raise ValidationError({"citations": _("Every fact cites at least one source.")})
+        return [_("Every fact cites at least one source.")]
+    errors = []
+    if len(citations) > CITATIONS_PER_FACT_MAX:
+        errors.append(
+            _("At most %(max)d citations per fact; %(count)d were given.")
+            % {"max": CITATIONS_PER_FACT_MAX, "count": len(citations)}
+        )
+    seen, repeated = set(), []
+    for citation in citations:
+        key = (citation.source.slug, citation.locator)
+        if key in seen and key not in repeated:
+            repeated.append(key)
+        seen.add(key)
+    for slug, locator in repeated:
+        if locator:
+            message = _("%(source)s at %(locator)s is cited more than once; cite each place once.")
+        else:
+            message = _("%(source)s without a locator is cited more than once; cite each place once.")
+        errors.append(message % {"source": slug, "locator": locator})
+    return errors
+
+
+def citations_set(*, fact: Fact, citations: Iterable[CitationInput]) -> None:
+    """Make the fact's citations exactly these (see citation_errors). A fact always keeps at
+    least one."""
+    citations = list(citations)
+    errors = citation_errors(citations)
+    if errors:
+        raise ValidationError({"citations": errors})
     fact_field = _citation_field(fact)
     wanted = {(c.source.pk, c.locator): c for c in citations}
     existing = {(c.source_id, c.locator): c for c in Citation.objects.filter(**{fact_field: fact})}
@@ -332,10 +361,14 @@ def fact_errors(fact: Fact, *, citations: list[CitationInput]) -> dict[str, list
         fact.full_clean(exclude=fk_names, validate_unique=False, validate_constraints=False)
     except ValidationError as error:
         errors = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
+    # As full_clean does, a field that failed its own validation is not judged by the
+    # constraints too (an overlong summary gets one message, not two).
     for name, messages in check_constraint_errors(fact).items():
-        errors.setdefault(name, []).extend(m for m in messages if m not in errors.get(name, []))
-    if not citations:
-        errors.setdefault("citations", []).append(_("Every fact cites at least one source."))
+        if name not in errors or name == "__all__":
+            errors.setdefault(name, []).extend(m for m in messages if m not in errors.get(name, []))
+    citations_wrong = citation_errors(citations)
+    if citations_wrong:
+        errors.setdefault("citations", []).extend(citations_wrong)
     return errors
 
 
@@ -379,7 +412,7 @@ def _facts_create_many(model, *, rows: list[dict], actor=None, change_reason: st
         [
             Citation(source=c.source, locator=c.locator, note=c.note, **{fact_field: fact})
             for fact, row_citations in zip(facts, citations, strict=True)
-            for c in {(c.source.pk, c.locator): c for c in row_citations}.values()
+            for c in row_citations
         ],
         Citation,
         **history,

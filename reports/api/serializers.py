@@ -7,14 +7,18 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db.models import F, OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.settings import api_settings
 
 from evactrack.api.columns import IsoDate, IsoDateTime, JSONObjectsText, JSONObjectText, UuidText
 from locations.api.serializers import iso
 from locations.models import Area
 from reports.models import (
+    CITATIONS_PER_FACT_MAX,
     CITED_FACT_FIELDS,
+    REVIEW_NOTE_MAX_LENGTH,
     Citation,
     EvacuationOrder,
     Incident,
@@ -22,6 +26,7 @@ from reports.models import (
     PopulationCount,
     Source,
     Tombstone,
+    not_before_earliest_fact_date,
 )
 from reports.selectors import incident_point_withheld as point_withheld
 from reports.services import CitationInput, TargetInput
@@ -54,7 +59,34 @@ class AreaCodeField(serializers.Field):
         return value.code
 
 
+class CitationListSerializer(serializers.ListSerializer):
+    """A fact's citations. A bound on the whole list (min_length, max_length) is reported as
+    `citations`, as the services report it, not as `citations.non_field_errors`."""
+
+    def run_validation(self, data=serializers.empty):
+        try:
+            return super().run_validation(data)
+        except serializers.ValidationError as error:
+            if isinstance(error.detail, dict) and set(error.detail) == {api_settings.NON_FIELD_ERRORS_KEY}:
+                raise serializers.ValidationError(error.detail[api_settings.NON_FIELD_ERRORS_KEY]) from error
+            raise
+
+
+class CitationListSchema(OpenApiSerializerFieldExtension):
+    """States the list's bounds as minItems and maxItems (drf-spectacular leaves them out)."""
+
+    target_class = CitationListSerializer
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        bounds = {"minItems": self.target.min_length, "maxItems": self.target.max_length}
+        return {**schema, **{keyword: value for keyword, value in bounds.items() if value is not None}}
+
+
 class CitationSerializer(serializers.Serializer):
+    class Meta:
+        list_serializer_class = CitationListSerializer
+
     source = serializers.SlugField(max_length=100, help_text="Slug of a source (see /api/v1/sources/).")
     locator = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
@@ -106,7 +138,19 @@ def _citation_field_of(model) -> str:
 
 
 def citations_in(validated: list[dict]) -> list[CitationInput]:
-    return [CitationInput(source=c["source"], locator=c["locator"], note=c["note"]) for c in validated]
+    # A PATCH applies no defaults: a citation may come without locator or note.
+    return [CitationInput(source=c["source"], locator=c.get("locator", ""), note=c.get("note", "")) for c in validated]
+
+
+def earliest_date_stated(fields: dict) -> dict:
+    """Say in each writable date field's description that no date before
+    EVACTRACK_EARLIEST_FACT_DATE is accepted (the model's validator, which DRF copied, refuses it)."""
+    earliest = settings.EVACTRACK_EARLIEST_FACT_DATE.isoformat()
+    for field in fields.values():
+        if not field.read_only and not_before_earliest_fact_date in field.validators:
+            rule = _("Not before %(earliest)s.") % {"earliest": earliest}
+            field.help_text = f"{field.help_text} {rule}" if field.help_text else rule
+    return fields
 
 
 def caller_of_context(context):
@@ -118,7 +162,17 @@ def small_children(value) -> bool:
 
 
 class FactSerializer(serializers.ModelSerializer):
-    citations = CitationSerializer(many=True, help_text="At least one source stating the fact.")
+    citations = CitationSerializer(
+        many=True,
+        min_length=1,
+        max_length=CITATIONS_PER_FACT_MAX,
+        error_messages={
+            "min_length": _("Every fact cites at least one source."),
+            "max_length": _("At most {max_length} citations per fact."),
+        },
+        help_text=f"At least one source stating the fact, at most {CITATIONS_PER_FACT_MAX}; each place in a source "
+        "(source and locator) once.",
+    )
     withheld = serializers.ListField(
         child=serializers.CharField(),
         read_only=True,
@@ -133,11 +187,9 @@ class FactSerializer(serializers.ModelSerializer):
                 field.max_value = INT_MAX
                 message = field.error_messages["max_value"].format(max_value=INT_MAX)
                 field.validators.append(MaxValueValidator(INT_MAX, message=message))
-        return fields
+        return earliest_date_stated(fields)
 
     def validate_citations(self, value):
-        if not value:
-            raise serializers.ValidationError(_("Every fact cites at least one source."))
         return citations_in(value)
 
 
@@ -250,7 +302,7 @@ def incident_point_withheld(caller, row) -> bool:
 
 
 class ReviewSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=REVIEW_NOTE_MAX_LENGTH)
 
 
 class TargetSerializer(serializers.Serializer):
@@ -367,7 +419,17 @@ class SourceSerializer(serializers.ModelSerializer):
                   "reliability", "summary", "created_at", "updated_at"]  # fmt: skip
         read_only_fields = ["created_at", "updated_at"]
         # Uniqueness is checked by the service (source_upsert); DRF's validator would add a query.
-        extra_kwargs = {"slug": {"validators": []}, "url": {"validators": []}}
+        extra_kwargs = {
+            "slug": {"validators": []},
+            "url": {"validators": []},
+            "reliability": {
+                "help_text": "Admiralty scale. Partners may send c–f or leave it out (f: cannot be judged); "
+                "a and b are a coordinator's grade."
+            },
+        }
+
+    def get_fields(self):
+        return earliest_date_stated(super().get_fields())
 
 
 class TombstoneSerializer(serializers.ModelSerializer):

@@ -8,9 +8,41 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from reports.models import Citation, DirtyArea, EvacuationOrder, Incident, PopulationCount
-from reports.services import CitationInput, TargetInput, incident_create, order_create, population_count_create
-from tests.factories import AreaFactory, IncidentFactory, OrderFactory, PopulationCountFactory, SourceFactory
+from reports.importing import IncidentImporter, PopulationCountImporter
+from reports.models import (
+    CITATIONS_PER_FACT_MAX,
+    FACT_SUMMARY_MAX_LENGTH,
+    REVIEW_NOTE_MAX_LENGTH,
+    SOURCE_SUMMARY_MAX_LENGTH,
+    Citation,
+    ControlDesignation,
+    DirtyArea,
+    EvacuationOrder,
+    Incident,
+    PopulationCount,
+    Source,
+)
+from reports.services import (
+    CitationInput,
+    TargetInput,
+    designation_create,
+    incident_create,
+    incident_create_many,
+    incident_review,
+    incident_update,
+    order_create,
+    order_lift,
+    population_count_create,
+    source_upsert,
+)
+from tests.factories import (
+    AreaFactory,
+    DesignationFactory,
+    IncidentFactory,
+    OrderFactory,
+    PopulationCountFactory,
+    SourceFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -79,6 +111,9 @@ def incident(**overrides):
         ({"summary": "nul\x00byte"}, "summary"),
         ({"citations": []}, "citations"),
         ({"no_such_field": 1}, "no_such_field"),
+        ({"summary": "x" * (FACT_SUMMARY_MAX_LENGTH + 1)}, "summary"),
+        ({"occurred_on": datetime.date(1, 1, 1)}, "occurred_on"),
+        ({"occurred_on": datetime.date(2013, 12, 31)}, "occurred_on"),
     ],
 )
 def test_incident_rules(overrides, field):
@@ -111,6 +146,17 @@ def test_unknown_is_not_zero():
         ({"kind": "optional"}, "kind"),
         ({"population_group": "cats"}, "population_group"),
         ({"state": "paused"}, "state"),
+        ({"summary": "x" * (FACT_SUMMARY_MAX_LENGTH + 1)}, "summary"),
+        ({"issued_on": datetime.date(2013, 1, 1)}, "issued_on"),
+        ({"effective_from": datetime.date(1, 1, 1)}, "effective_from"),
+        (
+            {"effective_from": datetime.date(2013, 1, 1), "effective_until": datetime.date(2013, 2, 1)},
+            "effective_until",
+        ),
+        (
+            {"effective_from": datetime.date(2013, 1, 1), "lifted_on": datetime.date(2013, 2, 1), "state": "lifted"},
+            "lifted_on",
+        ),
     ],
 )
 def test_order_rules(overrides, field):
@@ -150,6 +196,8 @@ def test_order_needs_a_target_and_each_target_once():
         ({"kind": "guessed"}, "kind"),
         ({"method": "dowsing"}, "method"),
         ({"reference_date": timezone.localdate() + datetime.timedelta(days=30)}, "reference_date"),
+        ({"reference_date": datetime.date(2001, 12, 5)}, "reference_date"),
+        ({"summary": "x" * (FACT_SUMMARY_MAX_LENGTH + 1)}, "summary"),
     ],
 )
 def test_population_count_rules(overrides, field):
@@ -189,6 +237,12 @@ def test_children_may_be_known_without_a_total():
         (OrderFactory, {"effective_until": datetime.date(2000, 1, 1)}),
         (PopulationCountFactory, {"children": 5000, "children_qualifier": "exact"}),
         (PopulationCountFactory, {"total_qualifier": "roughly"}),
+        (IncidentFactory, {"summary": "x" * (FACT_SUMMARY_MAX_LENGTH + 1)}),
+        (IncidentFactory, {"verification_note": "x" * (REVIEW_NOTE_MAX_LENGTH + 1)}),
+        (OrderFactory, {"summary": "x" * (FACT_SUMMARY_MAX_LENGTH + 1)}),
+        (PopulationCountFactory, {"summary": "x" * (FACT_SUMMARY_MAX_LENGTH + 1)}),
+        (DesignationFactory, {"summary": "x" * (FACT_SUMMARY_MAX_LENGTH + 1)}),
+        (SourceFactory, {"summary": "x" * (SOURCE_SUMMARY_MAX_LENGTH + 1)}),
     ],
 )
 def test_database_refuses_what_skips_the_services(model_factory, update):
@@ -196,3 +250,137 @@ def test_database_refuses_what_skips_the_services(model_factory, update):
     fact = model_factory()
     with pytest.raises(IntegrityError), transaction.atomic():
         type(fact).objects.filter(pk=fact.pk).update(**update)
+
+
+# --- bounds: dates, citations, text ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"valid_from": datetime.date(1, 1, 1)}, "valid_from"),
+        ({"valid_from": datetime.date(2013, 1, 1), "valid_until": datetime.date(2013, 6, 1),
+          "valid_until_precision": "day"}, "valid_until"),
+        ({"summary": "x" * (FACT_SUMMARY_MAX_LENGTH + 1)}, "summary"),
+    ],
+)  # fmt: skip
+def test_designation_rules(overrides, field):
+    fields = {
+        "area": AreaFactory(),
+        "kind": "occupied",
+        "valid_from": datetime.date(2022, 2, 27),
+        "summary": "Occupied.",
+        "citations": [CitationInput(source=SourceFactory())],
+        **overrides,
+    }
+    before = ControlDesignation.objects.count()
+    with pytest.raises(ValidationError) as caught:
+        designation_create(**fields)
+    assert field in caught.value.message_dict, caught.value.message_dict
+    assert ControlDesignation.objects.count() == before
+
+
+def test_the_earliest_date_is_the_setting_and_itself_allowed(settings):
+    assert datetime.date(2014, 1, 1) == settings.EVACTRACK_EARLIEST_FACT_DATE
+    assert incident(occurred_on=datetime.date(2014, 1, 1))().occurred_on == datetime.date(2014, 1, 1)
+    settings.EVACTRACK_EARLIEST_FACT_DATE = datetime.date(2022, 2, 24)
+    assert_refused(incident(occurred_on=datetime.date(2022, 2, 23)), "occurred_on")
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"summary": "x" * (SOURCE_SUMMARY_MAX_LENGTH + 1)}, "summary"),
+        ({"published_on": datetime.date(1, 1, 1), "published_on_precision": "day"}, "published_on"),
+    ],
+)
+def test_source_rules(fields, field):
+    with pytest.raises(ValidationError) as caught:
+        source_upsert(slug="bounded", title="Bounded", **fields)
+    assert field in caught.value.message_dict, caught.value.message_dict
+    assert not Source.objects.filter(slug="bounded").exists()
+
+
+def test_an_order_is_not_lifted_before_the_earliest_date():
+    order = OrderFactory(effective_from=datetime.date(2014, 1, 1))
+    with pytest.raises(ValidationError) as caught:
+        order_lift(order=order, lifted_on=datetime.date(2013, 12, 31))
+    assert "lifted_on" in caught.value.message_dict
+
+
+def test_a_review_note_has_a_limit():
+    created = IncidentFactory()
+    with pytest.raises(ValidationError) as caught:
+        incident_review(incident=created, state="rejected", note="x" * (REVIEW_NOTE_MAX_LENGTH + 1), actor=None)
+    assert "verification_note" in caught.value.message_dict
+    created.refresh_from_db()
+    assert created.verification_state == "reported"
+
+
+def test_citations_are_capped_per_fact():
+    source = SourceFactory()
+    citations = [CitationInput(source=source, locator=f"p. {n}") for n in range(CITATIONS_PER_FACT_MAX + 1)]
+    assert_refused(incident(citations=citations), "citations")
+    assert incident(citations=citations[:CITATIONS_PER_FACT_MAX])().citations.count() == CITATIONS_PER_FACT_MAX
+
+
+def test_the_same_place_in_a_source_is_cited_once():
+    source = SourceFactory(slug="wire")
+    twice = [CitationInput(source=source, locator="¶2"), CitationInput(source=source, locator="¶2", note="other")]
+    before = _tables_snapshot()
+    with pytest.raises(ValidationError) as caught:
+        incident(citations=twice)()
+    assert caught.value.message_dict["citations"] == ["wire at ¶2 is cited more than once; cite each place once."]
+    assert _tables_snapshot() == before
+
+
+def test_an_update_cannot_duplicate_citations_either():
+    created = IncidentFactory()
+    source = SourceFactory()
+    with pytest.raises(ValidationError) as caught:
+        incident_update(incident=created, citations=[CitationInput(source=source)] * 2)
+    assert "citations" in caught.value.message_dict
+    assert created.citations.count() == 1
+
+
+def test_the_bulk_path_refuses_what_the_single_row_path_refuses():
+    area, source = AreaFactory(), SourceFactory()
+    row = {"area": area, "incident_type": "shelling", "occurred_on": datetime.date(2023, 8, 1), "summary": "s",
+           "citations": [CitationInput(source=source)]}  # fmt: skip
+    rows = [
+        row,
+        {**row, "citations": [CitationInput(source=source)] * 2},
+        {**row, "summary": "x" * (FACT_SUMMARY_MAX_LENGTH + 1)},
+        {**row, "occurred_on": datetime.date(1, 1, 1)},
+        {**row, "citations": [CitationInput(source=source, locator=str(n)) for n in range(CITATIONS_PER_FACT_MAX + 1)]},
+    ]
+    with pytest.raises(ValidationError) as caught:
+        incident_create_many(rows=rows)
+    errors = caught.value.rows
+    assert {index: sorted(fields) for index, fields in errors.items()} == {
+        1: ["citations"], 2: ["summary"], 3: ["occurred_on"], 4: ["citations"],
+    }  # fmt: skip
+    assert len(errors[2]["summary"]) == 1, errors[2]  # the field's own message, not the constraint's too
+    assert not Incident.objects.exists()
+
+
+def _csv(header, *rows):
+    return ("\n".join([",".join(header), *(",".join(row) for row in rows)]) + "\n").encode()
+
+
+def test_the_importer_names_row_and_column_of_these_limits():
+    area, source = AreaFactory(), SourceFactory()
+    header = ["incident_type", "occurred_on", "area_code", "summary", "source"]
+    content = _csv(
+        header,
+        ["shelling", "2023-08-01", area.code, "Fine.", source.slug],
+        ["shelling", "0001-01-01", area.code, "Too early.", source.slug],
+        ["shelling", "2023-08-01", area.code, "x" * (FACT_SUMMARY_MAX_LENGTH + 1), source.slug],
+    )
+    check = IncidentImporter(content, "incidents.csv").check()
+    assert [(error.row, error.column) for error in check.errors] == [(3, "occurred_on"), (4, "summary")]
+
+    header = ["area_code", "kind", "reference_date", "method", "summary", "source", "total", "total_qualifier"]
+    content = _csv(header, [area.code, "baseline", "2001-12-05", "census", "Census.", source.slug, "10", "exact"])
+    check = PopulationCountImporter(content, "counts.csv").check()
+    assert [(error.row, error.column) for error in check.errors] == [(2, "reference_date")]
