@@ -210,7 +210,8 @@ class IncidentSerializer(FactSerializer):
         queryset=Organization.objects.all(),
         required=False,
         allow_null=True,
-        help_text="Slug. Partners always report as their own organization; coordinators may set any.",
+        help_text="Slug. Partners report as their own organization: leave it out or send their own slug; "
+        "another organization's is refused (400). Coordinators may set any.",
         style={"base_template": "input.html"},
     )
 

@@ -32,7 +32,7 @@ from reports.api.serializers import (
     incident_point_withheld,
     small_children,
 )
-from reports.choices import OrderState, VerificationState
+from reports.choices import OrderState, Reliability, VerificationState
 from reports.filtersets import (
     EvacuationOrderFilterSet,
     IncidentFilterSet,
@@ -206,8 +206,12 @@ class IncidentViewSet(FactViewSetMixin, ModelViewSet):
     def _fields_for_caller(self, validated: dict) -> dict:
         fields = dict(validated)
         if not self.caller.sees_everything:
-            # Partners always report as their own organization.
-            fields.pop("reporting_organization", None)
+            # Partners always report as their own organization. Naming another is refused, not
+            # rewritten: a client that believes it reported for someone else must learn it did not.
+            claimed = fields.pop("reporting_organization", None)
+            if claimed is not None and claimed.pk != self.caller.organization_id:
+                message = _("You report as your own organization: leave this out or send its slug.")
+                raise exceptions.ValidationError({"reporting_organization": [message]})
             if self.request.method == "POST":
                 fields["reporting_organization_id"] = self.caller.organization_id
         elif self.request.method == "POST" and fields.get("reporting_organization") is None:
@@ -448,8 +452,21 @@ class SourceViewSet(ModelViewSet):
     action_roles = {"create": Role.PARTNER}
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
+    # Reliability only a coordinator may give (reports.choices.Reliability).
+    coordinator_grades = {Reliability.A, Reliability.B}
+
+    def _grade_for_caller(self, fields: dict) -> None:
+        """Grades a and b say a source has proven itself over many reports: a coordinator's
+        judgement, who sees every organization's. Others may send the lower grades, which
+        raise trust in nothing, or leave it out (f, cannot be judged)."""
+        if not self.caller.sees_everything and fields.get("reliability") in self.coordinator_grades:
+            raise exceptions.ValidationError(
+                {"reliability": [_("Grades a and b are given by a coordinator; send c to f or leave it out.")]}
+            )
+
     def perform_create(self, serializer):
         fields = dict(serializer.validated_data)
+        self._grade_for_caller(fields)
         slug = fields.pop("slug")
         if Source.objects.filter(slug=slug).exists():
             raise exceptions.ValidationError({"slug": [_("A source with this slug exists; cite it.")]})
@@ -458,6 +475,7 @@ class SourceViewSet(ModelViewSet):
 
     def perform_update(self, serializer):
         fields = dict(serializer.validated_data)
+        self._grade_for_caller(fields)
         slug = fields.pop("slug", serializer.instance.slug)
         if slug != serializer.instance.slug:
             raise exceptions.ValidationError({"slug": [_("A source's slug cannot change.")]})

@@ -169,8 +169,9 @@ def test_partner_reports_as_its_own_organization(partner, incident_body, other_o
     response = partner.post(
         reverse("api:incident-list"), incident_body(reporting_organization=other_org.slug), format="json"
     )
-    assert response.status_code == 201
-    assert response.json()["reporting_organization"] == "own-org"
+    # Refused, not rewritten (the other cases: tests/api/test_partner_claims.py).
+    assert response.status_code == 400
+    assert "reporting_organization" in response.json()["fields"]
 
 
 def test_order_lift_only_for_coordinators(api, area):
