@@ -16,7 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from evactrack.api.exports import export_format, export_response
+from evactrack.api.exports import Column, admin_columns, export_format, export_response
 from evactrack.api.renderers import ExportNegotiation, FastJSONRenderer
 from evactrack.api.statements import RowsById
 from evactrack.api.viewsets import ReadOnlyViewSet
@@ -80,10 +80,17 @@ def with_status_level(areas):
 
 
 AREA_EXPORT_COLUMNS = [
-    ("code", "#loc+code"), ("pcode", "#loc+pcode"), ("adm1_pcode", "#adm1+code"), ("adm3_pcode", "#adm3+code"),
-    ("level", "#loc+level"), ("category", "#loc+type"), ("parent", "#loc+code+parent"), ("name_uk", "#loc+name+i_uk"),
-    ("name_en", "#loc+name+i_en"), ("latitude", "#geo+lat"), ("longitude", "#geo+lon"),
-]  # fmt: skip
+    Column("code", "#loc+code"),
+    Column("pcode", "#loc+pcode"),
+    *admin_columns(pcode="pcode", path="path"),
+    Column("level", "#loc+level"),
+    Column("category", "#loc+type"),
+    Column("parent", "#loc+code+parent", lambda row, context: parent_code(row["path"])),
+    Column("name_uk", "#loc+name+i_uk"),
+    Column("name_en", "#loc+name+i_en"),
+    Column("latitude", "#geo+lat"),
+    Column("longitude", "#geo+lon"),
+]
 
 
 class AreaViewSet(ReadOnlyViewSet):
@@ -119,16 +126,13 @@ class AreaViewSet(ReadOnlyViewSet):
     @action(detail=False, methods=["get"], renderer_classes=[FastJSONRenderer],
             content_negotiation_class=ExportNegotiation, pagination_class=None)  # fmt: skip
     def export(self, request):
-        fmt = export_format(request)
-        rows = (
-            self.filter_queryset(self.get_queryset())
-            .order_by("code")
-            .values_list("code", "pcode", "level", "category", "path", "name_uk", "name_en", "latitude", "longitude")
-            .iterator(chunk_size=2000)
-        )
-        shaped = ((r[0], r[1], r[1][:4], r[1][:9], r[2], r[3], parent_code(r[4]), r[5], r[6], r[7], r[8]) for r in rows)
         return export_response(
-            fmt=fmt, filename="areas", columns=AREA_EXPORT_COLUMNS, rows=shaped, point=lambda r: (r[9], r[10])
+            fmt=export_format(request),
+            filename="areas",
+            columns=AREA_EXPORT_COLUMNS,
+            queryset=self.filter_queryset(self.get_queryset()).order_by("code"),
+            caller=self.caller,
+            reads=("path",),
         )
 
     @extend_schema(

@@ -10,8 +10,9 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from evactrack.api.choices import Role
+from evactrack.api.columns import IsoDate, UuidText
 from evactrack.api.exceptions import flatten_errors
-from evactrack.api.exports import export_format, export_response
+from evactrack.api.exports import Column, admin_columns, export_format, export_response
 from evactrack.api.filters import FilterBackend
 from evactrack.api.renderers import ExportNegotiation, FastJSONRenderer
 from evactrack.api.schema import ErrorSerializer
@@ -20,6 +21,7 @@ from evactrack.api.viewsets import ModelViewSet, ReadOnlyViewSet, idempotent
 from locations.models import Area
 from reports import services
 from reports.api.serializers import (
+    POINT_FIELDS,
     EvacuationOrderSerializer,
     IncidentSerializer,
     LiftSerializer,
@@ -119,13 +121,29 @@ class FactViewSetMixin:
 
 
 INCIDENT_EXPORT_COLUMNS = [
-    ("uid", "#event+id"), ("adm1_pcode", "#adm1+code"), ("adm3_pcode", "#adm3+code"), ("area_code", "#loc+code"),
-    ("area_name", "#loc+name"), ("occurred_on", "#date+occurred"), ("incident_type", "#event+type"),
-    ("fatalities", "#affected+killed"), ("injured", "#affected+injured"),
-    ("children_killed", "#affected+killed+children"), ("children_injured", "#affected+injured+children"),
-    ("latitude", "#geo+lat"), ("longitude", "#geo+lon"), ("verification_state", "#status+verification"),
-    ("reporting_organization", "#org+reporting"),
-]  # fmt: skip
+    Column("uid", "#event+id", UuidText("uid")),
+    *admin_columns(pcode="area__pcode", oblast="oblast", raion="raion"),
+    Column("area_code", "#loc+code", "area__code"),
+    Column("area_name", "#loc+name", "area__name_en"),
+    Column("occurred_on", "#date+occurred", IsoDate("occurred_on")),
+    Column("occurred_on_precision", "#date+occurred+precision"),
+    Column("incident_type", "#event+type"),
+    Column("fatalities", "#affected+killed"),
+    Column("fatalities_qualifier", "#affected+killed+qualifier"),
+    Column("injured", "#affected+injured"),
+    Column("injured_qualifier", "#affected+injured+qualifier"),
+    Column("children_killed", "#affected+killed+children"),
+    Column("children_killed_qualifier", "#affected+killed+children+qualifier"),
+    Column("children_injured", "#affected+injured+children"),
+    Column("children_injured_qualifier", "#affected+injured+children+qualifier"),
+    Column("latitude", "#geo+lat"),
+    Column("longitude", "#geo+lon"),
+    Column("geo_precision", "#geo+precision"),
+    Column("verification_state", "#status+verification"),
+    Column("reporting_organization", "#org+reporting", "reporting_organization__slug"),
+]
+# What the rule on withholding the point reads besides the columns.
+INCIDENT_EXPORT_READS = ("facility_type", "reporting_organization_id")
 
 
 @extend_schema_view(
@@ -299,44 +317,22 @@ class IncidentViewSet(FactViewSetMixin, ModelViewSet):
     @action(detail=False, methods=["get"], renderer_classes=[FastJSONRenderer],
             content_negotiation_class=ExportNegotiation, pagination_class=None)  # fmt: skip
     def export(self, request):
-        fmt = export_format(request)
-        queryset = self.filter_queryset(self.get_queryset()).order_by("id")
-        caller = self.caller
-        rows = queryset.values_list(
-            "uid", "area__pcode", "area__code", "area__name_en", "occurred_on", "incident_type", "fatalities",
-            "injured", "children_killed", "children_injured", "latitude", "longitude", "verification_state",
-            "reporting_organization__slug", "facility_type", "reporting_organization_id",
-        ).iterator(chunk_size=2000)  # fmt: skip
-        hide_points = not caller.sees_sensitive
-
-        def shaped():
-            for row in rows:
-                pcode = row[1]
-                lat, lon = row[10], row[11]
-                if hide_points and lat is not None and _point_hidden(caller, row[14], row[15]):
-                    lat = lon = None
-                yield (row[0], pcode[:4], pcode[:9], row[2], row[3], row[4], row[5], row[6], row[7], row[8],
-                       row[9], lat, lon, row[12], row[13])  # fmt: skip
-
         return export_response(
-            fmt=fmt,
+            fmt=export_format(request),
             filename="incidents",
             columns=INCIDENT_EXPORT_COLUMNS,
-            rows=shaped(),
-            point=lambda r: (r[11], r[12]),
+            queryset=self.filter_queryset(self.get_queryset()).order_by("id"),
+            caller=self.caller,
+            reads=INCIDENT_EXPORT_READS,
+            withheld=None if self.caller.sees_sensitive else _point_hidden,
         )
 
 
-def _point_hidden(caller, facility_type, organization_id) -> bool:
-    row = {"facility_type": facility_type, "reporting_organization_id": organization_id, "latitude": 0.0}
-    return incident_point_withheld(caller, row)
+def _point_hidden(row, context) -> tuple[str, ...]:
+    return POINT_FIELDS if incident_point_withheld(context.caller, row) else ()
 
 
-@extend_schema_view(
-    create=extend_schema(parameters=[IDEMPOTENCY_KEY]),
-    update=extend_schema(parameters=[IF_MATCH]),
-    partial_update=extend_schema(parameters=[IF_MATCH]),
-)
+@extend_schema_view(create=extend_schema(parameters=[IDEMPOTENCY_KEY]))
 class EvacuationOrderViewSet(FactViewSetMixin, ModelViewSet):
     """Evacuation orders. Everyone reads them (drafts: coordinators only); coordinators write."""
 
@@ -375,17 +371,25 @@ class EvacuationOrderViewSet(FactViewSetMixin, ModelViewSet):
 
 
 COUNT_EXPORT_COLUMNS = [
-    ("uid", "#meta+id"), ("adm1_pcode", "#adm1+code"), ("adm3_pcode", "#adm3+code"), ("area_code", "#loc+code"),
-    ("area_name", "#loc+name"), ("kind", "#population+kind"), ("reference_date", "#date+reported"),
-    ("total", "#population+total"), ("children", "#population+children"), ("method", "#meta+method"),
-]  # fmt: skip
+    Column("uid", "#meta+id", UuidText("uid")),
+    *admin_columns(pcode="area__pcode", path="area__path"),
+    Column("area_code", "#loc+code", "area__code"),
+    Column("area_name", "#loc+name", "area__name_en"),
+    Column("kind", "#population+kind"),
+    Column("reference_date", "#date+reported", IsoDate("reference_date")),
+    Column("reference_date_precision", "#date+reported+precision"),
+    Column("total", "#population+total"),
+    Column("total_qualifier", "#population+total+qualifier"),
+    Column("children", "#population+children"),
+    Column("children_qualifier", "#population+children+qualifier"),
+    Column("method", "#meta+method"),
+    Column("latitude", "#geo+lat", "area__latitude"),
+    Column("longitude", "#geo+lon", "area__longitude"),
+]
+COUNT_EXPORT_READS = ("area__path",)
 
 
-@extend_schema_view(
-    create=extend_schema(parameters=[IDEMPOTENCY_KEY]),
-    update=extend_schema(parameters=[IF_MATCH]),
-    partial_update=extend_schema(parameters=[IF_MATCH]),
-)
+@extend_schema_view(create=extend_schema(parameters=[IDEMPOTENCY_KEY]))
 class PopulationCountViewSet(FactViewSetMixin, ModelViewSet):
     """Population counts. Everyone reads; coordinators write. Child counts under the
     small-count threshold are withheld from roles without sensitive access."""
@@ -416,27 +420,19 @@ class PopulationCountViewSet(FactViewSetMixin, ModelViewSet):
     @action(detail=False, methods=["get"], renderer_classes=[FastJSONRenderer],
             content_negotiation_class=ExportNegotiation, pagination_class=None)  # fmt: skip
     def export(self, request):
-        fmt = export_format(request)
-        queryset = self.filter_queryset(self.get_queryset()).order_by("id")
-        hide = not self.caller.sees_sensitive
-        rows = queryset.values_list(
-            "uid", "area__pcode", "area__code", "area__name_en", "kind", "reference_date", "total", "children",
-            "method", "area__latitude", "area__longitude",
-        ).iterator(chunk_size=2000)  # fmt: skip
-
-        def shaped():
-            for row in rows:
-                children = None if hide and small_children(row[7]) else row[7]
-                yield (row[0], row[1][:4], row[1][:9], row[2], row[3], row[4], row[5], row[6], children, row[8],
-                       row[9], row[10])  # fmt: skip
-
         return export_response(
-            fmt=fmt,
+            fmt=export_format(request),
             filename="population-counts",
             columns=COUNT_EXPORT_COLUMNS,
-            rows=(row[:10] for row in shaped()) if fmt == "csv" else shaped(),
-            point=lambda r: (r[10], r[11]),
+            queryset=self.filter_queryset(self.get_queryset()).order_by("id"),
+            caller=self.caller,
+            reads=COUNT_EXPORT_READS,
+            withheld=None if self.caller.sees_sensitive else _small_children_hidden,
         )
+
+
+def _small_children_hidden(row, context) -> tuple[str, ...]:
+    return ("children",) if small_children(row["children"]) else ()
 
 
 @extend_schema_view(create=extend_schema(parameters=[IDEMPOTENCY_KEY]))
