@@ -6,7 +6,8 @@ pytestmark = pytest.mark.e2e
 
 
 def test_health_and_api_root_answer(anonymous, partner):
-    assert anonymous.json("GET", "/health/") == {"status": "ok"}
+    health = anonymous.json("GET", "/health/")
+    assert health["status"] == "ok" and health["failing"] == [], health
     root = partner.json("GET", "/api/v1/")
     assert {"areas", "incidents", "orders", "population-counts", "sources", "deletions"} <= set(root)
 
