@@ -36,3 +36,23 @@ class RunKind(models.TextChoices):
 class ChangeOrigin(models.TextChoices):
     LIVE = "live", _("live recompute")
     REBUILD = "rebuild", _("history rebuild")
+
+
+class ChildrenWithheld(models.TextChoices):
+    """Which children figures of a status roles below coordinator may not see (one column: the
+    status row's writes stay within SQLite's parameters per statement)."""
+
+    NONE = "none", _("none")
+    PRESENT = "present", _("children present")
+    SUBJECT = "subject", _("children subject to orders")
+    BOTH = "both", _("children present and subject to orders")
+
+
+# (children_present withheld, children_subject withheld) ↔ the stored choice.
+CHILDREN_WITHHELD = {
+    (False, False): ChildrenWithheld.NONE,
+    (True, False): ChildrenWithheld.PRESENT,
+    (False, True): ChildrenWithheld.SUBJECT,
+    (True, True): ChildrenWithheld.BOTH,
+}
+WITHHELD_CHILDREN = {choice: flags for flags, choice in CHILDREN_WITHHELD.items()}

@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from evactrack.status.choices import ChangeOrigin, StatusLevel
+from evactrack.status.choices import WITHHELD_CHILDREN, ChangeOrigin, StatusLevel
 from evactrack.status.engine import (
     AreaInputs,
     AreaResult,
@@ -82,6 +82,8 @@ class Computation:
     areas: dict[int, AreaRow]
     # Every area of the tree: the stored statuses are read whole, not by a list of 30,000 ids.
     covers_all: bool = False
+    # Children counts under this are withheld from partners, and so is every sum above them.
+    small_child_count: int = PolicyRules.small_child_count
     inputs: dict[int, AreaInputs] = field(default_factory=dict)
     evaluations: dict = field(default_factory=dict)
     results: dict[int, AreaResult] = field(default_factory=dict)
@@ -119,7 +121,9 @@ def load_and_evaluate(
 ) -> Computation:
     """Judge every area of the scope at as_of. Queries: 5 (+1 for an incremental scope)."""
     areas = _load_areas(scope, ancestor_paths)
-    computation = Computation(as_of=as_of, areas=areas, covers_all=scope.is_all)
+    computation = Computation(
+        as_of=as_of, areas=areas, covers_all=scope.is_all, small_child_count=rules.small_child_count
+    )
     if not areas:
         return computation
     shown = datetime.timedelta(days=rules.lifted_shown_days)
@@ -287,7 +291,12 @@ def roll_up(computation: Computation, *, outside_children: dict[int, list[ChildS
             for child in children_of.get(area.id, ())
         ]
         children += outside_children.get(area.id, ())
-        results[area.id] = area_result(computation.evaluations[area.id], computation.inputs[area.id], children)
+        results[area.id] = area_result(
+            computation.evaluations[area.id],
+            computation.inputs[area.id],
+            children,
+            small_child_count=computation.small_child_count,
+        )
 
 
 def load_outside_children(computation: Computation) -> dict[int, list[ChildStatus]]:
@@ -311,15 +320,18 @@ def load_outside_children(computation: Computation) -> dict[int, list[ChildStatu
             "status__people_subject_missing",
             "status__children_subject",
             "status__children_subject_missing",
+            "status__children_withheld",
         )
     )
     outside: dict[int, list[ChildStatus]] = defaultdict(list)
-    for parent_id, code, name, level, score, *figures in rows:
+    for parent_id, code, name, level, score, *figures, children_withheld in rows:
         if level is None:
             # Never computed yet: counts as normal with nothing known until the next full run.
             outside[parent_id].append(ChildStatus(code, name, StatusLevel.NORMAL, 0.0, Figures()))
             continue
-        values = [Figure(figures[i], figures[i + 1]) for i in range(0, 8, 2)]
+        present_withheld, subject_withheld = WITHHELD_CHILDREN[children_withheld]
+        withheld = [False, present_withheld, False, subject_withheld]
+        values = [Figure(figures[i], figures[i + 1], withheld[i // 2]) for i in range(0, 8, 2)]
         outside[parent_id].append(ChildStatus(code, name, level, score, Figures(*values)))
     return outside
 

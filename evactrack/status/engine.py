@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 
 import orjson
 
-from evactrack.status.choices import LEVEL_HEADLINE, LEVEL_RANK, StatusLevel
+from evactrack.status.choices import CHILDREN_WITHHELD, LEVEL_HEADLINE, LEVEL_RANK, StatusLevel
 from reports.choices import ControlKind, OrderKind, OrderState, PopulationGroup, VerificationState
 
 DAY = datetime.timedelta(days=1)
@@ -71,10 +71,14 @@ class PolicyRules:
     # report in the same area and window (one organization alone cannot raise an oblast).
     unverified_level_cap: str = StatusLevel.ADVISORY
     corroborating_organizations: int = 2
+    # A count of children below this is withheld from roles below coordinator (a setting, not
+    # the policy: it protects children, it does not judge danger).
+    small_child_count: int = 20
 
     @classmethod
-    def from_policy(cls, policy) -> PolicyRules:
+    def from_policy(cls, policy, *, small_child_count: int = small_child_count) -> PolicyRules:
         return cls(
+            small_child_count=small_child_count,
             window_days=policy.incident_window_days,
             type_weights={str(key): float(value) for key, value in policy.incident_type_weights.items()},
             casualty_weight=policy.casualty_weight,
@@ -156,6 +160,9 @@ class Figure:
 
     value: int | None
     missing: int
+    # Children figures only: roles below coordinator may not see it, because it is a small count
+    # or a figure of the same kind somewhere below the area is one (a sum would give it away).
+    withheld: bool = False
 
     @property
     def complete(self) -> bool:
@@ -180,6 +187,7 @@ class Figures:
             figure = getattr(self, name)
             fields[name] = figure.value
             fields[f"{name}_missing"] = figure.missing
+        fields["children_withheld"] = CHILDREN_WITHHELD[self.children_present.withheld, self.children_subject.withheld]
         return fields
 
     def as_fields(self) -> dict:
@@ -476,19 +484,33 @@ def _own_or_sum(own: int | None, parts: Sequence[Figure]) -> Figure:
 
 
 def area_result(
-    own: Evaluation, inputs: AreaInputs, children: Sequence[ChildStatus], *, is_leaf: bool | None = None
+    own: Evaluation,
+    inputs: AreaInputs,
+    children: Sequence[ChildStatus],
+    *,
+    is_leaf: bool | None = None,
+    small_child_count: int = PolicyRules.small_child_count,
 ) -> AreaResult:
     """Combine an area's own evaluation with its children's: worst level, figures without double counting.
 
     People subject to orders are counted per area without children (each once, however many
     orders cover it) and summed upwards; an authority's stated figure for exactly the area it
     targets replaces the sum below it. An area's own population count replaces its children's sum.
+
+    A children figure is withheld (`Figure.withheld`) when it is under `small_child_count`, or when
+    the same figure of any area below is withheld: every sum that holds a withheld count is withheld
+    too, so it cannot be recovered by subtracting the visible parts. A children-subject zero where
+    no order applies is no count of children (the orders are public) and is not withheld.
     """
     is_leaf = not children if is_leaf is None else is_leaf
     if is_leaf and not children:
         # Most areas are settlements: no roll-up to do, only their own figures.
         people_present = UNKNOWN if inputs.people_present is None else Figure(inputs.people_present, 0)
-        children_present = UNKNOWN if inputs.children_present is None else Figure(inputs.children_present, 0)
+        children_present = UNKNOWN
+        if inputs.children_present is not None:
+            value = inputs.children_present
+            children_present = Figure(value, 0, value < small_child_count)
+        children_subject = _leaf_subject(own.covers_children, own.any_order, own.stated_children, children_present)
         return AreaResult(
             level=own.level,
             score=own.score,
@@ -498,7 +520,7 @@ def area_result(
                 people_present,
                 children_present,
                 _leaf_subject(own.covers_everyone, own.any_order, own.stated_people, people_present),
-                _leaf_subject(own.covers_children, own.any_order, own.stated_children, children_present),
+                _withhold(children_subject, small_child_count, counts_children=own.any_order, below=False),
             ),
         )
     # The evaluation's reasons may be shared with siblings: extended by copy, never in place.
@@ -530,6 +552,18 @@ def area_result(
         children_subject = _branch_subject(
             own.stated_children, own.covers_children, inputs.children_present, children, "c"
         )
+    children_present = _withhold(
+        children_present,
+        small_child_count,
+        counts_children=True,
+        below=any(child.figures.children_present.withheld for child in children),
+    )
+    children_subject = _withhold(
+        children_subject,
+        small_child_count,
+        counts_children=own.any_order,
+        below=any(child.figures.children_subject.withheld for child in children),
+    )
     return AreaResult(
         level=level,
         score=round(score, 2),
@@ -538,6 +572,13 @@ def area_result(
         # Children judge their own dates: a child whose result changes brings its ancestors along.
         recheck_on=own.recheck_on,
     )
+
+
+def _withhold(figure: Figure, small_child_count: int, *, counts_children: bool, below: bool) -> Figure:
+    """The figure, withheld if it is a small count of children or a withheld figure is below it."""
+    small = counts_children and figure.value is not None and figure.value < small_child_count
+    withheld = figure.withheld or below or small
+    return figure if withheld == figure.withheld else Figure(figure.value, figure.missing, withheld)
 
 
 def _leaf_subject(covered: bool, any_order: bool, stated: int | None, present: Figure) -> Figure:

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from evactrack.db import FieldCheckConstraint, choices_constraint
-from evactrack.status.choices import ChangeOrigin, RunKind, StatusLevel
+from evactrack.status.choices import ChangeOrigin, ChildrenWithheld, RunKind, StatusLevel
 from locations.models import Area
 from reports.choices import IncidentType, VerificationState
 
@@ -159,6 +159,14 @@ class StatusFigures(models.Model):
     people_subject_missing = models.PositiveIntegerField(_("areas without a people-subject figure"), default=0)
     children_subject = models.PositiveIntegerField(_("children subject to active orders"), null=True, blank=True)
     children_subject_missing = models.PositiveIntegerField(_("areas without a children-subject figure"), default=0)
+    # Shown only to coordinators and admins: a small count, or a sum over one (anywhere below the
+    # area). Computed in the recompute's roll-up, so an API answer never walks the subtree.
+    children_withheld = models.CharField(
+        _("children figures withheld below coordinator"),
+        max_length=8,
+        choices=ChildrenWithheld.choices,
+        default=ChildrenWithheld.NONE,
+    )
 
     class Meta:
         abstract = True
@@ -197,7 +205,10 @@ class AreaStatus(StatusFigures):
             models.Index(fields=["level"], name="status_areastatus_level"),
             models.Index(fields=["recheck_on"], name="status_areastatus_recheck_on"),
         ]
-        constraints = [choices_constraint("level", StatusLevel.choices)]
+        constraints = [
+            choices_constraint("level", StatusLevel.choices),
+            choices_constraint("children_withheld", ChildrenWithheld.choices),
+        ]
 
     def __str__(self):
         return f"{self.area_id}: {self.level}"
@@ -232,6 +243,7 @@ class StatusChange(StatusFigures):
         constraints = [
             choices_constraint("level", StatusLevel.choices),
             choices_constraint("origin", ChangeOrigin.choices),
+            choices_constraint("children_withheld", ChildrenWithheld.choices),
             FieldCheckConstraint(
                 condition=Q(previous_level="") | Q(previous_level__in=StatusLevel.values),
                 name="%(app_label)s_%(class)s_previous_level_valid",

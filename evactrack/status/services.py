@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from functools import reduce
 
 from celery import current_app
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
@@ -70,8 +71,8 @@ class RunReport:
 
 def policy_rules_active() -> PolicyRules:
     """The active policy's rules; the defaults if staff deactivated every policy."""
-    policy = Policy.objects.filter(is_active=True).first()
-    return PolicyRules.from_policy(policy) if policy else PolicyRules.from_policy(Policy())
+    policy = Policy.objects.filter(is_active=True).first() or Policy()
+    return PolicyRules.from_policy(policy, small_child_count=settings.EVACTRACK_SMALL_CHILD_COUNT)
 
 
 @transaction.atomic

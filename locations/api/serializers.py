@@ -84,7 +84,11 @@ class AreaStatusSerializer(serializers.Serializer):
     figures = StatusFiguresSerializer()
     computed = serializers.BooleanField(help_text="True when judged on the fly for a past date.")
     computed_at = serializers.DateTimeField(allow_null=True)
-    withheld = serializers.ListField(child=serializers.CharField())
+    withheld = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Figures null for your role: a count of children under the small-count threshold, or a sum "
+        "over one anywhere below the area (complementary suppression).",
+    )
 
 
 class StatusChangeSerializer(serializers.Serializer):
@@ -106,5 +110,6 @@ class StatusSummarySerializer(serializers.Serializer):
     people = serializers.DictField(
         child=serializers.DictField(child=serializers.IntegerField(allow_null=True)),
         help_text="{status level: {people_present, children_present}} summed over settlements under the area; "
-        "null when no settlement at that level has a figure.",
+        "null when no settlement at that level has a figure, and children_present null below coordinator "
+        "when the sum holds a withheld figure.",
     )
