@@ -40,6 +40,7 @@ BENCH_ORG = "bench-org"
 OBLASTS = ["UA63", "UA23", "UA14", "UA65", "UA59"]
 RAIONS, HROMADAS, SETTLEMENTS = 6, 20, 50  # per parent: 5 × 6 × 20 × 50 = 30,000 settlements
 TYPES = ["shelling", "air_drone_strike", "missile_strike", "attack_on_civilians", "other"]
+QUICK = {"incidents": 5_000, "seconds": 3.0, "rounds": 3, "clients": 2}
 
 
 class Command(BaseCommand):
@@ -53,8 +54,16 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=1, help="gunicorn worker processes.")
         parser.add_argument("--port", type=int, default=0, help="0: any free port.")
         parser.add_argument("--skip-export", action="store_true")
+        parser.add_argument(
+            "--quick",
+            action="store_true",
+            help=f"{QUICK['incidents']:,} incidents, {QUICK['seconds']:.0f} s of requests: checks the benchmark runs.",
+        )
 
-    def handle(self, *args, incidents, seconds, rounds, clients, workers, port, skip_export, **options):
+    def handle(self, *args, quick, **options):
+        self._bench(**{**options, **(QUICK if quick else {})})
+
+    def _bench(self, *, incidents, seconds, rounds, clients, workers, port, skip_export, **options):
         started = time.monotonic()
         call_command("migrate", verbosity=0)
         self._build_tree()

@@ -28,6 +28,7 @@ from reports.models import EvacuationOrder, Source
 from reports.services import CitationInput, TargetInput, order_create
 
 ORDERS = 300
+QUICK_ORDERS = 30
 API_PAGES = [
     "/api/v1/areas/?level=settlement&limit=100",
     "/api/v1/areas/?level=settlement&limit=1",
@@ -60,8 +61,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--repeat", type=int, default=5)
+        parser.add_argument(
+            "--quick", action="store_true", help="Each page once, 30 orders: checks the benchmark runs."
+        )
 
-    def handle(self, *args, repeat, **options):
+    def handle(self, *args, repeat, quick, **options):
+        if quick:
+            repeat, self.orders = 1, QUICK_ORDERS
+        else:
+            self.orders = ORDERS
         if not Area.objects.filter(level="settlement").exists():
             raise CommandError("No data: run bench_api first (same EVACTRACK_VAR_DIR or DATABASE_URL).")
         settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
@@ -92,13 +100,13 @@ class Command(BaseCommand):
         self.stdout.write(f"{median_ms:9.1f} ms  {response.status_code}  {len(queries):2d} queries  {url}")
 
     def _orders(self):
-        if EvacuationOrder.objects.count() >= ORDERS:
+        if EvacuationOrder.objects.count() >= self.orders:
             return
         rng = random.Random(5)
         source = Source.objects.get(slug="bench-wire")
         hromadas = list(Area.objects.filter(level="hromada"))
         raions = list(Area.objects.filter(level="raion"))
-        for n in range(EvacuationOrder.objects.count(), ORDERS):
+        for n in range(EvacuationOrder.objects.count(), self.orders):
             area = rng.choice(raions if n % 10 == 0 else hromadas)
             order_create(
                 citations=[CitationInput(source=source)],

@@ -49,6 +49,10 @@ INCIDENTS = 1_000_000
 ORDERS = 3_000
 YEARS_DAYS = 3 * 365
 SYNTHETIC = {"oblasts": 24, "raions": 136, "hromadas": 1_470, "settlements": 30_000}
+FRONT_SETTLEMENTS = 20_000
+# --quick: the same measurements on a small synthetic country, a few seconds (CI runs it).
+QUICK = {"incidents": 20_000, "orders": 100, "increments": 3, "synthetic": True}
+QUICK_TREE = {"oblasts": 3, "raions": 9, "hromadas": 60, "settlements": 1_500}
 INCIDENT_TYPES = [
     ("shelling", 50),
     ("air_drone_strike", 25),
@@ -75,10 +79,20 @@ class Command(BaseCommand):
         parser.add_argument("--increments", type=int, default=25, help="Incremental runs to take the median of.")
         parser.add_argument("--synthetic", action="store_true", help="Synthesize the tree even if a gazetteer exists.")
         parser.add_argument("--seed", type=int, default=4)
+        parser.add_argument(
+            "--quick",
+            action="store_true",
+            help=f"A small synthetic country ({QUICK_TREE['settlements']:,} settlements, "
+            f"{QUICK['incidents']:,} incidents): checks the benchmark runs, measures nothing worth publishing.",
+        )
 
     def handle(self, *args, **options):
         if connection.vendor != "postgresql":
             raise CommandError("bench_status needs PostgreSQL: set DATABASE_URL to a database of its own.")
+        if options["quick"]:
+            options.update(QUICK)
+        self.tree_size = QUICK_TREE if options["quick"] else SYNTHETIC
+        self.front_size = min(FRONT_SETTLEMENTS, self.tree_size["settlements"] * 2 // 3)
         self.rng = random.Random(options["seed"])
         self.today = timezone.localdate()
         started = time.monotonic()
@@ -105,7 +119,7 @@ class Command(BaseCommand):
             return list(Area.objects.filter(level="settlement").order_by("path").values_list("id", "path"))
 
         found = settlements()
-        if len(found) >= 20_000:
+        if len(found) >= self.front_size:
             self.stdout.write(f"Area tree present: {len(found)} settlements.")
             return found
         if not synthetic:
@@ -115,7 +129,7 @@ class Command(BaseCommand):
                 found = settlements()
             except Exception as error:  # noqa: BLE001 - any failure: fall back to a synthetic tree
                 self.stdout.write(self.style.WARNING(f"Gazetteer import failed ({error}); synthesizing a tree."))
-        if len(found) >= 20_000:
+        if len(found) >= self.front_size:
             self.stdout.write(f"Gazetteer imported: {len(found)} settlements.")
             self.tree_kind = "gazetteer"
             return found
@@ -124,10 +138,10 @@ class Command(BaseCommand):
         now = timezone.now()
         parents = [country]
         for level, category, count, digit in [
-            ("oblast", "oblast", SYNTHETIC["oblasts"], 1),
-            ("raion", "raion", SYNTHETIC["raions"], 2),
-            ("hromada", "hromada", SYNTHETIC["hromadas"], 3),
-            ("settlement", "village", SYNTHETIC["settlements"], 4),
+            ("oblast", "oblast", self.tree_size["oblasts"], 1),
+            ("raion", "raion", self.tree_size["raions"], 2),
+            ("hromada", "hromada", self.tree_size["hromadas"], 3),
+            ("settlement", "village", self.tree_size["settlements"], 4),
         ]:
             rows = []
             for n in range(count):
@@ -170,7 +184,7 @@ class Command(BaseCommand):
         for hid, _path in hromadas:
             front.append(hid)
             covered += settlement_ids_by_hromada.get(hid, [])
-            if len(covered) >= 20_000:
+            if len(covered) >= self.front_size:
                 break
         all_ids = [sid for sid, _path in settlements]
         self.stdout.write(f"Inserting {incident_count:,} incidents with COPY…")
