@@ -24,6 +24,8 @@ from locations.resolver import search_areas
 MAX_NEAR_KM = 500.0
 # django-filter's CharFilter has no bound; codes are at most 24 characters.
 CODE_MAX_LENGTH = 24
+# PostgreSQL's integer maximum; SQLite has none, and an id above it names no row on either.
+ID_MAX = 2**31 - 1
 
 
 # What the filters read of the area, in the model's field order (Model.from_db takes them so);
@@ -110,11 +112,22 @@ class NearFilter(django_filters.Filter):
         return queryset.alias(distance_km=haversine).filter(distance_km__lte=km)
 
 
+class IdFilter(django_filters.NumberFilter):
+    """A row id: a whole number from 1 up (NumberFilter alone takes any decimal)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", ID_MAX)
+        super().__init__(*args, **kwargs)
+
+
 class AreaFilterSet(django_filters.FilterSet):
     level = django_filters.MultipleChoiceFilter(choices=AreaLevel.choices, distinct=False)
     category = django_filters.MultipleChoiceFilter(choices=AreaCategory.choices, distinct=False)
     parent = django_filters.CharFilter(method="filter_parent", help_text=_("Code of the parent area."))
-    parent_id = django_filters.NumberFilter(field_name="parent_id", min_value=1, max_value=2**31 - 1)
+    parent_id = IdFilter(field_name="parent_id")
     within = django_filters.CharFilter(
         method="filter_within", help_text=_("Code of an area: every area under it, at any depth, and itself.")
     )

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from evactrack.db import DatePrecision
 from locations.choices import AreaLevel
-from locations.filtersets import area_by_code_or_error, within_q
+from locations.filtersets import IdFilter, area_by_code_or_error, within_q
 from locations.models import Area, InSubtree
 from reports.choices import (
     CountKind,
@@ -89,9 +89,7 @@ class IncidentFilterSet(UpdatedSinceMixin):
     reporting_organization = django_filters.CharFilter(
         field_name="reporting_organization__slug", max_length=64, help_text=_("Slug of the organization.")
     )
-    reporting_organization_id = django_filters.NumberFilter(
-        field_name="reporting_organization_id", min_value=1, max_value=INT_MAX
-    )
+    reporting_organization_id = IdFilter(field_name="reporting_organization_id")
 
     class Meta:
         model = Incident

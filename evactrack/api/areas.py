@@ -142,7 +142,7 @@ class AreaViewSet(ReadOnlyViewSet):
     )
     @action(detail=True, methods=["get"], url_path="status", pagination_class=None, filter_backends=[])
     def status(self, request, code=None):
-        as_of = DateOnly(request.query_params, "as_of")
+        as_of = date_param(request.query_params, "as_of")
         view = status_for_area(area=self.get_object(), as_of=as_of)
         return Response(status_data(self.caller, view))
 
@@ -156,7 +156,7 @@ class AreaViewSet(ReadOnlyViewSet):
     )
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def history(self, request, code=None):
-        since, until = DateOnly(request.query_params, "since"), DateOnly(request.query_params, "until")
+        since, until = date_param(request.query_params, "since"), date_param(request.query_params, "until")
         changes = status_history(area=self.get_object(), since=since, until=until)[:HISTORY_MAX]
         return Response(
             [
@@ -191,12 +191,13 @@ class AreaViewSet(ReadOnlyViewSet):
 HISTORY_MAX = 5000
 
 
-def DateOnly(params, name):
-    value = params.get(name)
-    if not value:
+def date_param(params, name) -> datetime.date | None:
+    """The date in query parameter `name`, None when the parameter is absent. Given empty it is
+    refused like any other non-date: an empty `as_of=` silently meaning today hides a client's bug."""
+    if name not in params:
         return None
     try:
-        return datetime.date.fromisoformat(value)
+        return datetime.date.fromisoformat(params[name])
     except ValueError:
         raise ValidationError({name: [_("Give a date as YYYY-MM-DD.")]}) from None
 

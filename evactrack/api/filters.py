@@ -3,7 +3,9 @@
 import functools
 
 from django import forms
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework.exceptions import ValidationError
 
 
 class FilterBackend(DjangoFilterBackend):
@@ -14,6 +16,10 @@ class FilterBackend(DjangoFilterBackend):
     filter left out of the query string does nothing (empty values are skipped), so building
     only the named ones gives the same rows and the same 400 for a bad value. The schema
     still documents every filter: drf-spectacular reads the full class (get_filterset_class).
+
+    A filter named with an empty value is refused unless it takes free text: django-filter
+    would skip it, so `updated_since=` would silently return every row to a client whose
+    variable was unset, and the schema (a date-time, a number, a choice) does not allow "".
     """
 
     def get_filterset(self, request, queryset, view):
@@ -21,8 +27,23 @@ class FilterBackend(DjangoFilterBackend):
         if filterset_class is None:
             return None
         named = frozenset(request.query_params.keys() & filterset_class.base_filters.keys())
+        refuse_empty_values(request, filterset_class, named)
         narrowed = _narrowed(filterset_class, named)
         return narrowed(**self.get_filterset_kwargs(request, queryset, view))
+
+
+def refuse_empty_values(request, filterset_class, named) -> None:
+    # The browsable API's filter form submits every field, blank ones too.
+    if getattr(getattr(request, "accepted_renderer", None), "format", None) == "api":
+        return
+    empty = {
+        name: [_("Give a value, or leave the parameter out.")]
+        for name in sorted(named)
+        if filterset_class.base_filters[name].field_class is not forms.CharField
+        and "" in request.query_params.getlist(name)
+    }
+    if empty:
+        raise ValidationError(empty)
 
 
 @functools.lru_cache(maxsize=256)

@@ -1,8 +1,16 @@
-"""OpenAPI: every operation documents the shared error shape and its usual error statuses."""
+"""OpenAPI: every operation documents the shared error shape, its usual error statuses, the
+If-Match it takes and the bounds its filters enforce; the schema view answers JSON or YAML."""
 
+from django import forms
 from drf_spectacular import openapi
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
+from rest_framework.negotiation import DefaultContentNegotiation
+
+from evactrack.api.viewsets import WriteMixin
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -31,10 +39,38 @@ ERROR_STATUSES_WRITE = {
     "415": "Only application/json is accepted.",
     "422": "The Idempotency-Key was used with another request body.",
 }
-ERROR_STATUSES_UPDATE = {"412": "If-Match does not match the current ETag.", "428": "If-Match is required."}
+STALE_IF_MATCH = {"412": "If-Match does not match the current ETag."}
+MISSING_IF_MATCH = {"428": "If-Match is required."}
 
 
 class AutoSchema(openapi.AutoSchema):
+    def if_match(self) -> str | None:
+        """How the operation takes If-Match (see evactrack.api.viewsets.WriteMixin): "required",
+        "optional", or None where it reads none."""
+        if not isinstance(self.view, WriteMixin):
+            return None
+        action = getattr(self.view, "action", None)
+        if action in ("update", "partial_update"):
+            return "required" if self.view.if_match_required else "optional"
+        return "optional" if action == "destroy" else None
+
+    def get_override_parameters(self):
+        parameters = list(super().get_override_parameters())
+        if_match = self.if_match()
+        if if_match is not None:
+            required = if_match == "required"
+            consequences = "Missing: 428; stale: 412." if required else "Optional; stale: 412."
+            parameters.append(
+                OpenApiParameter(
+                    "If-Match",
+                    OpenApiTypes.STR,
+                    OpenApiParameter.HEADER,
+                    required=required,
+                    description=f"The ETag from your last GET of this object. {consequences}",
+                )
+            )
+        return parameters
+
     def get_operation(self, path, path_regex, path_prefix, method, registry):
         operation = super().get_operation(path, path_regex, path_prefix, method, registry)
         if operation is None:
@@ -43,8 +79,11 @@ class AutoSchema(openapi.AutoSchema):
         statuses = dict(ERROR_STATUSES_READ)
         if method in ("POST", "PUT", "PATCH"):
             statuses.update(ERROR_STATUSES_WRITE)
-        if method in ("PUT", "PATCH", "DELETE"):
-            statuses.update(ERROR_STATUSES_UPDATE)
+        if_match = self.if_match()
+        if if_match is not None:
+            statuses.update(STALE_IF_MATCH)
+        if if_match == "required":
+            statuses.update(MISSING_IF_MATCH)
         responses = operation.setdefault("responses", {})
         for code, description in statuses.items():
             responses.setdefault(
@@ -65,3 +104,42 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
             "description": "`Authorization: Bearer evt_…`. Tokens are issued by an administrator, expire and "
             "can be revoked; each belongs to one client of one organization.",
         }
+
+
+class FilterParameters(DjangoFilterExtension):
+    """django-filter's query parameters with the bounds the filters enforce (whole numbers,
+    minimum, maximum, maxLength), so that clients and fuzzers learn them from the schema
+    rather than from 400s."""
+
+    target_class = "evactrack.api.filters.FilterBackend"
+    priority = 1
+
+    def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):
+        parameters = super().resolve_filter_field(auto_schema, model, filterset_class, field_name, filter_field)
+        bounds = filter_bounds(filter_field)
+        for parameter in parameters:
+            schema = parameter["schema"]
+            schema.update(bounds.get(schema.get("type"), {}))
+            if schema.get("type") == "number" and issubclass(filter_field.field_class, forms.IntegerField):
+                schema["type"] = "integer"
+                schema.update(bounds["integer"])
+        return parameters
+
+
+def filter_bounds(filter_field) -> dict[str, dict]:
+    """The schema keywords of a filter's limits, by the JSON type they apply to."""
+    extra = filter_field.extra
+    numeric = {
+        keyword: extra[name] for keyword, name in (("minimum", "min_value"), ("maximum", "max_value")) if name in extra
+    }
+    text = {"maxLength": extra["max_length"]} if "max_length" in extra else {}
+    return {"integer": numeric, "number": numeric, "string": text}
+
+
+class FormatParameterNegotiation(DefaultContentNegotiation):
+    """Reads `?format=` as a format suffix. The API's settings turn DRF's own ?format= off
+    (URL_FORMAT_OVERRIDE), since `format` is an export filter there; the schema view has no such
+    filter and answers JSON for `?format=json`, YAML for `?format=yaml` or none."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return super().select_renderer(request, renderers, format_suffix or request.query_params.get("format"))

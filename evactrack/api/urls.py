@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from evactrack.api import areas, views
+from evactrack.api.schema import FormatParameterNegotiation
 from reports.api.urls import router as reports_router
 
 # One router for the API root page: areas (here, since they read the status engine) and the
@@ -18,6 +19,6 @@ urlpatterns = [
     path("v1/", include(router.urls)),
     # Any other path under /api/ gets a JSON 404 in the API's error shape, not Django's HTML page.
     re_path(r"^v1/.*$", views.not_found),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", SpectacularAPIView.as_view(content_negotiation_class=FormatParameterNegotiation), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]

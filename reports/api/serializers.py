@@ -332,7 +332,11 @@ class EvacuationOrderSerializer(FactSerializer):
     def validate_targets(self, value):
         if not value:
             raise serializers.ValidationError(_("An order covers at least one area."))
-        return [TargetInput(area=t["area"], scope=t["scope"]) for t in value]
+        # A PATCH validates partially down into the targets, skipping required fields and
+        # defaults; yet the list replaces all the order's targets, so each needs its area.
+        if any("area" not in target for target in value):
+            raise serializers.ValidationError(_("Each target names its area."))
+        return [TargetInput(area=t["area"], scope=t.get("scope", "subtree")) for t in value]
 
     def to_representation(self, order):
         caller = caller_of_context(self.context)

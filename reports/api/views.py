@@ -48,10 +48,6 @@ UUID_PATTERN = "[0-9a-fA-F-]{36}"
 BULK_MAX_ROWS = 1000
 
 
-IF_MATCH = OpenApiParameter(
-    "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
-    description="The ETag from your last GET of this object. Missing: 428; stale: 412.",
-)  # fmt: skip
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER,
     description="Any unique string (a UUID). Retrying with the same key and body returns the stored response "
@@ -167,8 +163,6 @@ INCIDENT_EXPORT_READS = ("facility_type", "reporting_organization_id")
             )
         ],
     ),
-    update=extend_schema(parameters=[IF_MATCH]),
-    partial_update=extend_schema(parameters=[IF_MATCH]),
 )
 class IncidentViewSet(FactViewSetMixin, ModelViewSet):
     """Incidents. Partners see verified incidents plus every report of their own organization,
@@ -254,7 +248,8 @@ class IncidentViewSet(FactViewSetMixin, ModelViewSet):
         parameters=[IDEMPOTENCY_KEY],
         responses={201: IncidentSerializer(many=True), 400: ErrorSerializer},
     )
-    @action(detail=False, methods=["post"])
+    # The created rows, all of them, in one bare array: no filters, no pages.
+    @action(detail=False, methods=["post"], pagination_class=None, filter_backends=[])
     @idempotent
     def bulk(self, request):
         if not isinstance(request.data, list):
@@ -312,6 +307,8 @@ class IncidentViewSet(FactViewSetMixin, ModelViewSet):
     @extend_schema(
         summary="Export incidents (CSV with HXL hashtags, or GeoJSON), streamed",
         parameters=[FORMAT],
+        # The list's filters choose the exported rows.
+        filters=True,
         responses={(200, "text/csv"): OpenApiTypes.STR, (200, "application/geo+json"): OpenApiTypes.OBJECT},
     )
     @action(detail=False, methods=["get"], renderer_classes=[FastJSONRenderer],
@@ -415,6 +412,8 @@ class PopulationCountViewSet(FactViewSetMixin, ModelViewSet):
     @extend_schema(
         summary="Export population counts (CSV with HXL hashtags, or GeoJSON), streamed",
         parameters=[FORMAT],
+        # The list's filters choose the exported rows.
+        filters=True,
         responses={(200, "text/csv"): OpenApiTypes.STR, (200, "application/geo+json"): OpenApiTypes.OBJECT},
     )
     @action(detail=False, methods=["get"], renderer_classes=[FastJSONRenderer],
