@@ -162,6 +162,7 @@ class Stack:
             DJANGO_SECRET_KEY=SECRET_KEY,
             EVACTRACK_VAR_DIR=str(self.var),
             EVACTRACK_API_RATE=TEST_API_RATE,
+            EVACTRACK_API_ANON_RATE=TEST_API_RATE,
             PYTHONUNBUFFERED="1",
             **self.backend.env(),
         )
