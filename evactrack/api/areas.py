@@ -7,8 +7,7 @@ status engine and reports: locations imports no other app, and no app imports th
 import datetime
 
 import django_filters
-from django.conf import settings
-from django.db.models import F, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -17,10 +16,11 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from evactrack.api.exports import Column, admin_columns, export_format, export_response
+from evactrack.api.pagination import CursorPagination
 from evactrack.api.renderers import ExportNegotiation, FastJSONRenderer
 from evactrack.api.statements import RowsById
 from evactrack.api.viewsets import ReadOnlyViewSet
-from evactrack.status.choices import LEVEL_RANK, StatusLevel
+from evactrack.status.choices import LEVEL_RANK, WITHHELD_CHILDREN, ChildrenWithheld, StatusLevel
 from evactrack.status.selectors import status_for_area, status_history, status_summary
 from locations.api.serializers import (
     AREA_LIST_PLAIN,
@@ -93,6 +93,16 @@ AREA_EXPORT_COLUMNS = [
 ]
 
 
+class HistoryPagination(CursorPagination):
+    """A timeline is read oldest first, by the date each status holds from (a rebuild appends
+    older dates after newer ones, so the id alone is not the order); the id breaks ties."""
+
+    ordering = ("as_of", "id")
+
+    def get_ordering(self, request, queryset, view):
+        return self.ordering
+
+
 class AreaViewSet(ReadOnlyViewSet):
     """The administrative tree: countries, oblasts, raions, hromadas, settlements, city districts."""
 
@@ -154,11 +164,11 @@ class AreaViewSet(ReadOnlyViewSet):
         ],
         responses=StatusChangeSerializer(many=True),
     )
-    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    @action(detail=True, methods=["get"], pagination_class=HistoryPagination, filter_backends=[])
     def history(self, request, code=None):
         since, until = date_param(request.query_params, "since"), date_param(request.query_params, "until")
-        changes = status_history(area=self.get_object(), since=since, until=until)[:HISTORY_MAX]
-        return Response(
+        changes = self.paginate_queryset(status_history(area=self.get_object(), since=since, until=until))
+        return self.get_paginated_response(
             [
                 {
                     "as_of": change.as_of.isoformat(),
@@ -179,16 +189,11 @@ class AreaViewSet(ReadOnlyViewSet):
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def summary(self, request, code=None):
         area = self.get_object()
-        people = status_people_by_level(area=area)
-        if not self.caller.sees_sensitive:
-            for figures in people.values():
-                if small_children(figures["children_present"]):
-                    figures["children_present"] = None
+        people = status_people_by_level(area=area, withhold=not self.caller.sees_sensitive)
         return Response({"area": area.code, "areas": status_summary(area=area), "people": people})
 
 
-# A timeline longer than this is cut: a decade of daily changes.
-HISTORY_MAX = 5000
+PRESENT_WITHHELD = [ChildrenWithheld.PRESENT, ChildrenWithheld.BOTH]
 
 
 def date_param(params, name) -> datetime.date | None:
@@ -202,10 +207,6 @@ def date_param(params, name) -> datetime.date | None:
         raise ValidationError({name: [_("Give a date as YYYY-MM-DD.")]}) from None
 
 
-def small_children(value) -> bool:
-    return value is not None and value < settings.EVACTRACK_SMALL_CHILD_COUNT
-
-
 def reasons_for(caller, reasons: list) -> list:
     """Incident reasons name the incidents behind them, some of which (another organization's
     unverified reports) a partner may not see: below coordinator, only the counts remain."""
@@ -215,13 +216,16 @@ def reasons_for(caller, reasons: list) -> list:
 
 
 def status_data(caller, view) -> dict:
+    """The status as `caller` may see it. A children figure the engine marked withheld (a small
+    count, or a sum over one anywhere below) is null for roles below coordinator and named in
+    `withheld`, so that it is never read as unknown."""
     figures = dict(view.figures)
     withheld = []
-    if not caller.sees_sensitive:
-        for name in ("children_present", "children_subject"):
-            if small_children(figures.get(name)):
-                figures[name] = None
-                withheld.append(name)
+    marked = WITHHELD_CHILDREN[figures.pop("children_withheld")]
+    for name, marked_withheld in zip(("children_present", "children_subject"), marked, strict=True):
+        if marked_withheld and not caller.sees_sensitive:
+            figures[name] = None
+            withheld.append(name)
     return {
         "area": view.area_code,
         "as_of": view.as_of.isoformat(),
@@ -236,19 +240,31 @@ def status_data(caller, view) -> dict:
     }
 
 
-def status_people_by_level(*, area) -> dict:
-    """People and children present in the settlements under `area`, by their status. One query."""
+def status_people_by_level(*, area, withhold: bool) -> dict:
+    """People and children present in the settlements under `area`, by their status. One query.
+
+    With `withhold`, a level's children sum is null when it holds a withheld figure: with the
+    other settlements' figures visible one by one, the sum would give that figure away."""
     rows = (
         Area.objects.within(area)
         .filter(level=AreaLevel.SETTLEMENT)
         .values("status__level")
-        .annotate(people=Sum("status__people_present"), children=Sum("status__children_present"))
+        .annotate(
+            people=Sum("status__people_present"),
+            children=Sum("status__children_present"),
+            children_withheld=Count("id", filter=Q(status__children_withheld__in=PRESENT_WITHHELD)),
+        )
         .order_by()
     )
     people = {level: {"people_present": None, "children_present": None} for level in StatusLevel.values}
+    hidden = set()
     for row in rows:
         level = row["status__level"] or StatusLevel.NORMAL
+        if withhold and row["children_withheld"]:
+            hidden.add(level)
         for key, value in (("people_present", row["people"]), ("children_present", row["children"])):
             if value is not None:
                 people[level][key] = (people[level][key] or 0) + value
+    for level in hidden:
+        people[level]["children_present"] = None
     return people

@@ -46,7 +46,7 @@ def test_area_status_history_and_as_of(viewer, coordinator, ordered):
     past = viewer.get(reverse("api:area-status", kwargs={"code": area.code}) + "?as_of=2023-08-01").json()
     assert past["level"] != "evacuation_mandatory" and past["computed"] is True
     history = viewer.get(reverse("api:area-history", kwargs={"code": area.code}))
-    assert history.status_code == 200 and history.json()[-1]["level"] == "evacuation_mandatory"
+    assert history.status_code == 200 and history.json()["results"][-1]["level"] == "evacuation_mandatory"
     bad = viewer.get(reverse("api:area-status", kwargs={"code": area.code}) + "?as_of=someday")
     assert bad.status_code == 400 and "as_of" in bad.json()["fields"]
 
@@ -99,7 +99,7 @@ def test_history_runs_the_same_queries_for_1_and_50_changes(viewer, area):
         with CaptureQueriesContext(connection) as captured:
             response = viewer.get(url)
         assert response.status_code == 200, response.content
-        return [query["sql"] for query in captured.captured_queries], len(response.json())
+        return [query["sql"] for query in captured.captured_queries], len(response.json()["results"])
 
     add_changes(1, 0)
     one, one_rows = queries()
