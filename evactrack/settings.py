@@ -81,12 +81,17 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # A chunked body (no Content-Length) is read within the body limit before anything parses it
+    # (CSRF reads forms); after CommonMiddleware, which gives its refusals a Content-Length.
+    "evactrack.api.middleware.ChunkedBodyMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Records the request's user on admin edits so history says who changed what.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Errors of plain Django views under /api/ (the catch-all 404) in the API's error shape.
+    "evactrack.api.middleware.ApiExceptionMiddleware",
     # Last, as django-axes asks: turns a locked-out login into a 429 page (issue 6).
     "axes.middleware.AxesMiddleware",
 ]
@@ -223,7 +228,8 @@ REST_FRAMEWORK = {
         "evactrack.api.renderers.BrowsableAPIRenderer",
     ],
     # The API takes JSON only: forms and multipart would bypass the size and type checks (415).
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # orjson, with a depth limit: a deeply nested body is a 400, not a RecursionError.
+    "DEFAULT_PARSER_CLASSES": ["evactrack.api.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "evactrack.api.pagination.CursorPagination",
     # One error shape for every failure, Django ValidationErrors from the services included.
     "EXCEPTION_HANDLER": "evactrack.api.exceptions.exception_handler",

@@ -10,3 +10,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("evactrack.api.urls")),
 ]
+
+# Under /api/ Django's own error pages answer in the API's JSON error shape (DEBUG off; with
+# DEBUG on, evactrack.api.middleware.ApiExceptionMiddleware and the catch-all 404 do).
+handler400 = "evactrack.api.views.bad_request"
+handler403 = "evactrack.api.views.permission_denied"
+handler404 = "evactrack.api.views.page_not_found"
+handler500 = "evactrack.api.views.server_error"

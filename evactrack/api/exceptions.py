@@ -6,15 +6,20 @@ with `fields` always present (empty when the error is not about a field) and, fo
 writes, `rows`: {"3": {"area": ["…"]}} keyed by the failing row's index.
 """
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError
-from django.http import Http404
+from django.http import Http404, HttpResponse
+from django.utils.log import log_response
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
+from evactrack.api.renderers import FastJSONRenderer, dumps
 from reports.services import RowsInvalid
 
 NON_FIELD = "non_field_errors"
@@ -50,6 +55,15 @@ class Unprocessable(exceptions.APIException):
     default_code = "idempotency_key_reused"
 
 
+class InvalidCursor(exceptions.ValidationError):
+    """A `cursor` this list did not give: garbled, edited, or another list's position."""
+
+    error_code = "invalid_cursor"
+
+    def __init__(self):
+        super().__init__({"cursor": [_("Not a cursor of this list. Start again without one.")]})
+
+
 def error_body(*, status_code: int, code: str, detail, fields=None, rows=None) -> dict:
     body = {"status": status_code, "code": code, "detail": str(detail), "fields": fields or {}}
     if rows is not None:
@@ -83,7 +97,51 @@ def django_error_fields(error: DjangoValidationError) -> dict[str, list[str]]:
     return {NON_FIELD: error.messages}
 
 
+def error_response(*, status_code: int, code: str, detail) -> HttpResponse:
+    """The error shape outside DRF: Django's own views, middleware, the error handlers."""
+    body = error_body(status_code=status_code, code=code, detail=detail)
+    return HttpResponse(dumps(body), status=status_code, content_type="application/json")
+
+
+def server_error_detail(exc=None) -> str:
+    # With DEBUG on, say what broke; in production the traceback is in the log only.
+    if settings.DEBUG and exc is not None:
+        return f"Server error: {exc.__class__.__name__}: {exc}"
+    return str(_("Server error. It has been logged; retry later or tell us the time of the request."))
+
+
+def logged_server_error(request, exc, response):
+    """Log `exc` with its traceback as Django logs an unhandled error (`django.request`, so
+    whatever watches that logger sees it), and mark `response` logged so Django does not log
+    it again without the traceback."""
+    log_response("Internal Server Error: %s", request.path, response=response, request=request, exception=exc)
+    return response
+
+
+def django_error_response(request, exc) -> HttpResponse:
+    """What a Django exception raised outside DRF means in the API's error shape."""
+    if isinstance(exc, Http404):
+        return error_response(status_code=404, code="not_found", detail=_("Not found."))
+    if isinstance(exc, DjangoPermissionDenied):
+        return error_response(status_code=403, code="permission_denied", detail=_("Permission denied."))
+    if isinstance(exc, RequestDataTooBig):
+        return error_response(status_code=413, code=PayloadTooLarge.default_code, detail=PayloadTooLarge.default_detail)
+    if isinstance(exc, SuspiciousOperation):
+        return error_response(status_code=400, code="bad_request", detail=_("Bad request."))
+    response = error_response(status_code=500, code="server_error", detail=server_error_detail(exc))
+    return logged_server_error(request, exc, response)
+
+
+def _answer_in_json(request):
+    # An endpoint whose renderer is not JSON (the schema's YAML) still reports its errors in
+    # the API's JSON shape; the browsable API shows them in its page, as JSON.
+    renderer = getattr(request, "accepted_renderer", None)
+    if request is not None and (renderer is None or renderer.format not in ("json", "api")):
+        request.accepted_renderer, request.accepted_media_type = FastJSONRenderer(), FastJSONRenderer.media_type
+
+
 def exception_handler(exc, context):
+    _answer_in_json(context.get("request"))
     if isinstance(exc, RowsInvalid):
         rows = {str(index): {(NON_FIELD if k == "__all__" else k): v for k, v in fields.items()}
                 for index, fields in exc.rows.items()}  # fmt: skip
@@ -99,14 +157,21 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()
+    elif isinstance(exc, SuspiciousOperation):
+        exc = exceptions.ParseError(_("Bad request."))
 
     response = drf_exception_handler(exc, context)
     if response is None:
-        return None
+        # Our bug, not the client's: the error shape all the same, and the traceback logged.
+        set_rollback()
+        body = error_body(status_code=500, code="server_error", detail=server_error_detail(exc))
+        return logged_server_error(context["request"], exc, Response(body, status=500))
     if isinstance(exc, exceptions.ValidationError):
         body = error_body(
             status_code=response.status_code,
-            code="invalid",
+            code=getattr(exc, "error_code", "invalid"),
             detail=_("Invalid input."),
             fields=flatten_errors(exc.detail),
         )

@@ -17,8 +17,10 @@ router.registry.extend(reports_router.registry)
 app_name = "api"
 urlpatterns = [
     path("v1/", include(router.urls)),
-    # Any other path under /api/ gets a JSON 404 in the API's error shape, not Django's HTML page.
+    # Any other path under /api/ gets a JSON 404 in the API's error shape, not Django's HTML
+    # page, whatever the method (the view is exempt from CSRF; see views.not_found).
     re_path(r"^v1/.*$", views.not_found),
     path("schema/", SpectacularAPIView.as_view(content_negotiation_class=FormatParameterNegotiation), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    re_path(r"^.*$", views.not_found),
 ]

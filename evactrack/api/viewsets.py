@@ -74,7 +74,7 @@ def idempotent(handler):
                 with transaction.atomic():
                     response = handler(self, request, *args, **kwargs)
             except Exception as exc:  # noqa: BLE001 - turned into the error response it deserves
-                # Re-raises what is not an API error, which rolls the claim back too.
+                # What is not an API error becomes a logged 500, which rolls the claim back too.
                 response = self.handle_exception(exc)
             if response.status_code >= 500 or response.status_code in NOT_STORED_STATUSES:
                 transaction.set_rollback(True)
