@@ -30,7 +30,12 @@ class ChunkedBodyMiddleware:
             if not meta.get("wsgi.input_terminated"):
                 return self.refuse(request, 411, "length_required", "Send a Content-Length with the body.")
             limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-            body = self.read(meta["wsgi.input"], None if limit is None else limit + 1)
+            try:
+                body = self.read(meta["wsgi.input"], None if limit is None else limit + 1)
+            except Exception:  # noqa: BLE001 - the server's own framing errors, of any type
+                # The server decodes the chunks as we read: a bad chunk size or a client gone
+                # mid-body surfaces here, and is the request's fault, not ours.
+                return self.refuse(request, 400, "bad_request", "The chunked body is malformed or incomplete.")
             if limit is not None and len(body) > limit:
                 return self.refuse(request, 413, PayloadTooLarge.default_code, PayloadTooLarge.default_detail)
             # As if the client had sent a Content-Length: Django, DRF and the size checks read it.

@@ -186,3 +186,10 @@ def test_gunicorn_chunked_body_over_the_limit_is_413(gunicorn):
     status, body = raw_request(port, chunked_head(token), chunks(b'{"summary": "' + b"x" * 5000 + b'"}'))
     assert status == 413, body
     assert orjson.loads(body)["code"] == "payload_too_large"
+
+
+def test_gunicorn_malformed_chunks_are_400(gunicorn):
+    port, token = gunicorn
+    status, body = raw_request(port, chunked_head(token), b"zz\r\n{}\r\n0\r\n\r\n")
+    assert status == 400, body
+    assert orjson.loads(body)["status"] == 400
