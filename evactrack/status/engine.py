@@ -329,10 +329,14 @@ def _incident_reason(incidents: Iterable[IncidentFact], rules: PolicyRules, as_o
         return StatusLevel.NORMAL, 0.0, None, ()
 
     def level_on(back: int) -> tuple:
-        """The level the window ending `back` days before as_of gives, after the corroboration rule."""
+        """((level, level before the corroboration rule held it down or None), reporting organizations)
+        for the window ending `back` days before as_of."""
         days = slice(back, back + window)
+        score = sum(points[days])
+        if LEVEL_RANK[rules.level_for_score(score)] <= LEVEL_RANK[rules.unverified_level_cap]:
+            return (rules.level_for_score(score), None), 0  # the rule cannot apply: no need to know who
         reporters = set().union(*organizations[days])
-        return _corroborated_level(rules, sum(points[days]), sum(verified[days]), reporters), len(reporters)
+        return _corroborated_level(rules, score, sum(verified[days]), reporters), len(reporters)
 
     score = round(sum(points[:window]), 2)
     (level, held_down_from), reporters = level_on(0)
