@@ -1,7 +1,7 @@
 """A whole evactrack installation in a temporary folder, started as an operator would start it.
 
-`Stack` runs the management commands (`migrate`, `import_gazetteer`, `seed`, `organization` /
-`api_token`) as subprocesses, then gunicorn with two workers, a Celery worker and Celery beat,
+`Stack` runs the management commands (`migrate`, `import_gazetteer`, `seed`, `organization create`,
+`api_token issue`) as subprocesses, then gunicorn with two workers, a Celery worker and Celery beat,
 each in its own process group and logging to a file of its own. Tests talk to it over HTTP only.
 
 Two backends, chosen from the test run's environment:
@@ -205,17 +205,7 @@ class Stack:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     def create_organization(self, slug: str, name: str) -> None:
-        """With the terminal command when the installation has one, else through the service."""
-        command = ROOT / "reports" / "management" / "commands" / "organization.py"
-        if command.exists() or (ROOT / "evactrack" / "api" / "management" / "commands" / "organization.py").exists():
-            self.manage("organization", "create", slug, "--name", name, "--kind", "ngo")
-            return
-        self.manage(
-            "shell",
-            "-c",
-            "from reports.services import organization_upsert; "
-            f"organization_upsert(slug={slug!r}, name={name!r}, kind='ngo')",
-        )
+        self.manage("organization", "create", slug, "--name", name, "--kind", "ngo")
 
     def issue_token(self, *, user: str, organization: str, role: str) -> str:
         output = self.manage(
