@@ -15,6 +15,7 @@ from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
+from evactrack.api.filters import UtcDateTimeFilter
 from evactrack.api.statements import Statement
 from locations.choices import AreaCategory, AreaLevel
 from locations.geo import EARTH_RADIUS_KM
@@ -133,7 +134,7 @@ class AreaFilterSet(django_filters.FilterSet):
     )
     q = django_filters.CharFilter(method="filter_q", max_length=200, help_text=_("Any spelling of a name."))
     near = NearFilter(help_text=_("lat,lon,km: areas with a point within km of the point."))
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = UtcDateTimeFilter(field_name="updated_at", lookup_expr="gte")
 
     class Meta:
         model = Area

@@ -5,6 +5,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from evactrack.api.filters import UtcDateTimeFilter
 from evactrack.db import DatePrecision
 from locations.choices import AreaLevel
 from locations.filtersets import IdFilter, area_by_code_or_error, within_q
@@ -69,7 +70,7 @@ def area_has_active_order(as_of=None) -> Q:
 
 
 class UpdatedSinceMixin(django_filters.FilterSet):
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = UtcDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", help_text=_("Only rows changed at or after this time.")
     )
 
@@ -202,7 +203,7 @@ class SourceFilterSet(UpdatedSinceMixin):
 
 
 class TombstoneFilterSet(django_filters.FilterSet):
-    since = django_filters.IsoDateTimeFilter(
+    since = UtcDateTimeFilter(
         field_name="deleted_at", lookup_expr="gte", help_text=_("Only deletions at or after this time.")
     )
     resource = django_filters.ChoiceFilter(choices=[("incident", "incident")])

@@ -1,9 +1,12 @@
 """django-filter for the API, building only the filters a request names."""
 
+import datetime
 import functools
 
+import django_filters
 from django import forms
 from django.utils.translation import gettext as _
+from django_filters.fields import IsoDateTimeField
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
 
@@ -61,3 +64,24 @@ def _narrowed(filterset_class, named: frozenset):
     # Set after the class exists: django-filter's metaclass recomputes base_filters on creation.
     narrowed.base_filters = kept
     return narrowed
+
+
+class UtcDateTimeField(IsoDateTimeField):
+    """An ISO 8601 time with any offset Python accepts (up to ±23:59), handed to the database in
+    UTC: PostgreSQL refuses offsets beyond ±15:59 with an error, and a time whose UTC value falls
+    outside years 1–9999 cannot be compared at all."""
+
+    default_error_messages = {"out_of_range": _("Give a time between the years 1 and 9999 (UTC).")}
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return None
+        try:
+            return value.astimezone(datetime.UTC)
+        except OverflowError:
+            raise forms.ValidationError(self.error_messages["out_of_range"], code="out_of_range") from None
+
+
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcDateTimeField
