@@ -168,11 +168,14 @@ def test_readme_has_a_row_for_every_citation():
 
 
 def test_setup_run_twice_writes_nothing_the_second_time():
-    """`./dev run` imports the gazetteer, then loads the seeds, on every start: the second
-    start must find everything in place (no history, no area touched, no recompute queued)."""
+    """`./dev run` imports the gazetteer, then runs `seed`, on every start: the second start
+    must find everything in place (no history, no area touched, no recompute queued)."""
+    import io
+
     import yaml
     from django.apps import apps
 
+    from evactrack.status.models import StatusChange
     from locations import gazetteer
     from locations.services import gazetteer_import
     from reports.models import DirtyArea
@@ -183,19 +186,21 @@ def test_setup_run_twice_writes_nothing_the_second_time():
 
     def snapshot():
         history = {m.__name__: m.objects.count() for m in apps.get_models() if m.__name__.startswith("Historical")}
+        history["StatusChange"] = StatusChange.objects.count()
         return history, dict(Area.objects.values_list("code", "updated_at"))
 
     gazetteer_import(records=records)
-    seed_load()
+    call_command("seed", stdout=io.StringIO())
     DirtyArea.objects.all().delete()
     before = snapshot()
 
     gazetteer_import(records=records)
-    summary = seed_load()
+    output = io.StringIO()
+    call_command("seed", stdout=output)
 
     assert snapshot() == before
     assert not DirtyArea.objects.exists()
-    assert summary.created == {} and summary.updated == {}
+    assert "Seeds: created 0, updated 0," in output.getvalue()
 
 
 def test_an_area_the_seed_corrects_is_reported_as_updated(seeded):
