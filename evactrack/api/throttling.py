@@ -120,25 +120,6 @@ class AddressRateThrottle(CounterThrottle):
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": client_ip(request)}
 
-    def exhausted(self, request) -> bool:
-        """Whether the address has spent its budget, without counting this request."""
-        if self.rate is None or cache_outage.is_down:
-            return False
-        try:
-            count = self.cache.get(self.window_key(self.get_cache_key(request, None)), 0)
-        except Exception as error:  # noqa: BLE001 - as in count()
-            cache_outage.failed(error)
-            return False
-        return count >= self.num_requests
-
-
-def refuse_exhausted_address(request) -> None:
-    """Raise Throttled (429) when the request's address spent its budget of requests without
-    valid credentials: a flood of guessed tokens then costs no token lookup."""
-    throttle = AddressRateThrottle()
-    if throttle.exhausted(request):
-        raise exceptions.Throttled(throttle.wait())
-
 
 def count_failed_credentials(request) -> None:
     """Count a request without valid credentials against its address; Throttled (429) once

@@ -113,15 +113,24 @@ def test_anonymous_requests_are_throttled_per_address(rates):
     assert anonymous("198.51.100.1").get(reverse(AREAS)).status_code == 401
 
 
-def test_invalid_tokens_are_throttled_per_address_without_a_lookup(rates):
+def test_invalid_tokens_are_throttled_per_address(rates):
     rates(anonymous="3/minute")
     assert [bad_token().get(reverse(AREAS)).status_code for _ in range(3)] == [401, 401, 401]
     with CaptureQueriesContext(connection) as queries:
         refused = bad_token().get(reverse(AREAS))
     assert refused.status_code == 429
-    assert len(queries) == 0, [query["sql"] for query in queries.captured_queries]
+    # The token's lookup, and nothing else: the view never runs.
+    assert len(queries) == 1, [query["sql"] for query in queries.captured_queries]
     # Anonymous and invalid-token requests share the address's budget.
     assert anonymous().get(reverse(AREAS)).status_code == 429
+
+
+def test_an_exhausted_address_does_not_lock_out_valid_tokens(api, rates):
+    """Partners behind one proxy or NAT share an address with whoever floods it."""
+    rates(anonymous="2/minute")
+    assert [bad_token().get(reverse(AREAS)).status_code for _ in range(3)] == [401, 401, 429]
+    viewer = api(Role.VIEWER)
+    assert viewer.get(reverse(AREAS), REMOTE_ADDR="192.0.2.7").status_code == 200
 
 
 def test_valid_tokens_do_not_spend_the_address_budget(api, rates):

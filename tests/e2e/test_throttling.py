@@ -51,3 +51,10 @@ def test_forged_forwarded_for_does_not_dodge_the_throttle(throttled_url):
         client.get("/api/v1/areas/", headers={"X-Forwarded-For": f"198.51.100.{n % 250}"}) for n in range(BURST)
     ]
     assert_throttled(responses)
+
+
+def test_an_exhausted_address_still_serves_valid_tokens(stack, throttled_url):
+    """Partners behind one proxy share an address with whoever floods it with bad tokens."""
+    assert_throttled(burst(Client(throttled_url, "evt_yet-another-made-up-token")))
+    viewer = Client(throttled_url, stack.tokens["viewer"], name="viewer")
+    assert viewer.get("/api/v1/areas/").status_code == 200
