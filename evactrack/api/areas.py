@@ -131,6 +131,8 @@ class AreaViewSet(ReadOnlyViewSet):
         parameters=[
             OpenApiParameter("format", OpenApiTypes.STR, OpenApiParameter.QUERY, enum=["csv", "geojson"]),
         ],
+        # The list's filters choose the exported rows.
+        filters=True,
         responses={(200, "text/csv"): OpenApiTypes.STR, (200, "application/geo+json"): OpenApiTypes.OBJECT},
     )
     @action(detail=False, methods=["get"], renderer_classes=[FastJSONRenderer],
