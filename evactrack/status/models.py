@@ -315,11 +315,18 @@ class InputDigest(models.Model):
 class RecomputeLock(models.Model):
     """The single-flight lock where PostgreSQL's advisory locks are not available (SQLite).
 
-    A row means "held until expires_at": a holder that died stops blocking once it expires.
+    A row means "held by that process": on its own host a holder whose process is gone (or whose
+    process id now names a newer process) stops blocking at once; elsewhere at `expires_at`.
     """
 
     name = models.CharField(_("name"), max_length=64, primary_key=True)
     holder = models.CharField(_("holder"), max_length=100)
+    host = models.CharField(_("host"), max_length=255, blank=True)
+    pid = models.PositiveIntegerField(_("process id"), null=True, blank=True)
+    pid_started = models.CharField(
+        _("process start"), max_length=32, blank=True, help_text=_("When that process started, as the system counts.")
+    )
+    acquired_at = models.DateTimeField(_("acquired at"), default=timezone.now)
     expires_at = models.DateTimeField(_("expires at"))
 
     class Meta:
@@ -329,3 +336,22 @@ class RecomputeLock(models.Model):
 
     def __str__(self):
         return f"{self.name} held by {self.holder} until {self.expires_at}"
+
+
+class FullRunRequest(models.Model):
+    """A full recompute asked for and not yet done. Written in its own transaction before the run
+    takes the lock, deleted in the transaction of the run that serves it: a run that met the lock
+    or died halfway leaves it for the next run of any kind. Requests for one date are served by
+    one run, which judges every area when any of them asked for that."""
+
+    as_of = models.DateField(_("as of"), null=True, blank=True, help_text=_("Empty: the day the run happens."))
+    every_area = models.BooleanField(_("every area"), default=False)
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("full recompute request")
+        verbose_name_plural = _("full recompute requests")
+        ordering = ["requested_at", "id"]
+
+    def __str__(self):
+        return f"full recompute {self.as_of or 'today'}{' of every area' if self.every_area else ''}"

@@ -35,7 +35,7 @@ from evactrack.status.compute import (
 )
 from evactrack.status.engine import AreaResult, PolicyRules
 from evactrack.status.locks import RECOMPUTE_LOCK, single_flight
-from evactrack.status.models import AreaStatus, Policy, RecomputeRun, StatusChange
+from evactrack.status.models import AreaStatus, FullRunRequest, Policy, RecomputeRun, StatusChange
 from locations.models import PATH_SEPARATOR, Area
 from reports.choices import OrderState, TargetScope
 from reports.models import ControlDesignation, DirtyArea, EvacuationOrder, Incident, OrderTarget, PopulationCount
@@ -50,6 +50,11 @@ DIRTY_BATCH = 20_000
 JUDGE_ALL_ABOVE = 10_000
 # A rebuild may run for long: its lock row (SQLite) outlives a task's time limit.
 REBUILD_LOCK_TTL = datetime.timedelta(hours=6)
+# Full runs one lock holder serves at most before it lets go; more requests wait for the next run.
+FULL_RUNS_PER_HOLD = 4
+# Run records older than this are deleted by each full run (the newest always stays: the next
+# full run compares its digests with it). An hourly run leaves ~720 rows a month.
+RUN_RECORDS_KEPT_DAYS = 30
 
 
 @dataclass
@@ -79,8 +84,9 @@ def policy_rules_active() -> PolicyRules:
 def policy_save(*, policy: Policy) -> Policy:
     """Validate and save a policy; activating one deactivates the others (exactly one is active).
 
-    A full recompute is enqueued on commit so the new rules apply everywhere without waiting
-    for the hourly one; if the broker is down, the hourly run applies them.
+    A full recompute is requested in the same transaction and enqueued on commit, so the new
+    rules apply everywhere without waiting for the hourly run; if the broker is down or the
+    worker dies, the next run of any kind (the sweep, every 30 s) serves the request.
     """
     if policy.is_active:
         # Before validation, so the "one active" constraint sees the others already off; an
@@ -88,25 +94,39 @@ def policy_save(*, policy: Policy) -> Policy:
         Policy.objects.filter(is_active=True).exclude(pk=policy.pk).update(is_active=False)
     policy.full_clean()
     policy.save()
+    status_recompute_full_request(as_of=None, every_area=False)
     transaction.on_commit(_enqueue_full_recompute)
     return policy
 
 
 def _enqueue_full_recompute() -> None:
+    # The task's own request and this one are for the same date: one run serves both.
     try:
         current_app.send_task("status.recompute_full", retry=False)
     except Exception:  # noqa: BLE001 - a broker outage must not undo the policy edit
-        logger.warning("Broker unreachable; the new policy applies at the next scheduled full recompute.")
+        logger.warning("Broker unreachable; the new policy applies at the next sweep, which serves the request.")
+
+
+def status_recompute_full_request(*, as_of: datetime.date | None, every_area: bool) -> FullRunRequest:
+    """Ask for a full run (`as_of` None: the day it runs); the next run holding the lock serves it.
+
+    Always a new row, never an update of a pending one: a pending row may be being deleted by
+    the run serving it, whose reads may already be done. Requests merge when served.
+    """
+    return FullRunRequest.objects.create(as_of=as_of, every_area=every_area)
 
 
 def _record(report: RunReport, started: float, run: RecomputeRun | None = None) -> RunReport:
+    """Store a full run or a rebuild (done or skipped). Incremental runs are only logged."""
     report.duration_ms = int((time.monotonic() - started) * 1000)
     run = run or RecomputeRun()
     run.kind, run.as_of, run.skipped = report.kind, report.as_of, report.skipped
     run.duration_ms, run.areas_computed = report.duration_ms, report.areas_computed
     run.rows_written, run.changes_appended = report.rows_written, report.changes_appended
     run.save()
-    if report.skipped:
+    if report.skipped and report.kind == RunKind.FULL:
+        logger.info("Status full recompute put off: another recompute holds the lock and serves it, or the next run.")
+    elif report.skipped:
         logger.info("Status %s recompute skipped: another recompute holds the lock.", report.kind)
     return report
 
@@ -120,6 +140,8 @@ def status_recompute_dirty(*, as_of: datetime.date | None = None, limit: int = D
         if not acquired:
             report.skipped = True
         else:
+            # A full run asked for meanwhile comes first; it serves every dirty mark as well.
+            _full_runs_serve()
             # Claimed rows are deleted inside this transaction: if the run dies they come back,
             # and a change committed meanwhile marks its area again after our delete.
             claimed = list(
@@ -142,11 +164,10 @@ def status_recompute_dirty(*, as_of: datetime.date | None = None, limit: int = D
             written = persist(computation)
             report.areas_computed = len(computation.results)
             report.rows_written, report.changes_appended = written.rows_written, written.changes_appended
-    if report.skipped:
-        return _record(report, started)
-    # Incremental runs happen after every write: logged, not stored, so the run table stays small.
+    # Incremental runs happen after every write: logged, not stored, so the run table stays
+    # small. One that met the lock leaves its marks for the holder's next run or the sweep.
     report.duration_ms = int((time.monotonic() - started) * 1000)
-    logger.debug("Status dirty recompute: %s", report.as_dict())
+    logger.debug("Status dirty recompute%s: %s", " skipped" if report.skipped else "", report.as_dict())
     return report
 
 
@@ -157,42 +178,74 @@ def status_recompute_full(*, as_of: datetime.date | None = None, every_area: boo
     or dates changed since the last full run are judged again, with their ancestors. Every area
     is judged when `every_area` is set (the nightly run), when the policy or the tree changed,
     or when there is no earlier full run to compare with or it was for a later date.
+
+    The run is requested first (FullRunRequest, committed before the lock is tried): when
+    another run holds the lock, or this one dies, the request waits for the next run to serve.
+    The lock holder serves requests that came meanwhile before it lets go.
     """
     started = time.monotonic()
-    as_of = as_of or timezone.localdate()
-    report = RunReport(kind=RunKind.FULL, as_of=as_of)
+    with transaction.atomic():
+        status_recompute_full_request(as_of=as_of, every_area=every_area)
     with single_flight(RECOMPUTE_LOCK) as acquired:
         if not acquired:
-            report.skipped = True
-            return _record(report, started)
-        # Every pending mark is served by this run: deleted before any input is read, so a change
-        # committed later either is seen by the reads below or keeps its mark for the sweep.
-        # A marked area's inputs changed, so its digest moved: the marks need not be read.
-        DirtyArea.objects.all().delete()
-        rules = policy_rules_active()
-        run = RecomputeRun(policy_digest=fingerprint.policy_digest(rules), tree_digest=fingerprint.tree_digest())
-        last = (
-            RecomputeRun.objects.filter(kind=RunKind.FULL, skipped=False)
-            .exclude(tree_digest="")
-            .order_by("-started_at", "-id")
-            .first()
-        )
-        run.every_area = every_area or not (
-            last
-            and last.policy_digest == run.policy_digest
-            and last.tree_digest == run.tree_digest
-            and last.as_of <= as_of
-        )
-        computation = None if run.every_area else _recompute_changed(rules, as_of)
-        if computation is None:
-            run.every_area = True
-            computation = load_and_evaluate(scope=Scope(), rules=rules, as_of=as_of)
-            roll_up(computation)
-            fingerprint.digests_store(rules, as_of)
-        written = persist(computation)
-        report.areas_computed = len(computation.results)
-        report.rows_written, report.changes_appended = written.rows_written, written.changes_appended
-        return _record(report, started, run)  # in the same transaction: one commit
+            return _record(RunReport(kind=RunKind.FULL, as_of=as_of or timezone.localdate(), skipped=True), started)
+        report = _full_run_serve(as_of)
+        _full_runs_serve()
+    # None: a run between our request and our lock served it.
+    return report or RunReport(kind=RunKind.FULL, as_of=as_of or timezone.localdate())
+
+
+def _full_runs_serve(rounds: int = FULL_RUNS_PER_HOLD) -> None:
+    """Serve pending full-run requests, oldest date first; the lock held."""
+    for _round in range(rounds):
+        oldest = FullRunRequest.objects.order_by("requested_at", "id").values_list("as_of", flat=True)[:1]
+        if not oldest:
+            return
+        _full_run_serve(oldest[0])
+
+
+def _full_run_serve(as_of: datetime.date | None) -> RunReport | None:
+    """One run for every pending request for `as_of`, of every area if any asked; the lock held."""
+    served = list(FullRunRequest.objects.filter(as_of=as_of).values_list("id", "every_area"))
+    if not served:
+        return None
+    # Deleted before any input is read: a request committed later asks for a later run.
+    FullRunRequest.objects.filter(id__in=[request_id for request_id, _every in served]).delete()
+    every_area = any(every for _id, every in served)
+    return _full_run(as_of=as_of or timezone.localdate(), every_area=every_area)
+
+
+def _full_run(*, as_of: datetime.date, every_area: bool) -> RunReport:
+    started = time.monotonic()
+    report = RunReport(kind=RunKind.FULL, as_of=as_of)
+    # Every pending mark is served by this run: deleted before any input is read, so a change
+    # committed later either is seen by the reads below or keeps its mark for the sweep.
+    # A marked area's inputs changed, so its digest moved: the marks need not be read.
+    DirtyArea.objects.all().delete()
+    rules = policy_rules_active()
+    run = RecomputeRun(policy_digest=fingerprint.policy_digest(rules), tree_digest=fingerprint.tree_digest())
+    last = (
+        RecomputeRun.objects.filter(kind=RunKind.FULL, skipped=False)
+        .exclude(tree_digest="")
+        .order_by("-started_at", "-id")
+        .first()
+    )
+    run.every_area = every_area or not (
+        last and last.policy_digest == run.policy_digest and last.tree_digest == run.tree_digest and last.as_of <= as_of
+    )
+    computation = None if run.every_area else _recompute_changed(rules, as_of)
+    if computation is None:
+        run.every_area = True
+        computation = load_and_evaluate(scope=Scope(), rules=rules, as_of=as_of)
+        roll_up(computation)
+        fingerprint.digests_store(rules, as_of)
+    written = persist(computation)
+    report.areas_computed = len(computation.results)
+    report.rows_written, report.changes_appended = written.rows_written, written.changes_appended
+    _record(report, started, run)  # in the holder's transaction: one commit
+    kept_since = timezone.now() - datetime.timedelta(days=RUN_RECORDS_KEPT_DAYS)
+    RecomputeRun.objects.filter(started_at__lt=kept_since).exclude(pk=run.pk).delete()
+    return report
 
 
 def _recompute_changed(rules: PolicyRules, as_of: datetime.date) -> Computation | None:
