@@ -3,14 +3,23 @@
 All are idempotent (a recompute run twice writes nothing the second time), so acks_late and
 reject-on-worker-lost (settings) may redeliver them safely. Database errors that a retry can
 cure (connection lost, serialization failure, SQLite busy) are retried with backoff.
+
+A full recompute is requested in the database before it runs (FullRunRequest): one that met
+the lock, or died with its worker, is served by the next run of any kind — the dirty sweep
+every 30 s, or the one each worker sends itself when it starts.
 """
 
 import datetime
+import logging
 
-from celery import shared_task
-from django.db import InterfaceError, OperationalError
+from celery import current_app, shared_task
+from celery.signals import worker_ready
+from django.db import InterfaceError, OperationalError, connection
 
+from evactrack.status.models import FullRunRequest
 from evactrack.status.services import status_orders_expire, status_recompute_dirty, status_recompute_full
+
+logger = logging.getLogger(__name__)
 
 RECOMPUTE_DIRTY = "status.recompute_dirty"
 RECOMPUTE_FULL = "status.recompute_full"
@@ -45,6 +54,20 @@ def recompute_dirty(as_of: str | None = None) -> dict:
 def recompute_full(as_of: str | None = None, every_area: bool = False) -> dict:
     """Run by beat: hourly (windows move with the calendar even when no input changes) and nightly for every area."""
     return status_recompute_full(as_of=_date(as_of), every_area=every_area).as_dict()
+
+
+@worker_ready.connect
+def serve_what_a_dead_worker_left(**_kwargs) -> None:
+    """A full run killed with its worker is still requested; the folder queue never redelivers
+    its message, and Redis only after the visibility timeout: serve it as soon as a worker is up."""
+    try:
+        if FullRunRequest.objects.exists():
+            current_app.send_task(RECOMPUTE_DIRTY, retry=False)
+    except Exception:  # noqa: BLE001 - the sweep serves it later; a worker must start regardless
+        logger.warning("Pending full recomputes not looked at on worker start; the next sweep serves them.")
+    finally:
+        # The main process runs no task: it need not keep a connection.
+        connection.close()
 
 
 @shared_task(name=EXPIRE_ORDERS, **RETRY)

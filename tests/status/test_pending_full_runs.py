@@ -182,3 +182,13 @@ def test_old_run_records_are_purged_but_the_last_full_run_stays():
     status_recompute_full()
     assert RecomputeRun.objects.filter(started_at=long_ago, skipped=True).count() == 0
     assert RecomputeRun.objects.count() == 1  # the newest; the digest baseline of the next run
+
+
+@pytest.mark.worker
+def test_a_full_run_left_by_a_dead_worker_is_served_when_a_worker_starts(processes, clean_broker):
+    AreaFactory()
+    # What a worker killed mid-run leaves: its request, and no message a queue would deliver again.
+    status_recompute_full_request(as_of=None, every_area=True)
+    processes("worker")
+    wait_for(lambda: not FullRunRequest.objects.exists(), what="the starting worker to serve the request", timeout=30)
+    assert served_full_runs().filter(every_area=True).count() == 1
