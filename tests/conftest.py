@@ -12,6 +12,7 @@ import pytest
 
 # Fixtures that start real Celery processes, for the worker and browser suites.
 from tests.celery_processes import clean_broker, processes  # noqa: F401
+from tests.chaos.faults import missing_for_chaos
 from tests.e2e.harness import missing_for_e2e
 
 SUITE_SKIP_PREFIX = "suite skipped"
@@ -63,6 +64,8 @@ SUITE_CHECKS = {
     "compose": _compose_available,
     # gunicorn, a worker and beat on a throwaway installation (tests/e2e/harness.py).
     "e2e": missing_for_e2e,
+    # The same installation, with faults done to it (tests/chaos/).
+    "chaos": missing_for_chaos,
 }
 
 

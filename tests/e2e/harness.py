@@ -284,24 +284,29 @@ class Stack:
         wait_for(healthy, what=f"{name} to answer /health/", timeout=60)
         return base_url
 
-    def start_worker(self) -> Process:
+    def start_worker(self, name: str = "worker", **extra_env) -> Process:
+        """A Celery worker; more than one (or a restarted one) each under a name of its own."""
+        log = self.directory / f"{name}.log"
+        earlier = log.stat().st_size if log.exists() else 0  # a restarted worker appends to its log
         worker = self.start(
-            "worker",
+            name,
             [BIN / "celery", "-A", "evactrack", "worker", "--loglevel", "INFO", "--concurrency", "1",
-             "-n", f"e2e-{os.getpid()}@%h", "--without-gossip", "--without-mingle"],
+             "-n", f"e2e-{os.getpid()}-{name}@%h", "--without-gossip", "--without-mingle"],
+            **extra_env,
         )  # fmt: skip
         wait_for(
-            lambda: " ready." in worker.log.read_text(errors="replace") or not worker.alive(),
-            what="the Celery worker to be ready",
+            lambda: b" ready." in worker.log.read_bytes()[earlier:] or not worker.alive(),
+            what=f"the Celery {name} to be ready",
         )
         assert worker.alive(), tail(worker.log)
         return worker
 
-    def start_beat(self) -> Process:
+    def start_beat(self, name: str = "beat", **extra_env) -> Process:
         return self.start(
-            "beat",
+            name,
             [BIN / "celery", "-A", "evactrack", "beat", "--loglevel", "INFO",
-             "--schedule", self.directory / "celerybeat-schedule", "--pidfile="],
+             "--schedule", self.directory / f"celery{name}-schedule", "--pidfile="],
+            **extra_env,
         )  # fmt: skip
 
     def start_all(self) -> None:
