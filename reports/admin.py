@@ -49,6 +49,7 @@ from reports.models import (
     Citation,
     ControlDesignation,
     DirtyArea,
+    DirtyRecomputeRequest,
     EvacuationOrder,
     Incident,
     OrderTarget,
@@ -946,9 +947,14 @@ class OrderTargetAdmin(ReadOnlyAdmin):
 
 @admin.register(DirtyArea)
 class DirtyAreaAdmin(ReadOnlyAdmin):
-    list_display = ("area", "marked_at")
+    list_display = ("area", "marked_at", "version")
     list_select_related = ("area",)
     search_fields = ("^area__code", "area__name_en")
+
+
+@admin.register(DirtyRecomputeRequest)
+class DirtyRecomputeRequestAdmin(ReadOnlyAdmin):
+    list_display = ("__str__", "requested_at")
 
 
 # Deleted facts, for partners' incremental sync; the model arrives with the API work (issue 5).

@@ -558,11 +558,16 @@ class DirtyArea(models.Model):
     """An area whose status must be recomputed: written in the same transaction as the change.
 
     The status engine drains this table; a change made while the broker is down stays here
-    until the periodic sweep picks it up.
+    until the periodic sweep picks it up. Marking an area already marked bumps `version`, and a
+    recompute deletes a mark only at the version it read, so a change never loses its mark
+    (reports.services.areas_mark_dirty describes the protocol).
     """
 
     area = models.OneToOneField(Area, primary_key=True, on_delete=models.CASCADE, related_name="+")
     marked_at = models.DateTimeField(_("marked at"), default=timezone.now)
+    version = models.PositiveIntegerField(
+        _("version"), default=0, help_text=_("How many times the area was marked again since this mark was made.")
+    )
 
     class Meta:
         verbose_name = _("area waiting for recompute")
@@ -571,6 +576,27 @@ class DirtyArea(models.Model):
 
     def __str__(self):
         return f"{self.area_id} since {self.marked_at}"
+
+
+class DirtyRecomputeRequest(models.Model):
+    """Whether a recompute of the dirty areas was asked of the broker and has not started yet.
+
+    One row at most. Writers send a message only when they set `requested_at`, and a recompute
+    clears it before it reads the marks, so at most one message waits in the queue whatever
+    the write rate (reports.services.areas_mark_dirty describes the protocol).
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    requested_at = models.DateTimeField(_("requested at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("dirty recompute request")
+        verbose_name_plural = _("dirty recompute requests")
+        ordering = ["id"]
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="%(app_label)s_%(class)s_single_row")]
+
+    def __str__(self):
+        return f"requested at {self.requested_at}" if self.requested_at else "not requested"
 
 
 class Tombstone(models.Model):

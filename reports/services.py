@@ -34,6 +34,7 @@ from reports.models import (
     Citation,
     ControlDesignation,
     DirtyArea,
+    DirtyRecomputeRequest,
     EvacuationOrder,
     Fact,
     Incident,
@@ -81,6 +82,24 @@ def areas_mark_dirty(*, areas: Iterable[Area] = (), subtrees: Iterable[Area] = (
 
     One INSERT … SELECT, whatever the size of the subtrees; areas already waiting keep their
     original mark time so the oldest change stays visible.
+
+    The protocol with the recompute (evactrack.status.services.status_recompute_dirty), which
+    holds on PostgreSQL (READ COMMITTED) and on SQLite alike:
+
+    - A writer marks in its own transaction, after its change. Marking an area already marked
+      bumps the mark's `version` and so takes the mark's row lock: never "do nothing".
+    - A recompute clears the request (below), then claims marks with `FOR UPDATE SKIP LOCKED`,
+      reads its inputs, and deletes each mark only at the version it read, in one transaction.
+    - A writer whose mark is claimed waits for the recompute's commit; the claimed mark is then
+      gone and the writer's upsert inserts a new one. A recompute skips a mark a writer holds,
+      and the mark stays with the writer's version. Either way the change commits with a mark.
+      (SQLite runs one writer at a time, and the recompute holds the write lock throughout.)
+    - After commit the writer asks for a recompute only if none is pending: it sets
+      `DirtyRecomputeRequest.requested_at` if empty and, if it did, sends one message. A
+      recompute empties it, in its own transaction, before it claims. So a writer that finds a
+      request pending committed before that recompute claims, and one that commits later finds
+      it empty (or set by a later writer whose message comes after) and sends: one message
+      waits in the queue at most, and no change waits for the 30 s sweep.
     """
     area_ids = sorted({area.pk for area in areas})
     # Paths hold only area codes ([A-Z0-9-] and "/"), so they need no LIKE escaping.
@@ -89,25 +108,52 @@ def areas_mark_dirty(*, areas: Iterable[Area] = (), subtrees: Iterable[Area] = (
         return
     conditions = [f"id IN ({', '.join(['%s'] * len(area_ids))})"] if area_ids else []
     conditions += ["path LIKE %s"] * len(paths)
+    table = DirtyArea._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {DirtyArea._meta.db_table} (area_id, marked_at) "
-            f"SELECT id, %s FROM {Area._meta.db_table} WHERE {' OR '.join(conditions)} "
-            "ON CONFLICT (area_id) DO NOTHING",
+            f"INSERT INTO {table} (area_id, marked_at, version) "
+            f"SELECT id, %s, 0 FROM {Area._meta.db_table} WHERE {' OR '.join(conditions)} "
+            f"ON CONFLICT (area_id) DO UPDATE SET version = {table}.version + 1",
             [timezone.now(), *area_ids, *(path + "%" for path in paths)],
         )
-    # One message per transaction is enough: the task drains every dirty row it finds.
+    # One request per transaction is enough: the recompute drains every mark it finds.
     if not any(func is enqueue_recompute_dirty for _sids, func, _robust in connection.run_on_commit):
         transaction.on_commit(enqueue_recompute_dirty)
 
 
 def enqueue_recompute_dirty() -> None:
-    """Ask a worker to recompute now. If the broker is down the write still stands: the
-    dirty rows wait for the periodic sweep."""
+    """Ask a worker to recompute now, unless a recompute is already pending (see areas_mark_dirty).
+
+    If the broker is down the write still stands: the request is withdrawn so the next write
+    tries again, and the marks wait for the periodic sweep meanwhile."""
+    if not _dirty_recompute_request():
+        return
     try:
         current_app.send_task(RECOMPUTE_DIRTY_TASK, retry=False)
     except Exception:
+        dirty_recompute_request_take()
         logger.warning("Broker unreachable; dirty areas will be picked up by the periodic sweep.", exc_info=True)
+
+
+def _dirty_recompute_request() -> bool:
+    """Set the request if none is pending, in its own transaction; True when this call set it."""
+    table = DirtyRecomputeRequest._meta.db_table
+    if DirtyRecomputeRequest.objects.filter(requested_at__isnull=False).exists():
+        return False  # a read, not a write, for the many writes that find one pending
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (id, requested_at) VALUES (1, %s) "
+            f"ON CONFLICT (id) DO UPDATE SET requested_at = excluded.requested_at WHERE {table}.requested_at IS NULL",
+            [timezone.now()],
+        )
+        return cursor.rowcount == 1
+
+
+def dirty_recompute_request_take() -> None:
+    """Called by a recompute of the dirty areas before it claims marks: later writes ask again.
+
+    Committed at once (it must not wait for the recompute's commit, nor hold the row while it runs)."""
+    DirtyRecomputeRequest.objects.filter(requested_at__isnull=False).update(requested_at=None)
 
 
 # --- shared plumbing -------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from functools import reduce
 
 from celery import current_app
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
@@ -39,12 +39,14 @@ from evactrack.status.models import AreaStatus, FullRunRequest, Policy, Recomput
 from locations.models import PATH_SEPARATOR, Area
 from reports.choices import OrderState, TargetScope
 from reports.models import ControlDesignation, DirtyArea, EvacuationOrder, Incident, OrderTarget, PopulationCount
-from reports.services import orders_expire_due
+from reports.services import dirty_recompute_request_take, orders_expire_due
 
 logger = logging.getLogger(__name__)
 
 # Areas one incremental run takes; more are left for the next run, which the task enqueues at once.
 DIRTY_BATCH = 20_000
+# Marks one DELETE removes: two parameters each, within SQLite's cap of 32,766 per statement.
+MARKS_PER_DELETE = 10_000
 # Above this many areas to judge, a full run judges every area: one pass over the tree is then
 # cheaper than a list of ids (and SQLite caps the parameters of one statement).
 JUDGE_ALL_ABOVE = 10_000
@@ -136,32 +138,35 @@ def status_recompute_dirty(*, as_of: datetime.date | None = None, limit: int = D
     started = time.monotonic()
     as_of = as_of or timezone.localdate()
     report = RunReport(kind=RunKind.DIRTY, as_of=as_of)
+    # Before the claim and committed at once: a write committed from now on asks for another run.
+    dirty_recompute_request_take()
     with single_flight(RECOMPUTE_LOCK) as acquired:
         if not acquired:
             report.skipped = True
         else:
             # A full run asked for meanwhile comes first; it serves every dirty mark as well.
             _full_runs_serve()
-            # Claimed rows are deleted inside this transaction: if the run dies they come back,
-            # and a change committed meanwhile marks its area again after our delete.
+            # The protocol with the writers is told in reports.services.areas_mark_dirty. The
+            # claimed marks stay locked until commit and are deleted at the version read: if the
+            # run dies they come back, and a writer that meets one marks its area again after.
             claimed = list(
                 DirtyArea.objects.select_for_update(skip_locked=True, of=("self",))
                 .order_by("marked_at")
-                .values_list("area_id", "area__path")[: limit + 1]
+                .values_list("area_id", "area__path", "version")[: limit + 1]
             )
             report.remaining = len(claimed) > limit
             claimed = claimed[:limit]
             if not claimed:
                 return report  # nothing to do, and nothing worth a run record
-            ids = [area_id for area_id, _path in claimed]
-            DirtyArea.objects.filter(area_id__in=ids).delete()
+            ids = [area_id for area_id, _path, _version in claimed]
             rules = policy_rules_active()
-            scope, paths = Scope(area_ids=tuple(ids)), [path for _id, path in claimed]
+            scope, paths = Scope(area_ids=tuple(ids)), [path for _id, path, _version in claimed]
             computation = load_and_evaluate(scope=scope, rules=rules, as_of=as_of, ancestor_paths=paths)
             # What these areas were judged from: the next full run need not judge them again.
             fingerprint.digests_store(rules, as_of, ids)
             roll_up(computation, outside_children=load_outside_children(computation))
             written = persist(computation)
+            _marks_delete([(area_id, version) for area_id, _path, version in claimed])
             report.areas_computed = len(computation.results)
             report.rows_written, report.changes_appended = written.rows_written, written.changes_appended
     # Incremental runs happen after every write: logged, not stored, so the run table stays
@@ -169,6 +174,18 @@ def status_recompute_dirty(*, as_of: datetime.date | None = None, limit: int = D
     report.duration_ms = int((time.monotonic() - started) * 1000)
     logger.debug("Status dirty recompute%s: %s", " skipped" if report.skipped else "", report.as_dict())
     return report
+
+
+def _marks_delete(marks: list[tuple[int, int]]) -> None:
+    """Delete these (area id, version) marks; a mark whose version moved since it was read stays."""
+    table = DirtyArea._meta.db_table
+    with connection.cursor() as cursor:
+        for start in range(0, len(marks), MARKS_PER_DELETE):
+            chunk = marks[start : start + MARKS_PER_DELETE]
+            cursor.execute(
+                f"DELETE FROM {table} WHERE (area_id, version) IN (VALUES {', '.join(['(%s, %s)'] * len(chunk))})",
+                [value for mark in chunk for value in mark],
+            )
 
 
 def status_recompute_full(*, as_of: datetime.date | None = None, every_area: bool = False) -> RunReport:

@@ -19,7 +19,7 @@ def kupiansk(db):
 
 def instance_of(model, data):
     """One stored row of each model, from the Kupiansk data."""
-    from reports.models import Citation, DirtyArea, OrderTarget
+    from reports.models import Citation, DirtyArea, DirtyRecomputeRequest, OrderTarget
 
     by_model = {
         "area": data.city,
@@ -33,6 +33,7 @@ def instance_of(model, data):
         "controldesignation": data.designation,
         "citation": Citation.objects.first(),
         "dirtyarea": DirtyArea.objects.first(),
+        "dirtyrecomputerequest": DirtyRecomputeRequest.objects.get_or_create(pk=1)[0],
     }
     return by_model[model._meta.model_name]
 
