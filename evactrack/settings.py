@@ -290,6 +290,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         # Without this kombu writes its control files into the current directory.
         "control_folder": str(VAR_DIR / "celery-control"),
         "store_processed": False,
+        # A worker looks at the folder this often when it finds nothing to take, and after each
+        # task (kombu's default is 1 s): writes enqueue one recompute at most, served within it.
+        "polling_interval": env.float("CELERY_BROKER_POLLING_INTERVAL", default=0.2),
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
