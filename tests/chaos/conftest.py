@@ -49,6 +49,10 @@ def stack():
             installation.backend = dataclasses.replace(installation.backend, redis_url=redis.url)
             _state["redis"] = redis
         installation.set_up(organizations=dict([ORGANIZATION]), callers=CALLERS)
+        # The seeds' history rebuild judges only the areas facts apply to: until the first hourly
+        # full run, the roll-up figures of some areas without facts (351 of them) differ from a
+        # fresh every-area recompute. Each case starts from a settled system instead.
+        installation.timed("full recompute", installation.manage, "recompute_status")
         installation.start_all()
     except BaseException:
         _state["failed"] = True
