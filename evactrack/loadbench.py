@@ -131,11 +131,6 @@ class Installation:
             "--name", "load benchmark",
         )  # fmt: skip
         self.token = output.strip().splitlines()[-1].strip()
-        # The seeds' history rebuild judges only the areas facts apply to; some areas without
-        # facts get their roll-up figures at the first hourly full run. Run it now, so the
-        # oracle at the end judges what the load did, not what the seeds left.
-        progress("full recompute")
-        self.manage("recompute_status")
 
     @property
     def _database_name(self) -> str:

@@ -583,7 +583,8 @@ class DirtyRecomputeRequest(models.Model):
 
     One row at most. Writers send a message only when they set `requested_at`, and a recompute
     clears it before it reads the marks, so at most one message waits in the queue whatever
-    the write rate (reports.services.areas_mark_dirty describes the protocol).
+    the write rate. One left set for longer than reports.services.DIRTY_REQUEST_STALE is
+    presumed lost and sent again (reports.services.areas_mark_dirty describes the protocol).
     """
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)

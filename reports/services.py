@@ -49,6 +49,11 @@ logger = logging.getLogger(__name__)
 
 # The status engine's task, enqueued by name: reports never imports the engine.
 RECOMPUTE_DIRTY_TASK = "status.recompute_dirty"
+# A request no recompute has taken this long after it was sent is presumed lost with its
+# message (a worker killed holding it, a broker restarted without persistence): the next write
+# sends again. A recompute that merely waits behind a long run costs one spare message, which
+# finds nothing to do.
+DIRTY_REQUEST_STALE = datetime.timedelta(seconds=5)
 
 
 class RowsInvalid(ValidationError):
@@ -100,6 +105,8 @@ def areas_mark_dirty(*, areas: Iterable[Area] = (), subtrees: Iterable[Area] = (
       request pending committed before that recompute claims, and one that commits later finds
       it empty (or set by a later writer whose message comes after) and sends: one message
       waits in the queue at most, and no change waits for the 30 s sweep.
+    - A request older than DIRTY_REQUEST_STALE counts as empty: its message may have died with
+      a worker, and then no recompute would come to empty it.
     """
     area_ids = sorted({area.pk for area in areas})
     # Paths hold only area codes ([A-Z0-9-] and "/"), so they need no LIKE escaping.
@@ -136,15 +143,18 @@ def enqueue_recompute_dirty() -> None:
 
 
 def _dirty_recompute_request() -> bool:
-    """Set the request if none is pending, in its own transaction; True when this call set it."""
+    """Set the request if none is pending (or it is stale), in its own transaction; True when this call set it."""
     table = DirtyRecomputeRequest._meta.db_table
-    if DirtyRecomputeRequest.objects.filter(requested_at__isnull=False).exists():
+    now = timezone.now()
+    stale = now - DIRTY_REQUEST_STALE
+    if DirtyRecomputeRequest.objects.filter(requested_at__gte=stale).exists():
         return False  # a read, not a write, for the many writes that find one pending
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (id, requested_at) VALUES (1, %s) "
-            f"ON CONFLICT (id) DO UPDATE SET requested_at = excluded.requested_at WHERE {table}.requested_at IS NULL",
-            [timezone.now()],
+            f"ON CONFLICT (id) DO UPDATE SET requested_at = excluded.requested_at "
+            f"WHERE {table}.requested_at IS NULL OR {table}.requested_at < %s",
+            [now, stale],
         )
         return cursor.rowcount == 1
 

@@ -18,6 +18,7 @@ from django.db import InterfaceError, OperationalError, connection
 
 from evactrack.status.models import FullRunRequest
 from evactrack.status.services import status_orders_expire, status_recompute_dirty, status_recompute_full
+from reports.models import DirtyArea
 
 logger = logging.getLogger(__name__)
 
@@ -58,10 +59,11 @@ def recompute_full(as_of: str | None = None, every_area: bool = False) -> dict:
 
 @worker_ready.connect
 def serve_what_a_dead_worker_left(**_kwargs) -> None:
-    """A full run killed with its worker is still requested; the folder queue never redelivers
-    its message, and Redis only after the visibility timeout: serve it as soon as a worker is up."""
+    """A run killed with its worker left its full-run request or its dirty marks; the folder
+    queue never redelivers its message, and Redis only after the visibility timeout: serve them
+    as soon as a worker is up."""
     try:
-        if FullRunRequest.objects.exists():
+        if FullRunRequest.objects.exists() or DirtyArea.objects.exists():
             current_app.send_task(RECOMPUTE_DIRTY, retry=False)
     except Exception:  # noqa: BLE001 - the sweep serves it later; a worker must start regardless
         logger.warning("Pending full recomputes not looked at on worker start; the next sweep serves them.")

@@ -28,7 +28,7 @@ from tests.e2e.harness import wait_for
 pytestmark = pytest.mark.chaos
 
 # Recomputes resume this soon after a killed worker is replaced (not when its lock expires).
-RESUME_DEADLINE = 20.0
+RESUME_DEADLINE = 10.0
 # SIGTERM: a warm shutdown lets the running recompute finish (seconds at this data size).
 WARM_SHUTDOWN_DEADLINE = 60.0
 

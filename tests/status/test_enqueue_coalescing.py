@@ -8,11 +8,13 @@ import threading
 import pytest
 from celery import current_app
 from django.db import transaction
+from django.db.models import F
 
 from evactrack.status import services as status_services
 from evactrack.status.services import status_recompute_dirty
-from reports.models import DirtyArea
-from reports.services import RECOMPUTE_DIRTY_TASK
+from evactrack.status.tasks import serve_what_a_dead_worker_left
+from reports.models import DirtyArea, DirtyRecomputeRequest
+from reports.services import DIRTY_REQUEST_STALE, RECOMPUTE_DIRTY_TASK
 from tests.factories import AreaFactory, IncidentFactory, SourceFactory
 from tests.status.test_dirty_marks import Thread, backends_waiting_on_a_lock, wait_for_event, wait_until
 
@@ -85,6 +87,32 @@ def test_a_skipped_recompute_lets_the_next_write_ask_again(broker, source, monke
         assert status_recompute_dirty().skipped
     IncidentFactory(area=area, source=source)
     assert broker.sent == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_request_no_recompute_took_in_time_is_sent_again(broker, source):
+    """Its message died with a worker (or a broker restarted empty): the next write sends anew."""
+    area = AreaFactory()
+    IncidentFactory(area=area, source=source)
+    IncidentFactory(area=area, source=source)
+    assert broker.sent == 1
+    DirtyRecomputeRequest.objects.update(requested_at=F("requested_at") - DIRTY_REQUEST_STALE)
+    IncidentFactory(area=area, source=source)
+    assert broker.sent == 2
+    IncidentFactory(area=area, source=source)  # the new request is fresh
+    assert broker.sent == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_starting_worker_serves_marks_a_dead_one_left(broker, source):
+    """Marks and no message any queue would deliver again: what a worker killed mid-run leaves."""
+    serve_what_a_dead_worker_left()
+    assert broker.sent == 0  # nothing left: a worker start sends nothing
+    broker.down = True
+    IncidentFactory(area=AreaFactory(), source=source)
+    broker.down = False
+    serve_what_a_dead_worker_left()
+    assert broker.sent == 1
 
 
 class _lock_held_elsewhere:

@@ -43,3 +43,7 @@ class Command(BaseCommand):
             verbosity=verbosity,
             stdout=self.stdout,
         )
+        # The rebuild judged only the areas the facts apply to; their ancestors' roll-ups also
+        # sum areas never judged yet (a new gazetteer's). A full run now settles every area, so
+        # the figures are right before the first hourly run.
+        call_command("recompute_status", verbosity=verbosity, stdout=self.stdout)
