@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "evactrack.status",
     "evactrack.api",
     "seeds",
+    "benchmarks",
 ]
 
 MIDDLEWARE = [

@@ -1,7 +1,8 @@
 """Admin for the area tree. Writes go through locations.services.
 
-The area's page also shows the reports about it; that part is added by reports/admin.py,
-because locations imports no other app.
+The area's page also shows the reports about it and its status. Locations imports no other app,
+so it defines the page's base here (AreaAdminBase, not registered); reports and the status engine
+contribute their parts, and evactrack/status/admin.py composes and registers the one AreaAdmin.
 """
 
 from django.contrib import admin
@@ -14,7 +15,7 @@ from evactrack.admin import (
     formset_for,
     kept_rows,
 )
-from locations.models import Area, AreaAlias
+from locations.models import AreaAlias
 from locations.names import normalize_name
 from locations.resolver import search_areas
 from locations.services import area_alias_add, area_upsert
@@ -44,8 +45,14 @@ class AreaAliasInline(admin.TabularInline):
         return False
 
 
-@admin.register(Area)
-class AreaAdmin(ServiceAdmin):
+class AreaAdminBase(ServiceAdmin):
+    """The area's own fields and spellings.
+
+    Parts that other apps contribute extend `page_context` (what the page shows beside the
+    fields, cooperatively through super()) and `service_save`, and list their inlines in
+    `area_inlines` for the composed admin.
+    """
+
     list_display = ("name_en", "name_uk", "code", "level", "category", "parent")
     list_filter = ("level", "category")
     list_select_related = ("parent",)
@@ -56,6 +63,16 @@ class AreaAdmin(ServiceAdmin):
     readonly_fields = ("level", "path")
     fields = (*AREA_FIELDS, "level", "path")
     inlines = [AreaAliasInline]
+
+    def page_context(self, request, area) -> dict:
+        """Template context of the area's page beside its fields; each contributed part adds its keys."""
+        return {}
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        area = self.get_object(request, object_id)
+        if area is not None:
+            extra_context = {**(extra_context or {}), **self.page_context(request, area)}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_readonly_fields(self, request, obj=None):
         # The code is the area's identity; a new code is a new area.

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from locations.models import Area
+from reports.choices import TargetScope
 from reports.models import EvacuationOrder, Incident, OrderTarget, Organization, PopulationCount, Source
 from reports.services import (
     CitationInput,
@@ -445,7 +446,9 @@ class OrderTargetImporter(Importer):
     def prepare(self, row, errors):
         order = self.lookup(row, "order_uid", self.orders, errors, label=_("order with uid"))
         area = self.lookup(row, "area_code", self.areas, errors, label=_("area with code"))
-        scope = self.cell(row, "scope", parse_choice, errors, model=OrderTarget, name="scope", default="subtree")
+        scope = self.cell(
+            row, "scope", parse_choice, errors, model=OrderTarget, name="scope", default=TargetScope.SUBTREE
+        )
         if order and area:
             if (order.pk, area.pk) in self.seen:
                 errors.setdefault("area_code", []).append(_("This area is listed twice for this order."))

@@ -1,6 +1,11 @@
-"""Reads of reports that carry a rule: what may be shown to whom."""
+"""Reads of reports that carry a rule: what may be shown to whom, what an order covers."""
 
-from reports.choices import FacilityType
+from django.db.models import Q
+
+from locations.choices import AreaLevel
+from locations.models import Area
+from reports.choices import CountKind, FacilityType, TargetScope
+from reports.models import OrderTarget, PopulationCount
 
 # Places where vulnerable people gather: their exact point is withheld from roles without
 # sensitive access unless the viewer's own organization reported it.
@@ -17,4 +22,64 @@ def incident_point_withheld(*, incident: dict, sees_sensitive: bool, organizatio
         and incident["facility_type"] in VULNERABLE_FACILITIES
         and incident["latitude"] is not None
         and incident["reporting_organization_id"] != organization_id
+    )
+
+
+def order_coverage(targets: list[tuple[int, str]]) -> dict:
+    """Settlements, people and children an order on these targets covers.
+
+    People and children are the latest 'present' count of each settlement, else its latest
+    baseline; settlements without either are counted as missing, never as zero.
+    """
+    areas = {area.pk: area for area in Area.objects.filter(pk__in=[area_id for area_id, _scope in targets])}
+    condition = Q(pk__in=[])
+    for area_id, scope in targets:
+        area = areas.get(area_id)
+        if area is None:
+            continue
+        condition |= Q(path__startswith=area.path) if scope == TargetScope.SUBTREE else Q(pk=area.pk)
+    settlements = Area.objects.filter(condition, level=AreaLevel.SETTLEMENT)
+    latest: dict[int, tuple] = {}
+    counts = (
+        PopulationCount.objects.filter(area__in=settlements, kind__in=[CountKind.PRESENT, CountKind.BASELINE])
+        .order_by("area_id", "-reference_date", "-id")
+        .values_list("area_id", "kind", "total", "children")
+    )
+    for area_id, kind, total, children in counts:
+        held = latest.get(area_id)
+        # A present (remaining) count beats any baseline; within a kind the newest wins.
+        if held is None or (held[0] == CountKind.BASELINE and kind == CountKind.PRESENT):
+            latest[area_id] = (kind, total, children)
+    settlement_count = settlements.count()
+    people = [figures[1] for figures in latest.values() if figures[1] is not None]
+    children = [figures[2] for figures in latest.values() if figures[2] is not None]
+    return {
+        "targets": [str(areas[area_id]) for area_id, _scope in targets if area_id in areas],
+        "settlements": settlement_count,
+        "people": sum(people) if people else None,
+        "people_missing": settlement_count - len(people),
+        "children": sum(children) if children else None,
+        "children_missing": settlement_count - len(children),
+    }
+
+
+def orders_covering(area, *, limit=50):
+    """Targets of orders that cover the area: on the area itself, or on an ancestor's whole subtree."""
+    ancestors = Area.objects.ancestors_of(area)
+    return (
+        OrderTarget.objects.filter(Q(area=area) | Q(area__in=ancestors, scope=TargetScope.SUBTREE))
+        .select_related("order", "area")
+        .prefetch_related("order__citations__source")
+        .order_by("-order__effective_from", "-order_id")[:limit]
+    )
+
+
+def orders_inside(area, *, limit=50):
+    """Targets of orders on areas below this one (a raion's page lists its settlements' orders)."""
+    return (
+        OrderTarget.objects.filter(area__path__startswith=area.path)
+        .exclude(area=area)
+        .select_related("order", "area")
+        .prefetch_related("order__citations__source")
+        .order_by("-order__effective_from", "-order_id")[:limit]
     )

@@ -8,8 +8,9 @@ from evactrack.status.choices import StatusLevel
 from evactrack.status.models import AreaStatus, Policy, RecomputeRun, StatusChange
 from evactrack.status.selectors import status_for_area, status_history
 from evactrack.status.services import policy_save
+from locations.admin import AreaAdminBase
 from locations.models import Area
-from reports.admin import AreaWithReportsAdmin
+from reports.admin.areas import AreaReportsMixin
 
 
 @admin.register(Policy)
@@ -76,22 +77,28 @@ class RecomputeRunAdmin(ReadOnlyAdmin):
 
 
 # --- the area's page: its current status, why, and its timeline ------------------------------------
-# The status engine may import locations and reports; they never import it. So the area's page
-# gains its status here, on top of the reports (reports/admin.py) on top of the area itself.
+# The status engine may import locations and reports; they never import it. So the one Area admin
+# is composed and registered here: the area itself (locations), what is reported about it
+# (reports), and its status (below).
 
-admin.site.unregister(Area)
+
+class AreaStatusMixin:
+    """The status engine's part of the area's page: its current status, why, and its timeline."""
+
+    def page_context(self, request, area):
+        status = status_for_area(area=area)
+        return {
+            **super().page_context(request, area),
+            "area_status": status,
+            "area_status_label": StatusLevel(status.level).label,
+            "status_timeline": status_history(area=area).order_by("-as_of", "-id")[:30],
+        }
 
 
 @admin.register(Area)
-class AreaWithStatusAdmin(AreaWithReportsAdmin):
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        area = self.get_object(request, object_id)
-        if area is not None:
-            status = status_for_area(area=area)
-            extra_context = {
-                **(extra_context or {}),
-                "area_status": status,
-                "area_status_label": StatusLevel(status.level).label,
-                "status_timeline": status_history(area=area).order_by("-as_of", "-id")[:30],
-            }
-        return super().change_view(request, object_id, form_url, extra_context)
+class AreaAdmin(AreaStatusMixin, AreaReportsMixin, AreaAdminBase):
+    """The area's page: its fields and spellings, its orders, facts and counts, and its status."""
+
+    # One template shows every part's context (evactrack/templates/admin/locations/area/).
+    change_form_template = "admin/locations/area/change_form.html"
+    inlines = [*AreaAdminBase.inlines, *AreaReportsMixin.area_inlines]

@@ -34,6 +34,7 @@ from evactrack.status.engine import (
     area_result,
     evaluate,
 )
+from evactrack.status.inputs import AREAS, DESIGNATIONS, INCIDENTS, ORDER_TARGETS, POPULATION_COUNTS
 from evactrack.status.models import AreaStatus, StatusChange
 from locations.models import PATH_SEPARATOR, Area
 from reports.choices import CountKind, OrderState, TargetScope
@@ -99,7 +100,7 @@ def _load_areas(scope: Scope, ancestor_paths: Iterable[str] = ()) -> dict[int, A
         queryset = queryset.filter(path__startswith=scope.path)
     elif scope.area_ids is not None:
         queryset = queryset.filter(Q(id__in=scope.area_ids) | Q(code__in=_codes_of(ancestor_paths)))
-    rows = queryset.order_by().values_list("id", "code", "parent_id", "path", "name_en")
+    rows = queryset.order_by().values_list("id", *AREAS.columns)
     return {row[0]: AreaRow(*row) for row in rows}
 
 
@@ -134,9 +135,9 @@ def load_and_evaluate(
         .filter(valid_from__lte=as_of)
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=as_of))
         .order_by()
-        .values_list("uid", "kind", "valid_from", "valid_until", "area__code")
+        .values_list("area__code", *DESIGNATIONS.columns)
     )
-    for uid, kind, valid_from, valid_until, code in designation_rows:
+    for code, uid, kind, valid_from, valid_until in designation_rows:
         designations[code].append(DesignationFact(str(uid), kind, valid_from, valid_until, code))
 
     # Orders in force, or ended recently enough to be named; the engine re-checks the dates.
@@ -161,24 +162,10 @@ def load_and_evaluate(
         .filter(Q(order__effective_until__isnull=True) | Q(order__effective_until__gte=as_of - shown))
         .annotate(targets_of_order=Subquery(target_count))
         .order_by()
-        .values_list(
-            "order__uid",
-            "order__kind",
-            "order__population_group",
-            "order__issuing_authority",
-            "order__state",
-            "order__effective_from",
-            "order__effective_until",
-            "order__lifted_on",
-            "order__people_subject",
-            "order__children_subject",
-            "area__code",
-            "scope",
-            "targets_of_order",
-        )
+        .values_list("area__code", *ORDER_TARGETS.columns, "targets_of_order")
     )
-    for uid, *fields, targets_of_order in order_rows:
-        order = OrderFact(str(uid), *fields)
+    for code, uid, *fields, target_scope, targets_of_order in order_rows:
+        order = OrderFact(str(uid), *fields, code, target_scope)
         if targets_of_order != 1:
             order = dataclasses.replace(order, people_subject=None, children_subject=None)
         own_orders[order.target_code].append(order)
@@ -191,16 +178,7 @@ def load_and_evaluate(
         Incident.objects.filter(_fact_filter(scope, areas, inherited=False))
         .filter(occurred_on__gte=first_day, occurred_on__lte=as_of, verification_state__in=rules.counted_states)
         .order_by()
-        .values_list(
-            "area_id",
-            "uid",
-            "occurred_on",
-            "incident_type",
-            "verification_state",
-            "fatalities",
-            "injured",
-            "reporting_organization_id",
-        )
+        .values_list("area_id", *INCIDENTS.columns)
     )
     for area_id, uid, occurred_on, incident_type, state, killed, injured, organization_id in incident_rows:
         incidents[area_id].append(
@@ -215,9 +193,9 @@ def load_and_evaluate(
         PopulationCount.objects.filter(_fact_filter(scope, areas, inherited=False))
         .filter(kind__in=[CountKind.PRESENT, CountKind.BASELINE], reference_date__lte=as_of)
         .order_by("reference_date", "id")
-        .values_list("area_id", "kind", "total", "children")
+        .values_list("area_id", *POPULATION_COUNTS.columns)
     )
-    for area_id, kind, total, children in count_rows:
+    for area_id, kind, _reference_date, total, children in count_rows:
         if total is not None:
             people[area_id][kind] = total
         if children is not None:

@@ -3,9 +3,10 @@
 A full recompute must catch everything: time windows that moved, and any change to the inputs,
 even one whose dirty mark or message was lost or that was written past the services. Judging
 all 30,000 areas in Python each hour costs seconds; reading the inputs costs milliseconds. So a
-full run reads every input row that the engine would read at `as_of`, hashes it in SQL, sums
-the hashes per area and subtracts the sums stored at the last full run (InputDigest): one
-statement, whatever the number of areas. An area is judged again when
+full run reads every input row that the engine would read at `as_of`, hashes the columns
+declared in evactrack.status.inputs (those the loader reads) in SQL, sums the hashes per area
+and subtracts the sums stored at the last full run (InputDigest): one statement, whatever the
+number of areas. An area is judged again when
 
 - its own sum moved (a fact on it was added, edited, deleted, or entered or left the window),
 - the `subtree` sum of an ancestor moved (a subtree order or a designation above it changed),
@@ -34,6 +35,7 @@ from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 
 from evactrack.status.engine import PolicyRules
+from evactrack.status.inputs import DESIGNATIONS, INCIDENTS, ORDER_TARGETS, POPULATION_COUNTS
 from evactrack.status.models import InputDigest
 from locations.models import Area
 from reports.choices import CountKind, OrderState, TargetScope
@@ -76,21 +78,19 @@ def facts_sql(rules: PolicyRules, as_of: datetime.date) -> tuple[str, list]:
     incident, count = Incident._meta.db_table, PopulationCount._meta.db_table
     target, order = OrderTarget._meta.db_table, EvacuationOrder._meta.db_table
     designation = ControlDesignation._meta.db_table
-    order_row = _text(
-        "t.id", "t.scope", "o.uid", "o.kind", "o.population_group", "o.issuing_authority", "o.state",
-        "o.effective_from", "o.effective_until", "o.lifted_on", "o.people_subject", "o.children_subject", "n.targets",
-    )  # fmt: skip
-    incident_row = _text(
-        "id", "occurred_on", "incident_type", "verification_state", "fatalities", "injured", "reporting_organization_id"
-    )
+    # The row's id too: two equal rows are two facts.
+    incident_row = _text("i.id", *INCIDENTS.sql_columns({"": "i"}))
+    count_row = _text("c.id", *POPULATION_COUNTS.sql_columns({"": "c"}))
+    order_row = _text("t.id", *ORDER_TARGETS.sql_columns({"": "t", "order": "o"}), "n.targets")
+    designation_row = _text("cd.id", *DESIGNATIONS.sql_columns({"": "cd"}))
     sql = f"""
-        SELECT area_id, hashtext({incident_row}) AS own, 0 AS subtree
-        FROM {incident}
-        WHERE occurred_on >= %s AND occurred_on <= %s AND verification_state IN ({states})
+        SELECT i.area_id, hashtext({incident_row}) AS own, 0 AS subtree
+        FROM {incident} i
+        WHERE i.occurred_on >= %s AND i.occurred_on <= %s AND i.verification_state IN ({states})
         UNION ALL
-        SELECT area_id, hashtext({_text("id", "kind", "reference_date", "total", "children")}), 0
-        FROM {count}
-        WHERE kind IN ({kinds}) AND reference_date <= %s
+        SELECT c.area_id, hashtext({count_row}), 0
+        FROM {count} c
+        WHERE c.kind IN ({kinds}) AND c.reference_date <= %s
         UNION ALL
         SELECT t.area_id, hashtext({order_row}), CASE WHEN t.scope = %s THEN hashtext({order_row}) ELSE 0 END
         FROM {target} t
@@ -99,10 +99,9 @@ def facts_sql(rules: PolicyRules, as_of: datetime.date) -> tuple[str, list]:
         WHERE o.state IN ({order_states}) AND o.effective_from <= %s
           AND (o.lifted_on IS NULL OR o.lifted_on > %s) AND (o.effective_until IS NULL OR o.effective_until >= %s)
         UNION ALL
-        SELECT area_id, hashtext({_text("id", "uid", "kind", "valid_from", "valid_until")}),
-               hashtext({_text("id", "uid", "kind", "valid_from", "valid_until")})
-        FROM {designation}
-        WHERE valid_from <= %s AND (valid_until IS NULL OR valid_until >= %s)
+        SELECT cd.area_id, hashtext({designation_row}), hashtext({designation_row})
+        FROM {designation} cd
+        WHERE cd.valid_from <= %s AND (cd.valid_until IS NULL OR cd.valid_until >= %s)
     """
     params = [
         first_day, as_of, *state_params,

@@ -72,7 +72,7 @@ def test_a_file_with_three_bad_rows_lists_them_and_imports_nothing_then_the_fixe
     DirtyArea.objects.all().delete()
     checked = upload(admin_client_logged_in, as_csv(rows))
     assert checked.context["check"].ok
-    # Its speed is measured by tests/admin/bench_admin_import.py, not asserted here (docs/BENCHMARKS.md).
+    # Its speed is measured by `manage.py bench_admin_import`, not asserted here (docs/BENCHMARKS.md).
     imported = admin_client_logged_in.post(reverse(IMPORT), {"token": checked.context["token"]})
     assert imported.status_code == 302
     assert Incident.objects.count() == before + 5000

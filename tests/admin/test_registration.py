@@ -1,5 +1,8 @@
 """Every model of our apps has an admin whose list, search and pages load for a coordinator."""
 
+import uuid
+from pathlib import Path
+
 import pytest
 from django.apps import apps
 from django.contrib import admin
@@ -19,7 +22,7 @@ def kupiansk(db):
 
 def instance_of(model, data):
     """One stored row of each model, from the Kupiansk data."""
-    from reports.models import Citation, DirtyArea, DirtyRecomputeRequest, OrderTarget
+    from reports.models import Citation, DirtyArea, DirtyRecomputeRequest, OrderTarget, Tombstone
 
     by_model = {
         "area": data.city,
@@ -34,6 +37,7 @@ def instance_of(model, data):
         "citation": Citation.objects.first(),
         "dirtyarea": DirtyArea.objects.first(),
         "dirtyrecomputerequest": DirtyRecomputeRequest.objects.get_or_create(pk=1)[0],
+        "tombstone": Tombstone.objects.create(resource="incident", uid=uuid.uuid4()),
     }
     return by_model[model._meta.model_name]
 
@@ -52,10 +56,7 @@ def test_every_model_of_our_apps_is_registered():
     assert missing == []
 
 
-# Tombstone's table arrives with the API work (issue 5); it is registered, its pages are checked there.
-@pytest.mark.parametrize(
-    "model", [m for m in our_models() if m._meta.model_name != "tombstone"], ids=lambda model: model._meta.label
-)
+@pytest.mark.parametrize("model", our_models(), ids=lambda model: model._meta.label)
 def test_changelist_search_and_change_page_load(admin_client_logged_in, kupiansk, model):
     opts = model._meta
     changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
@@ -128,3 +129,49 @@ def test_subtree_filter_keeps_facts_below_the_area(admin_client_logged_in, kupia
     assert list(orders.context["cl"].result_list) == [kupiansk.order]
     elsewhere = admin_client_logged_in.get(url, {"within": "UA98000000000000001"})
     assert list(elsewhere.context["cl"].result_list) == []
+
+
+# --- the one Area admin -----------------------------------------------------------------------
+
+APP_DIRS = ("locations", "reports", "evactrack")
+
+
+def test_no_admin_is_unregistered_and_registered_again():
+    """Which admin wins must not depend on INSTALLED_APPS order: each model is registered once."""
+    root = Path(__file__).resolve().parents[2]
+    offenders = [
+        str(path.relative_to(root))
+        for folder in APP_DIRS
+        for path in (root / folder).rglob("*.py")
+        if "migrations" not in path.parts and ".unregister(" in path.read_text(encoding="utf-8")
+    ]
+    assert offenders == []
+
+
+def test_the_area_admin_is_composed_from_each_apps_part():
+    from evactrack.status.admin import AreaStatusMixin
+    from locations.admin import AreaAdminBase, AreaAliasInline
+    from reports.admin.areas import AreaReportsMixin
+
+    area_admin = admin.site._registry[apps.get_model("locations", "Area")]
+    assert isinstance(area_admin, AreaAdminBase)
+    assert isinstance(area_admin, AreaReportsMixin)
+    assert isinstance(area_admin, AreaStatusMixin)
+    assert area_admin.inlines == [AreaAliasInline, *AreaReportsMixin.area_inlines]
+
+
+def test_the_area_page_shows_what_each_app_contributes(admin_client_logged_in, kupiansk):
+    response = admin_client_logged_in.get(reverse("admin:locations_area_change", args=[kupiansk.city.pk]))
+    assert response.status_code == 200
+    # locations: the area's fields and its spellings
+    assert response.context["adminform"].form.instance == kupiansk.city
+    inline_models = [formset.formset.model._meta.model_name for formset in response.context["inline_admin_formsets"]]
+    assert inline_models == ["areaalias", "populationcount", "controldesignation", "incident"]
+    # reports: the orders covering it and the links to every fact below
+    assert [target.order for target, _sources in response.context["orders_covering"]] == [kupiansk.order]
+    assert "orders_inside" in response.context and len(response.context["subtree_links"]) == 3
+    # the status engine: its current status and timeline
+    assert response.context["area_status"].sentence
+    assert "status_timeline" in response.context and response.context["area_status_label"]
+    page = response.content.decode()
+    assert 'id="area-status"' in page and 'id="area-orders"' in page

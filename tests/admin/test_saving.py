@@ -6,7 +6,7 @@ from unittest import mock
 import pytest
 from django.urls import reverse
 
-from reports.admin import IncidentAdmin
+from reports.admin.incidents import IncidentAdmin
 from reports.models import Citation, DirtyArea, EvacuationOrder, Incident
 from reports.services import incident_update
 from tests.admin.data import kupiansk_with_facts

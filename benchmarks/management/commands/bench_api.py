@@ -1,15 +1,17 @@
-"""Benchmark the partner API against a hand-written floor, and time a 1,000,000-row export.
+"""Benchmark the partner API against a hand-written floor and a plain DRF peer, and time a
+1,000,000-row export.
 
     EVACTRACK_VAR_DIR=/tmp/evt-bench python manage.py bench_api
 
 Builds (once) a synthetic tree of 30,000 settlements and 1,000,000 incidents in the configured
-database, serves the app with gunicorn on 127.0.0.1, and measures for a fixed time each:
-(a) /api/v1/areas/?level=settlement&limit=100, (b) /api/v1/incidents/?within=UA63&limit=100,
-(c) the floor view returning the same rows as (a) through .values() and orjson, in rounds in
-which the three take turns (medians of the rounds; each round's ratio); then streams
-the CSV export of every incident and reports rows/s and the worker's peak memory (RSS).
-Only loopback traffic; every loop is bounded by time or count.
-"""
+database, serves the app with gunicorn on 127.0.0.1 (benchmarks.wsgi), and measures for a fixed
+time each: the areas list (/api/v1/areas/?level=settlement&limit=100), the incidents list
+(/api/v1/incidents/?within=UA63&limit=100), the floor (benchmarks.floor: the areas page's rows
+through .values() and orjson) and the peer of each list (benchmarks.peer: ModelViewSet,
+ModelSerializer, FilterSet), in rounds in which the five take turns. Prints each list's median
+time per request and, round by round, its ratio to the floor and its speedup over the peer;
+then streams the CSV export of every incident and reports rows/s and the worker's peak memory
+(RSS). Only loopback traffic; every loop is bounded by time or count."""
 
 import contextlib
 import datetime
@@ -24,6 +26,7 @@ import time
 import uuid
 from statistics import median
 
+import orjson
 import psutil
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
@@ -44,7 +47,7 @@ QUICK = {"incidents": 5_000, "seconds": 3.0, "rounds": 3, "clients": 2}
 
 
 class Command(BaseCommand):
-    help = "Benchmark the partner API (issue 5): requests/s against a floor, and a 1M-row CSV export."
+    help = "Benchmark the partner API against a floor and a plain DRF peer, and a 1M-row CSV export."
 
     def add_arguments(self, parser):
         parser.add_argument("--incidents", type=int, default=1_000_000)
@@ -78,33 +81,30 @@ class Command(BaseCommand):
         server = self._serve(port, workers)
         try:
             targets = {
-                "a_areas": "/api/v1/areas/?level=settlement&limit=100",
-                "b_incidents": "/api/v1/incidents/?within=UA63&limit=100",
-                "c_floor": "/bench/floor/",
+                "areas": "/api/v1/areas/?level=settlement&limit=100",
+                "incidents": "/api/v1/incidents/?within=UA63&limit=100",
+                "floor": "/bench/floor/",
+                "areas_peer": "/bench/peer/areas/?level=settlement&limit=100",
+                "incidents_peer": "/bench/peer/incidents/?within=UA63&limit=100",
             }
-            headers = {name: {} if name == "c_floor" else {"Authorization": f"Bearer {raw_key}"} for name in targets}
-            for name, url in targets.items():
-                _get(port, url, headers[name])  # warm up: imports, first connection, caches
+            headers = {name: {} if name == "floor" else {"Authorization": f"Bearer {raw_key}"} for name in targets}
+            pages = {name: _get(port, url, headers[name]) for name, url in targets.items()}  # warm-up
+            _same_rows(pages)
             # Short windows, the endpoints taking turns (each round starting with the next one):
             # this machine's speed drifts by 2× within minutes, and one long window per
             # endpoint compared an endpoint measured in a fast minute with a floor measured in
             # a slow one. Each round's ratio compares windows seconds apart.
-            results = {name: [] for name in targets}
+            rates = {name: [] for name in targets}
             names = list(targets)
             for round_ in range(rounds):
-                for name in names[round_ % 3 :] + names[: round_ % 3]:
-                    results[name].append(
+                start = round_ % len(names)
+                for name in names[start:] + names[:start]:
+                    rates[name].append(
                         _measure(port, targets[name], headers[name], seconds=seconds / rounds, clients=clients)
                     )
-            for name, url in targets.items():
-                runs = ", ".join(f"{value:.0f}" for value in results[name])
-                self.stdout.write(f"{name}: median {median(results[name]):.0f} requests/s  ({url}; rounds: {runs})")
-            for name in ("a_areas", "b_incidents"):
-                ratios = [value / floor for value, floor in zip(results[name], results["c_floor"], strict=True)]
-                self.stdout.write(
-                    f"ratio ({name[0]})/floor: median {median(ratios):.0%} of {rounds} rounds "
-                    f"(range {min(ratios):.0%}–{max(ratios):.0%})"
-                )
+            # A worker serves one request at a time: its time per request is workers ÷ rate.
+            ms = {name: [1000 * workers / rate for rate in values] for name, values in rates.items()}
+            self._report(targets, ms, rounds=rounds, clients=clients, workers=workers)
             if not skip_export:
                 rows, elapsed, peak = _export(port, raw_key, server)
                 self.stdout.write(
@@ -118,6 +118,22 @@ class Command(BaseCommand):
             except subprocess.TimeoutExpired:
                 server.kill()
         self.stdout.write(f"bench_api done in {time.monotonic() - started:.0f} s ({connection.vendor}).")
+
+    def _report(self, targets, ms, *, rounds, clients, workers):
+        self.stdout.write(
+            f"{connection.vendor}, {Incident.objects.count():,} incidents; {rounds} rounds, {clients} clients, "
+            f"{workers} worker(s); ms of worker time per request, median of the rounds (range)"
+        )
+        self.stdout.write(f"  floor      {median(ms['floor']):7.2f} ms  {targets['floor']}  (the areas page's rows)")
+        for name in ("areas", "incidents"):
+            peer = f"{name}_peer"
+            to_floor = [real / floor for real, floor in zip(ms[name], ms["floor"], strict=True)]
+            speedup = [other / real for real, other in zip(ms[name], ms[peer], strict=True)]
+            self.stdout.write(
+                f"  {name:<10} {median(ms[name]):7.2f} ms  {targets[name]}\n"
+                f"  {'peer':<10} {median(ms[peer]):7.2f} ms  {targets[peer]}\n"
+                f"  {name}: real/floor {_ratio(to_floor)}; real/peer: {_ratio(speedup)} faster than the peer"
+            )
 
     # --- data -------------------------------------------------------------------------------
 
@@ -231,7 +247,7 @@ class Command(BaseCommand):
             "LOG_LEVEL": "WARNING",
         }
         command = [
-            sys.executable, "-m", "gunicorn", "evactrack.api.bench_wsgi:application", "--bind", f"127.0.0.1:{port}",
+            sys.executable, "-m", "gunicorn", "benchmarks.wsgi:application", "--bind", f"127.0.0.1:{port}",
             "--workers", str(workers), "--worker-class", "sync", "--timeout", "600", "--log-level", "warning",
         ]  # fmt: skip
         server = subprocess.Popen(command, env=env)
@@ -246,13 +262,25 @@ class Command(BaseCommand):
         raise RuntimeError("gunicorn did not start")
 
 
+def _ratio(values: list[float]) -> str:
+    return f"{median(values):.2f}× ({min(values):.2f}–{max(values):.2f})"
+
+
+def _same_rows(pages: dict[str, bytes]) -> None:
+    """The peer must show the rows the real list shows, or the comparison means nothing."""
+    for name, key in (("areas", "code"), ("incidents", "uid")):
+        real, peer = ([row[key] for row in orjson.loads(pages[n])["results"]] for n in (name, f"{name}_peer"))
+        if real != peer or not real:
+            raise RuntimeError(f"{name}: the peer's first page differs from the API's ({len(real)}, {len(peer)} rows)")
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
-def _get(port, url, headers) -> int:
+def _get(port, url, headers) -> bytes:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
         conn.request("GET", url, headers=headers)
@@ -260,7 +288,7 @@ def _get(port, url, headers) -> int:
         body = response.read()
         if response.status != 200:
             raise RuntimeError(f"{url}: {response.status} {body[:300]!r}")
-        return len(body)
+        return body
     finally:
         conn.close()
 

@@ -1,16 +1,12 @@
-"""What the partner API benchmark serves besides the API: the floor view and its URLconf.
-
-The floor is the least any framework could do for the same rows as
-/api/v1/areas/?level=settlement&limit=100: one .values() query, orjson, no auth, no
+"""The floor of the partner API benchmark: the least any framework could do for the rows of
+/api/v1/areas/?level=settlement&limit=100 — one .values() query, orjson, no auth, no
 serializer. The API's requests/s are reported as a share of it.
 """
 
 import orjson
 from django.db.models import F
 from django.http import HttpResponse
-from django.urls import path
 
-from evactrack.urls import urlpatterns as project_urlpatterns
 from locations.api.serializers import parent_code
 from locations.models import Area
 
@@ -30,6 +26,3 @@ def floor_view(request):
     return HttpResponse(
         orjson.dumps({"next": None, "previous": None, "results": rows}), content_type="application/json"
     )
-
-
-urlpatterns = [path("bench/floor/", floor_view), *project_urlpatterns]

@@ -1,4 +1,5 @@
-"""WSGI entry point of the benchmark: the project plus the floor view (evactrack.api.bench)."""
+"""WSGI entry point of the partner API benchmark: the project plus the floor and the peer
+(benchmarks.urls), which no other URLconf mounts."""
 
 import os
 
@@ -8,5 +9,5 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "evactrack.settings")
 django.setup()
-settings.ROOT_URLCONF = "evactrack.api.bench"
+settings.ROOT_URLCONF = "benchmarks.urls"
 application = get_wsgi_application()

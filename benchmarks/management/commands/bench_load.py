@@ -1,6 +1,6 @@
 """`manage.py bench_load --clients 16 --seconds 60`: the whole system under concurrent partners.
 
-Builds an installation of its own (evactrack.loadbench: a temporary folder; on PostgreSQL when
+Builds an installation of its own (benchmarks.load: a temporary folder; on PostgreSQL when
 DATABASE_URL points at it, a throwaway database there, with REDIS_URL as broker and cache when
 set; else the embedded SQLite + folder queue), starts gunicorn (two workers), a Celery worker
 and beat, then runs N clients for the given time. Each cycles through reads of areas under
@@ -17,7 +17,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from evactrack.loadbench import Clients, Installation, settlements_under
+from benchmarks.load import Clients, Installation, settlements_under
 
 # Reads go under Kharkiv oblast (the seeded facts and bench_api's `within=UA63`); writes land on
 # its settlements too, so the statuses the readers ask for move under them.

@@ -1,0 +1,82 @@
+"""What the status engine reads, declared once for the loader (compute) and the fingerprint.
+
+Each input names the columns whose values can change a judgement: those the loader turns into
+facts and those it filters or orders by. The loader reads exactly these (after the keys it
+groups by), and the fingerprint hashes exactly these, so a column added here is read and
+checked alike; a column the loader reads but the fingerprint missed would leave a change
+written past the services unseen until the nightly run.
+
+Columns are Django lookups from the input's model ("order__kind" follows the target's order).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from django.db import models
+
+from locations.models import Area
+from reports.models import ControlDesignation, Incident, OrderTarget, PopulationCount
+
+
+@dataclass(frozen=True)
+class Input:
+    """One model the engine reads, and the columns of it (or of a row it joins) that matter."""
+
+    model: type[models.Model]
+    columns: tuple[str, ...]
+
+    def field(self, column: str) -> models.Field:
+        """The model field a lookup ends at ("order__kind": EvacuationOrder.kind)."""
+        model, *relations, name = [self.model, *column.split("__")]
+        for relation in relations:
+            model = model._meta.get_field(relation).related_model
+        return model._meta.get_field(name)
+
+    def sql_columns(self, aliases: Mapping[str, str]) -> list[str]:
+        """The columns as SQL, each qualified by the alias of its table: "" names the model's own."""
+        qualified = []
+        for column in self.columns:
+            relation = column.rpartition("__")[0]
+            qualified.append(f"{aliases[relation]}.{self.field(column).column}")
+        return qualified
+
+
+INCIDENTS = Input(
+    Incident,
+    (
+        "uid",
+        "occurred_on",
+        "incident_type",
+        "verification_state",
+        "fatalities",
+        "injured",
+        "reporting_organization_id",
+    ),
+)
+POPULATION_COUNTS = Input(PopulationCount, ("kind", "reference_date", "total", "children"))
+# An order as each of its targets applies it. How many targets the order has is read too (a
+# figure is attributed only to an order's sole target): a count, not a column.
+ORDER_TARGETS = Input(
+    OrderTarget,
+    (
+        "order__uid",
+        "order__kind",
+        "order__population_group",
+        "order__issuing_authority",
+        "order__state",
+        "order__effective_from",
+        "order__effective_until",
+        "order__lifted_on",
+        "order__people_subject",
+        "order__children_subject",
+        "scope",
+    ),
+)
+DESIGNATIONS = Input(ControlDesignation, ("uid", "kind", "valid_from", "valid_until"))
+# The tree, checked as a whole through its history (fingerprint.tree_digest), not by these
+# columns: an area changed past the services is seen by the nightly run that judges every area.
+AREAS = Input(Area, ("code", "parent_id", "path", "name_en"))
+
+FACTS = (INCIDENTS, POPULATION_COUNTS, ORDER_TARGETS, DESIGNATIONS)
