@@ -70,7 +70,7 @@ INSTALLED_APPS = [
     "locations",
     "reports",
     "evactrack.status",
-    "evactrack.api",
+    "evactrack.access",
     "seeds",
     "benchmarks",
 ]
@@ -84,7 +84,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     # A chunked body (no Content-Length) is read within the body limit before anything parses it
     # (CSRF reads forms); after CommonMiddleware, which gives its refusals a Content-Length.
-    "evactrack.api.middleware.ChunkedBodyMiddleware",
+    "evactrack.kernel.api.middleware.ChunkedBodyMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -92,7 +92,7 @@ MIDDLEWARE = [
     # Records the request's user on admin edits so history says who changed what.
     "simple_history.middleware.HistoryRequestMiddleware",
     # Errors of plain Django views under /api/ (the catch-all 404) in the API's error shape.
-    "evactrack.api.middleware.ApiExceptionMiddleware",
+    "evactrack.kernel.api.middleware.ApiExceptionMiddleware",
     # Last, as django-axes asks: turns a locked-out login into a 429 page (issue 6).
     "axes.middleware.AxesMiddleware",
 ]
@@ -173,7 +173,7 @@ AXES_RESET_ON_SUCCESS = True
 # The client address comes from X-Forwarded-For only behind this many trusted proxies; a client
 # could otherwise forge the header to dodge the lockout (or lock someone else out).
 EVACTRACK_TRUSTED_PROXY_COUNT = env.int("EVACTRACK_TRUSTED_PROXY_COUNT", default=0)
-AXES_CLIENT_IP_CALLABLE = "evactrack.security.client_ip"
+AXES_CLIENT_IP_CALLABLE = "evactrack.kernel.security.client_ip"
 
 # --- Internationalisation -------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -216,27 +216,27 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # Partner systems send hashed, expiring tokens; staff use their admin session (issue 5).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "evactrack.api.authentication.ApiTokenAuthentication",
+        "evactrack.access.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
         # Authenticates nobody: counts requests no class above recognized against their
         # address (DRF throttles run only after the permission check has refused them).
-        "evactrack.api.throttling.AnonymousRequestThrottle",
+        "evactrack.access.throttling.AnonymousRequestThrottle",
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     # orjson renders lists several times faster than the stdlib encoder; HTML for staff browsing.
     "DEFAULT_RENDERER_CLASSES": [
-        "evactrack.api.renderers.FastJSONRenderer",
-        "evactrack.api.renderers.BrowsableAPIRenderer",
+        "evactrack.kernel.api.renderers.FastJSONRenderer",
+        "evactrack.kernel.api.renderers.BrowsableAPIRenderer",
     ],
     # The API takes JSON only: forms and multipart would bypass the size and type checks (415).
     # orjson, with a depth limit: a deeply nested body is a 400, not a RecursionError.
-    "DEFAULT_PARSER_CLASSES": ["evactrack.api.parsers.JSONParser"],
-    "DEFAULT_PAGINATION_CLASS": "evactrack.api.pagination.CursorPagination",
+    "DEFAULT_PARSER_CLASSES": ["evactrack.kernel.api.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "evactrack.kernel.api.pagination.CursorPagination",
     # One error shape for every failure, Django ValidationErrors from the services included.
-    "EXCEPTION_HANDLER": "evactrack.api.exceptions.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "evactrack.api.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "evactrack.kernel.api.exceptions.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "evactrack.kernel.api.schema.AutoSchema",
     # Abuse control per client (token or session user), not security.
-    "DEFAULT_THROTTLE_CLASSES": ["evactrack.api.throttling.ClientRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["evactrack.access.throttling.ClientRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "client": env.str("EVACTRACK_API_RATE", default="1200/minute"),
         # Per address, for requests without valid credentials (anonymous or a bad token).
@@ -245,7 +245,7 @@ REST_FRAMEWORK = {
     # Our filter is `format`: DRF's own ?format= would hijack it for renderers.
     "URL_FORMAT_OVERRIDE": None,
     # Fields hand times to the renderer as datetimes, which writes each one in UTC as
-    # `2023-08-10T07:15:00.000000Z` (evactrack.api.columns.datetime_text): DRF's own format
+    # `2023-08-10T07:15:00.000000Z` (evactrack.kernel.api.columns.datetime_text): DRF's own format
     # would give Kyiv's offset, and a list row written by the database never has one.
     "DATETIME_FORMAT": None,
 }
@@ -275,7 +275,10 @@ SPECTACULAR_SETTINGS = {
     # Cursor pagination and choices get stable component names partners can generate code from.
     "COMPONENT_SPLIT_REQUEST": True,
     # Figures and dates share these choice sets; one component each instead of one per field.
-    "ENUM_NAME_OVERRIDES": {"Qualifier": "evactrack.db.Qualifier", "DatePrecision": "evactrack.db.DatePrecision"},
+    "ENUM_NAME_OVERRIDES": {
+        "Qualifier": "evactrack.kernel.db.Qualifier",
+        "DatePrecision": "evactrack.kernel.db.DatePrecision",
+    },
 }
 
 # --- Celery ------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
-"""Celery tasks of the project as a whole: database upkeep. Thin: call evactrack.db, report a dict."""
+"""Celery tasks of the project as a whole: database upkeep. Thin: call evactrack.kernel.db, report a dict."""
 
 from celery import shared_task
 
-from evactrack.db import refresh_planner_statistics
+from evactrack.kernel.db import refresh_planner_statistics
 
 REFRESH_PLANNER_STATISTICS = "db.refresh_planner_statistics"
 

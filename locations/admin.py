@@ -8,7 +8,7 @@ contribute their parts, and evactrack/status/admin.py composes and registers the
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from evactrack.admin import (
+from evactrack.kernel.admin import (
     ReadOnlyAdmin,
     ServiceAdmin,
     ServiceInlineFormSet,

@@ -1,7 +1,7 @@
 """Filters of the area tree, shared by the API and anything else that lists areas.
 
 Only the tree itself: filters that need reports (active orders) or the status engine are
-added by the API's subclass in evactrack/api/areas.py, so locations keeps importing no app.
+added by the API's subclass in evactrack/status/api/views.py, so locations keeps importing no app.
 """
 
 import math
@@ -15,8 +15,8 @@ from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
-from evactrack.api.filters import UtcDateTimeFilter
-from evactrack.api.statements import Statement
+from evactrack.kernel.api.filters import UtcDateTimeFilter
+from evactrack.kernel.api.statements import Statement
 from locations.choices import AreaCategory, AreaLevel
 from locations.geo import EARTH_RADIUS_KM
 from locations.models import Area
@@ -33,7 +33,7 @@ ID_MAX = 2**31 - 1
 # any other field loads when first read.
 AREA_LOOKUP_FIELDS = ("id", "code", "pcode", "level", "path")
 # The lookup behind every `area`, `parent` and `within` filter, compiled once: through the ORM
-# it cost 0.3 ms a request, SQLite's answer 0.01 ms (evactrack.api.statements).
+# it cost 0.3 ms a request, SQLite's answer 0.01 ms (evactrack.kernel.api.statements).
 AREA_BY_CODE = Statement(
     # A code match wins over P-code matches (see below): three rows are enough to tell.
     lambda code: Area.objects.filter(Q(code=code) | Q(pcode=code)).order_by().values(*AREA_LOOKUP_FIELDS)[:3],

@@ -8,7 +8,7 @@ from django.db.models.lookups import StartsWith
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from evactrack.db import FieldCheckConstraint, choices_constraint, point_constraint
+from evactrack.kernel.db import FieldCheckConstraint, choices_constraint, point_constraint
 from locations.choices import CATEGORY_TO_KATOTTG_LETTER, LEVEL_CATEGORIES, AliasKind, AreaCategory, AreaLevel
 
 PATH_SEPARATOR = "/"

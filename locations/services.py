@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
-from evactrack.db import reject_nul_characters, reject_nul_values
+from evactrack.kernel.db import reject_nul_characters, reject_nul_values
 from locations.choices import CATEGORY_LEVEL, KATOTTG_LETTER_TO_CATEGORY, PARENT_LEVELS, AreaCategory, AreaLevel
 from locations.models import AREA_CODE_PATTERN, PATH_SEPARATOR, Area, AreaAlias
 from locations.names import (

@@ -110,11 +110,3 @@ class Reliability(models.TextChoices):
     D = "d", _("D — not usually reliable")
     E = "e", _("E — unreliable")
     F = "f", _("F — reliability cannot be judged")
-
-
-class OrganizationKind(models.TextChoices):
-    NGO = "ngo", _("non-governmental organization")
-    UN = "un", _("UN agency")
-    GOVERNMENT = "government", _("government body")
-    MEDIA = "media", _("media")
-    OTHER = "other", _("other")

@@ -5,8 +5,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from evactrack.api.filters import UtcDateTimeFilter
-from evactrack.db import DatePrecision
+from evactrack.kernel.api.filters import UtcDateTimeFilter
+from evactrack.kernel.db import DatePrecision
 from locations.choices import AreaLevel
 from locations.filtersets import IdFilter, area_by_code_or_error, within_q
 from locations.models import Area, InSubtree

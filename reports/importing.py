@@ -24,9 +24,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from evactrack.access.models import Organization
 from locations.models import Area
 from reports.choices import TargetScope
-from reports.models import EvacuationOrder, Incident, OrderTarget, Organization, PopulationCount, Source
+from reports.models import EvacuationOrder, Incident, OrderTarget, PopulationCount, Source
 from reports.services import (
     CitationInput,
     TargetInput,

@@ -17,7 +17,8 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from evactrack.db import (
+from evactrack.access.models import Organization
+from evactrack.kernel.db import (
     DatePrecision,
     FieldCheckConstraint,
     choices_constraint,
@@ -37,7 +38,6 @@ from reports.choices import (
     IncidentType,
     OrderKind,
     OrderState,
-    OrganizationKind,
     PopulationGroup,
     Reliability,
     TargetScope,
@@ -96,23 +96,6 @@ def bounded_text_constraint(field, max_length):
         field=field,
         violation_error_message=format_lazy(_("At most {max} characters."), max=max_length),
     )
-
-
-class Organization(models.Model):
-    """An organization that reports facts or runs a partner system."""
-
-    name = models.CharField(_("name"), max_length=200, unique=True)
-    slug = models.SlugField(_("slug"), max_length=64, unique=True)
-    kind = models.CharField(_("kind"), max_length=16, choices=OrganizationKind.choices)
-
-    class Meta:
-        verbose_name = _("organization")
-        verbose_name_plural = _("organizations")
-        ordering = ["name"]
-        constraints = [choices_constraint("kind", OrganizationKind.choices)]
-
-    def __str__(self):
-        return self.name
 
 
 class Source(models.Model):

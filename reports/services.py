@@ -22,8 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from evactrack.constraints import check_constraint_errors
-from evactrack.db import reject_nul_characters, reject_nul_values
+from evactrack.kernel.constraints import check_constraint_errors
+from evactrack.kernel.db import RowsInvalid, reject_nul_characters, reject_nul_values
 from locations.models import Area
 from locations.selectors import ancestors_at_levels
 from reports.choices import CountKind, CountMethod, OrderState, Reliability, TargetScope, VerificationState
@@ -39,7 +39,6 @@ from reports.models import (
     Fact,
     Incident,
     OrderTarget,
-    Organization,
     PopulationCount,
     Source,
     Tombstone,
@@ -54,14 +53,6 @@ RECOMPUTE_DIRTY_TASK = "status.recompute_dirty"
 # sends again. A recompute that merely waits behind a long run costs one spare message, which
 # finds nothing to do.
 DIRTY_REQUEST_STALE = datetime.timedelta(seconds=5)
-
-
-class RowsInvalid(ValidationError):
-    """Some rows of a batch are invalid: `rows` maps each row's index to its field errors."""
-
-    def __init__(self, rows: dict[int, dict[str, list[str]]]):
-        self.rows = rows
-        super().__init__(_("%(count)d rows are invalid; nothing was saved.") % {"count": len(rows)})
 
 
 @dataclass(frozen=True)
@@ -276,20 +267,6 @@ def source_upsert(*, slug: str, title: str, actor=None, **fields) -> tuple[Sourc
 
 
 @transaction.atomic
-def organization_upsert(*, slug: str, name: str, kind: str) -> tuple[Organization, bool]:
-    """Create the organization with this slug or update its name and kind. Returns (it, created)."""
-    reject_nul_values({"slug": slug})
-    organization = Organization.objects.filter(slug=slug).first()
-    created = organization is None
-    if created:
-        organization = Organization(slug=slug)
-    elif (organization.name, organization.kind) == (name, kind):
-        return organization, False
-    _apply(organization, {"name": name, "kind": kind})
-    _save(organization)
-    return organization, created
-
-
 # --- incidents ----------------------------------------------------------------------------
 
 

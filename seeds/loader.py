@@ -13,9 +13,11 @@ import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from evactrack.access.models import Organization
+from evactrack.access.services import organization_upsert
 from locations.models import Area, AreaAlias
 from locations.services import area_alias_add, area_upsert
-from reports.models import ControlDesignation, EvacuationOrder, Incident, Organization, PopulationCount, Source
+from reports.models import ControlDesignation, EvacuationOrder, Incident, PopulationCount, Source
 from reports.services import (
     CitationInput,
     TargetInput,
@@ -25,7 +27,6 @@ from reports.services import (
     incident_update,
     order_create,
     order_update,
-    organization_upsert,
     population_count_create,
     population_count_update,
     source_upsert,

@@ -4,11 +4,12 @@ import datetime
 
 import factory
 
+from evactrack.access.models import Organization
 from locations.choices import AreaCategory
 from locations.models import Area
 from locations.services import area_upsert
 from reports.choices import CountKind, CountMethod, IncidentType, OrderKind
-from reports.models import Organization, Source
+from reports.models import Source
 from reports.services import (
     CitationInput,
     TargetInput,

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from evactrack.admin import ReadOnlyAdmin
+from evactrack.kernel.admin import ReadOnlyAdmin
 from evactrack.status.choices import StatusLevel
 from evactrack.status.models import AreaStatus, Policy, RecomputeRun, StatusChange
 from evactrack.status.selectors import status_for_area, status_history

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from evactrack.db import FieldCheckConstraint, choices_constraint
+from evactrack.kernel.db import FieldCheckConstraint, choices_constraint
 from evactrack.status.choices import ChangeOrigin, ChildrenWithheld, RunKind, StatusLevel
 from locations.models import Area
 from reports.choices import IncidentType, VerificationState

@@ -4,7 +4,7 @@ import datetime
 
 from rest_framework import serializers
 
-from evactrack.api.columns import IsoDateTime, datetime_text
+from evactrack.kernel.api.columns import IsoDateTime, datetime_text
 from locations.models import PATH_SEPARATOR, Area
 
 

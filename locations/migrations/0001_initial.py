@@ -2,7 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
-import evactrack.db
+import evactrack.kernel.db
 import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
@@ -86,27 +86,27 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='area',
-            constraint=evactrack.db.FieldCheckConstraint(condition=models.Q(('level__in', ['country', 'oblast', 'raion', 'hromada', 'settlement', 'city_district'])), field='level', name='locations_area_level_valid', violation_error_message='Not one of the allowed values.'),
+            constraint=evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(('level__in', ['country', 'oblast', 'raion', 'hromada', 'settlement', 'city_district'])), field='level', name='locations_area_level_valid', violation_error_message='Not one of the allowed values.'),
         ),
         migrations.AddConstraint(
             model_name='area',
-            constraint=evactrack.db.FieldCheckConstraint(condition=models.Q(('category__in', ['country', 'oblast', 'special_status_city', 'raion', 'hromada', 'city', 'urban_settlement', 'rural_settlement', 'village', 'city_district'])), field='category', name='locations_area_category_valid', violation_error_message='Not one of the allowed values.'),
+            constraint=evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(('category__in', ['country', 'oblast', 'special_status_city', 'raion', 'hromada', 'city', 'urban_settlement', 'rural_settlement', 'village', 'city_district'])), field='category', name='locations_area_category_valid', violation_error_message='Not one of the allowed values.'),
         ),
         migrations.AddConstraint(
             model_name='area',
-            constraint=evactrack.db.FieldCheckConstraint(condition=models.Q(models.Q(('category__in', ['country']), ('level', 'country')), models.Q(('category__in', ['oblast', 'special_status_city']), ('level', 'oblast')), models.Q(('category__in', ['raion']), ('level', 'raion')), models.Q(('category__in', ['hromada']), ('level', 'hromada')), models.Q(('category__in', ['city', 'urban_settlement', 'rural_settlement', 'village']), ('level', 'settlement')), models.Q(('category__in', ['city_district']), ('level', 'city_district')), _connector='OR'), field='category', name='locations_area_category_fits_level', violation_error_message='This category does not exist at this level.'),
+            constraint=evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(models.Q(('category__in', ['country']), ('level', 'country')), models.Q(('category__in', ['oblast', 'special_status_city']), ('level', 'oblast')), models.Q(('category__in', ['raion']), ('level', 'raion')), models.Q(('category__in', ['hromada']), ('level', 'hromada')), models.Q(('category__in', ['city', 'urban_settlement', 'rural_settlement', 'village']), ('level', 'settlement')), models.Q(('category__in', ['city_district']), ('level', 'city_district')), _connector='OR'), field='category', name='locations_area_category_fits_level', violation_error_message='This category does not exist at this level.'),
         ),
         migrations.AddConstraint(
             model_name='area',
-            constraint=evactrack.db.FieldCheckConstraint(condition=models.Q(models.Q(('latitude__isnull', True), ('longitude__isnull', True)), models.Q(('latitude__gte', -90), ('latitude__isnull', False), ('latitude__lte', 90), ('longitude__gte', -180), ('longitude__isnull', False), ('longitude__lte', 180)), _connector='OR'), field='latitude', name='locations_area_point_in_range', violation_error_message='Give both latitude (-90 to 90) and longitude (-180 to 180), or neither.'),
+            constraint=evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(models.Q(('latitude__isnull', True), ('longitude__isnull', True)), models.Q(('latitude__gte', -90), ('latitude__isnull', False), ('latitude__lte', 90), ('longitude__gte', -180), ('longitude__isnull', False), ('longitude__lte', 180)), _connector='OR'), field='latitude', name='locations_area_point_in_range', violation_error_message='Give both latitude (-90 to 90) and longitude (-180 to 180), or neither.'),
         ),
         migrations.AddConstraint(
             model_name='area',
-            constraint=evactrack.db.FieldCheckConstraint(condition=models.Q(models.Q(('level', 'country'), ('parent__isnull', True)), models.Q(('parent__isnull', False), models.Q(('level', 'country'), _negated=True)), _connector='OR'), field='parent', name='locations_area_only_countries_are_roots', violation_error_message='Only a country has no parent.'),
+            constraint=evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(models.Q(('level', 'country'), ('parent__isnull', True)), models.Q(('parent__isnull', False), models.Q(('level', 'country'), _negated=True)), _connector='OR'), field='parent', name='locations_area_only_countries_are_roots', violation_error_message='Only a country has no parent.'),
         ),
         migrations.AddConstraint(
             model_name='areaalias',
-            constraint=evactrack.db.FieldCheckConstraint(condition=models.Q(('kind__in', ['official_uk', 'official_en', 'variant', 'russian', 'historical', 'geonames'])), field='kind', name='locations_areaalias_kind_valid', violation_error_message='Not one of the allowed values.'),
+            constraint=evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(('kind__in', ['official_uk', 'official_en', 'variant', 'russian', 'historical', 'geonames'])), field='kind', name='locations_areaalias_kind_valid', violation_error_message='Not one of the allowed values.'),
         ),
         migrations.AddConstraint(
             model_name='areaalias',

@@ -10,7 +10,6 @@ from reports.admin import (  # noqa: F401 - imported for their registrations
     designations,
     incidents,
     orders,
-    organizations,
     sources,
     tables,
 )

@@ -1,6 +1,7 @@
 """Who the admin user is to the rules: their role and organization, and what that withholds."""
 
-from evactrack.api.choices import Role
+from evactrack.access.choices import Role
+from evactrack.access.policy import caller_of_user
 from reports.selectors import incident_point_withheld
 
 # Roles (DESIGN.md) a staff user may hold through their membership; these cannot edit orders,
@@ -9,15 +10,12 @@ FIELD_ROLES = (Role.VIEWER, Role.PARTNER)
 
 
 def staff_role(request) -> tuple[str | None, int | None]:
-    """(role, organization id) of the admin user: their membership's; a superuser is an admin.
+    """(role, organization id) of the admin user, by the access policy (evactrack.access.policy).
 
     Staff without a membership are governed by their Django permissions alone.
     """
-    user = request.user
-    if user.is_superuser:
-        return Role.ADMIN, None
-    membership = getattr(user, "api_membership", None)
-    return (membership.role, membership.organization_id) if membership is not None else (None, None)
+    caller = caller_of_user(request.user)
+    return caller.role, caller.organization_id
 
 
 def point_hidden(request, incident) -> bool:
@@ -28,6 +26,9 @@ def point_hidden(request, incident) -> bool:
 
 
 def sees_sensitive(request) -> bool:
-    """Small child counts identify families: viewers and partners do not get them in exports."""
-    role, _organization = staff_role(request)
-    return role not in FIELD_ROLES and request.user.has_perm("reports.change_incident")
+    """Small child counts and exact points of vulnerable places: as the access policy says for
+    the user's role; staff without a membership see them where they may change incidents."""
+    caller = caller_of_user(request.user)
+    if caller.role is not None:
+        return caller.sees_sensitive
+    return request.user.has_perm("reports.change_incident")

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from evactrack.admin import ReadOnlyInlineMixin, changed_fields, formset_for, model_field_names
+from evactrack.kernel.admin import ReadOnlyInlineMixin, changed_fields, formset_for, model_field_names
 from reports.admin.facts import cited_sources
 from reports.admin.filters import AreaSubtreeFilter
 from reports.models import ControlDesignation, Incident, PopulationCount

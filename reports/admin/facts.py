@@ -6,7 +6,7 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from evactrack.admin import (
+from evactrack.kernel.admin import (
     EstimatedCountPaginator,
     ServiceAdmin,
     ServiceInlineFormSet,

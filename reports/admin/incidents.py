@@ -10,8 +10,8 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from evactrack.admin import ServiceAdmin
-from evactrack.api.choices import Role
+from evactrack.access.choices import Role
+from evactrack.kernel.admin import ServiceAdmin
 from reports.admin.access import FIELD_ROLES, point_hidden, staff_role
 from reports.admin.facts import FACT_READONLY, FactAdmin, citation_inline
 from reports.admin.filters import AreaSubtreeFilter

@@ -8,7 +8,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from evactrack.admin import ServiceInlineFormSet, formset_changed, formset_for, kept_rows
+from evactrack.kernel.admin import ServiceInlineFormSet, formset_changed, formset_for, kept_rows
 from reports.admin.facts import FACT_READONLY, FactAdmin, PartOfFactInlineMixin, citation_inline
 from reports.admin.filters import OrderAreaSubtreeFilter
 from reports.choices import TargetScope

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.db import models
 
-from evactrack.admin import ServiceAdmin, model_field_names
+from evactrack.kernel.admin import ServiceAdmin, model_field_names
 from reports.models import Source
 from reports.services import source_upsert
 

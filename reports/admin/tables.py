@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from evactrack.admin import ReadOnlyAdmin
+from evactrack.kernel.admin import ReadOnlyAdmin
 from reports.models import Citation, DirtyArea, DirtyRecomputeRequest, OrderTarget, Tombstone
 
 

@@ -12,7 +12,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
-from evactrack.api.columns import IsoDate, IsoDateTime, JSONObjectsText, JSONObjectText, UuidText
+from evactrack.access.models import Organization
+from evactrack.kernel.api.columns import IsoDate, IsoDateTime, JSONObjectsText, JSONObjectText, UuidText
 from locations.api.serializers import iso
 from locations.models import Area
 from reports.models import (
@@ -22,7 +23,6 @@ from reports.models import (
     Citation,
     EvacuationOrder,
     Incident,
-    Organization,
     PopulationCount,
     Source,
     Tombstone,
@@ -251,7 +251,7 @@ POINT_FIELDS = ("latitude", "longitude")
 
 def incident_list_rows():
     """What an incident list reads for each row of a page, as `.values()`: the row's JSON object
-    written by the database (evactrack.api.columns) but for the point, and what the rule on
+    written by the database (evactrack.kernel.api.columns) but for the point, and what the rule on
     withholding the point reads. The view runs it by id (RowsById), compiled once.
 
     Turning a page's columns into Python values, then dicts, then JSON again cost more than

@@ -9,15 +9,15 @@ from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
-from evactrack.api.choices import Role
-from evactrack.api.columns import IsoDate, UuidText
-from evactrack.api.exceptions import flatten_errors
-from evactrack.api.exports import Column, admin_columns, export_format, export_response
-from evactrack.api.filters import FilterBackend
-from evactrack.api.renderers import ExportNegotiation, FastJSONRenderer
-from evactrack.api.schema import ErrorSerializer
-from evactrack.api.statements import RowsById
-from evactrack.api.viewsets import ModelViewSet, ReadOnlyViewSet, idempotent
+from evactrack.access.choices import Role
+from evactrack.access.viewsets import ModelViewSet, ReadOnlyViewSet, idempotent
+from evactrack.kernel.api.columns import IsoDate, UuidText
+from evactrack.kernel.api.exceptions import flatten_errors
+from evactrack.kernel.api.filters import FilterBackend
+from evactrack.kernel.api.renderers import ExportNegotiation, FastJSONRenderer
+from evactrack.kernel.api.schema import ErrorSerializer
+from evactrack.kernel.api.statements import RowsById
+from locations.api.exports import Column, admin_columns, export_format, export_response
 from locations.models import Area
 from reports import services
 from reports.api.serializers import (

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import evactrack.db
+import evactrack.kernel.db
 import simple_history.models
 import uuid
 from django.conf import settings
@@ -250,7 +250,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'organization',
                 'verbose_name_plural': 'organizations',
                 'ordering': ['name'],
-                'constraints': [evactrack.db.FieldCheckConstraint(condition=models.Q(('kind__in', ['ngo', 'un', 'government', 'media', 'other'])), field='kind', name='reports_organization_kind_valid', violation_error_message='Not one of the allowed values.')],
+                'constraints': [evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(('kind__in', ['ngo', 'un', 'government', 'media', 'other'])), field='kind', name='reports_organization_kind_valid', violation_error_message='Not one of the allowed values.')],
             },
         ),
         migrations.CreateModel(
@@ -379,7 +379,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'source',
                 'verbose_name_plural': 'sources',
                 'ordering': ['-published_on', 'slug'],
-                'constraints': [evactrack.db.FieldCheckConstraint(condition=models.Q(('reliability__in', ['a', 'b', 'c', 'd', 'e', 'f'])), field='reliability', name='reports_source_reliability_valid', violation_error_message='Not one of the allowed values.'), models.UniqueConstraint(condition=models.Q(('url', ''), _negated=True), fields=('url',), name='reports_source_unique_url'), evactrack.db.FieldCheckConstraint(condition=models.Q(models.Q(('published_on__isnull', True), ('published_on_precision', '')), models.Q(('published_on__isnull', False), ('published_on_precision__in', ['day', 'week', 'month', 'year'])), _connector='OR'), field='published_on_precision', name='reports_source_published_on_precision_matches', violation_error_message='Give the precision of a known publication date, and none without one.')],
+                'constraints': [evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(('reliability__in', ['a', 'b', 'c', 'd', 'e', 'f'])), field='reliability', name='reports_source_reliability_valid', violation_error_message='Not one of the allowed values.'), models.UniqueConstraint(condition=models.Q(('url', ''), _negated=True), fields=('url',), name='reports_source_unique_url'), evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(models.Q(('published_on__isnull', True), ('published_on_precision', '')), models.Q(('published_on__isnull', False), ('published_on_precision__in', ['day', 'week', 'month', 'year'])), _connector='OR'), field='published_on_precision', name='reports_source_published_on_precision_matches', violation_error_message='Give the precision of a known publication date, and none without one.')],
             },
         ),
         migrations.CreateModel(
@@ -427,23 +427,23 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='controldesignation',
-            constraint=evactrack.db.FieldCheckConstraint(condition=models.Q(('kind__in', ['occupied', 'active_hostilities'])), field='kind', name='reports_controldesignation_kind_valid', violation_error_message='Not one of the allowed values.'),
+            constraint=evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(('kind__in', ['occupied', 'active_hostilities'])), field='kind', name='reports_controldesignation_kind_valid', violation_error_message='Not one of the allowed values.'),
         ),
         migrations.AddConstraint(
             model_name='controldesignation',
-            constraint=evactrack.db.FieldCheckConstraint(condition=models.Q(('valid_from_precision__in', ['day', 'week', 'month', 'year'])), field='valid_from_precision', name='reports_controldesignation_valid_from_precision_valid', violation_error_message='Not one of the allowed values.'),
+            constraint=evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(('valid_from_precision__in', ['day', 'week', 'month', 'year'])), field='valid_from_precision', name='reports_controldesignation_valid_from_precision_valid', violation_error_message='Not one of the allowed values.'),
         ),
         migrations.AddConstraint(
             model_name='controldesignation',
-            constraint=evactrack.db.FieldCheckConstraint(condition=models.Q(('valid_until__isnull', True), ('valid_until__gte', models.F('valid_from')), _connector='OR'), field='valid_until', name='reports_controldesignation_ends_after_start', violation_error_message='A designation cannot end before it starts.'),
+            constraint=evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(('valid_until__isnull', True), ('valid_until__gte', models.F('valid_from')), _connector='OR'), field='valid_until', name='reports_controldesignation_ends_after_start', violation_error_message='A designation cannot end before it starts.'),
         ),
         migrations.AddConstraint(
             model_name='controldesignation',
-            constraint=evactrack.db.FieldCheckConstraint(condition=models.Q(models.Q(('valid_until__isnull', True), ('valid_until_precision', '')), models.Q(('valid_until__isnull', False), ('valid_until_precision__in', ['day', 'week', 'month', 'year'])), _connector='OR'), field='valid_until_precision', name='reports_controldesignation_valid_until_precision_matches', violation_error_message='Give the precision of a known end date, and none without one.'),
+            constraint=evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(models.Q(('valid_until__isnull', True), ('valid_until_precision', '')), models.Q(('valid_until__isnull', False), ('valid_until_precision__in', ['day', 'week', 'month', 'year'])), _connector='OR'), field='valid_until_precision', name='reports_controldesignation_valid_until_precision_matches', violation_error_message='Give the precision of a known end date, and none without one.'),
         ),
         migrations.AddConstraint(
             model_name='ordertarget',
-            constraint=evactrack.db.FieldCheckConstraint(condition=models.Q(('scope__in', ['subtree', 'single'])), field='scope', name='reports_ordertarget_scope_valid', violation_error_message='Not one of the allowed values.'),
+            constraint=evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(('scope__in', ['subtree', 'single'])), field='scope', name='reports_ordertarget_scope_valid', violation_error_message='Not one of the allowed values.'),
         ),
         migrations.AddConstraint(
             model_name='ordertarget',
@@ -451,55 +451,55 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='evacuationorder',
-            constraint=evactrack.db.FieldCheckConstraint(condition=models.Q(('kind__in', ['mandatory', 'recommended'])), field='kind', name='reports_evacuationorder_kind_valid', violation_error_message='Not one of the allowed values.'),
+            constraint=evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(('kind__in', ['mandatory', 'recommended'])), field='kind', name='reports_evacuationorder_kind_valid', violation_error_message='Not one of the allowed values.'),
         ),
         migrations.AddConstraint(
             model_name='evacuationorder',
-            constraint=evactrack.db.FieldCheckConstraint(condition=models.Q(('population_group__in', ['everyone', 'children_with_guardians', 'limited_mobility', 'elderly'])), field='population_group', name='reports_evacuationorder_population_group_valid', violation_error_message='Not one of the allowed values.'),
+            constraint=evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(('population_group__in', ['everyone', 'children_with_guardians', 'limited_mobility', 'elderly'])), field='population_group', name='reports_evacuationorder_population_group_valid', violation_error_message='Not one of the allowed values.'),
         ),
         migrations.AddConstraint(
             model_name='evacuationorder',
-            constraint=evactrack.db.FieldCheckConstraint(condition=models.Q(('state__in', ['draft', 'active', 'lifted', 'expired'])), field='state', name='reports_evacuationorder_state_valid', violation_error_message='Not one of the allowed values.'),
+            constraint=evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(('state__in', ['draft', 'active', 'lifted', 'expired'])), field='state', name='reports_evacuationorder_state_valid', violation_error_message='Not one of the allowed values.'),
         ),
         migrations.AddConstraint(
             model_name='evacuationorder',
-            constraint=evactrack.db.FieldCheckConstraint(condition=models.Q(('effective_from_precision__in', ['day', 'week', 'month', 'year'])), field='effective_from_precision', name='reports_evacuationorder_effective_from_precision_valid', violation_error_message='Not one of the allowed values.'),
+            constraint=evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(('effective_from_precision__in', ['day', 'week', 'month', 'year'])), field='effective_from_precision', name='reports_evacuationorder_effective_from_precision_valid', violation_error_message='Not one of the allowed values.'),
         ),
         migrations.AddConstraint(
             model_name='evacuationorder',
-            constraint=evactrack.db.FieldCheckConstraint(condition=models.Q(('people_subject__gte', 0), ('people_subject__isnull', True), _connector='OR'), field='people_subject', name='reports_evacuationorder_people_subject_not_negative', violation_error_message='A count cannot be negative.'),
+            constraint=evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(('people_subject__gte', 0), ('people_subject__isnull', True), _connector='OR'), field='people_subject', name='reports_evacuationorder_people_subject_not_negative', violation_error_message='A count cannot be negative.'),
         ),
         migrations.AddConstraint(
             model_name='evacuationorder',
-            constraint=evactrack.db.FieldCheckConstraint(condition=models.Q(models.Q(('people_subject__isnull', True), ('people_subject_qualifier', '')), models.Q(('people_subject__isnull', False), ('people_subject_qualifier__in', ['exact', 'approximate', 'at_least', 'at_most'])), _connector='OR'), field='people_subject_qualifier', name='reports_evacuationorder_people_subject_qualifier_matches', violation_error_message='Give a qualifier (exact, approximately, at least, at most) with a known figure, and none when the figure is unknown.'),
+            constraint=evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(models.Q(('people_subject__isnull', True), ('people_subject_qualifier', '')), models.Q(('people_subject__isnull', False), ('people_subject_qualifier__in', ['exact', 'approximate', 'at_least', 'at_most'])), _connector='OR'), field='people_subject_qualifier', name='reports_evacuationorder_people_subject_qualifier_matches', violation_error_message='Give a qualifier (exact, approximately, at least, at most) with a known figure, and none when the figure is unknown.'),
         ),
         migrations.AddConstraint(
             model_name='evacuationorder',
-            constraint=evactrack.db.FieldCheckConstraint(condition=models.Q(('children_subject__gte', 0), ('children_subject__isnull', True), _connector='OR'), field='children_subject', name='reports_evacuationorder_children_subject_not_negative', violation_error_message='A count cannot be negative.'),
+            constraint=evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(('children_subject__gte', 0), ('children_subject__isnull', True), _connector='OR'), field='children_subject', name='reports_evacuationorder_children_subject_not_negative', violation_error_message='A count cannot be negative.'),
         ),
         migrations.AddConstraint(
             model_name='evacuationorder',
-            constraint=evactrack.db.FieldCheckConstraint(condition=models.Q(models.Q(('children_subject__isnull', True), ('children_subject_qualifier', '')), models.Q(('children_subject__isnull', False), ('children_subject_qualifier__in', ['exact', 'approximate', 'at_least', 'at_most'])), _connector='OR'), field='children_subject_qualifier', name='reports_evacuationorder_children_subject_qualifier_matches', violation_error_message='Give a qualifier (exact, approximately, at least, at most) with a known figure, and none when the figure is unknown.'),
+            constraint=evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(models.Q(('children_subject__isnull', True), ('children_subject_qualifier', '')), models.Q(('children_subject__isnull', False), ('children_subject_qualifier__in', ['exact', 'approximate', 'at_least', 'at_most'])), _connector='OR'), field='children_subject_qualifier', name='reports_evacuationorder_children_subject_qualifier_matches', violation_error_message='Give a qualifier (exact, approximately, at least, at most) with a known figure, and none when the figure is unknown.'),
         ),
         migrations.AddConstraint(
             model_name='evacuationorder',
-            constraint=evactrack.db.FieldCheckConstraint(condition=models.Q(('children_subject__isnull', True), ('people_subject__isnull', True), ('children_subject__lte', models.F('people_subject')), _connector='OR'), field='children_subject', name='reports_evacuationorder_children_subject_not_above_people_subject', violation_error_message='Children cannot outnumber everyone counted.'),
+            constraint=evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(('children_subject__isnull', True), ('people_subject__isnull', True), ('children_subject__lte', models.F('people_subject')), _connector='OR'), field='children_subject', name='reports_evacuationorder_children_subject_not_above_people_subject', violation_error_message='Children cannot outnumber everyone counted.'),
         ),
         migrations.AddConstraint(
             model_name='evacuationorder',
-            constraint=evactrack.db.FieldCheckConstraint(condition=models.Q(('effective_until__isnull', True), ('effective_until__gte', models.F('effective_from')), _connector='OR'), field='effective_until', name='reports_evacuationorder_ends_after_start', violation_error_message='An order cannot end before it starts.'),
+            constraint=evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(('effective_until__isnull', True), ('effective_until__gte', models.F('effective_from')), _connector='OR'), field='effective_until', name='reports_evacuationorder_ends_after_start', violation_error_message='An order cannot end before it starts.'),
         ),
         migrations.AddConstraint(
             model_name='evacuationorder',
-            constraint=evactrack.db.FieldCheckConstraint(condition=models.Q(('lifted_on__isnull', True), ('lifted_on__gte', models.F('effective_from')), _connector='OR'), field='lifted_on', name='reports_evacuationorder_lifted_after_start', violation_error_message='An order cannot be lifted before it starts.'),
+            constraint=evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(('lifted_on__isnull', True), ('lifted_on__gte', models.F('effective_from')), _connector='OR'), field='lifted_on', name='reports_evacuationorder_lifted_after_start', violation_error_message='An order cannot be lifted before it starts.'),
         ),
         migrations.AddConstraint(
             model_name='evacuationorder',
-            constraint=evactrack.db.FieldCheckConstraint(condition=models.Q(('issued_on__isnull', True), ('issued_on__lte', models.F('effective_from')), _connector='OR'), field='issued_on', name='reports_evacuationorder_issued_before_start', violation_error_message='An order is issued on or before the day it takes effect.'),
+            constraint=evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(('issued_on__isnull', True), ('issued_on__lte', models.F('effective_from')), _connector='OR'), field='issued_on', name='reports_evacuationorder_issued_before_start', violation_error_message='An order is issued on or before the day it takes effect.'),
         ),
         migrations.AddConstraint(
             model_name='evacuationorder',
-            constraint=evactrack.db.FieldCheckConstraint(condition=models.Q(models.Q(('lifted_on__isnull', False), ('state', 'lifted')), models.Q(models.Q(('state', 'lifted'), _negated=True), ('lifted_on__isnull', True)), _connector='OR'), field='lifted_on', name='reports_evacuationorder_lifted_state_has_date', violation_error_message='A lifted order has the date it was lifted, and only a lifted one.'),
+            constraint=evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(models.Q(('lifted_on__isnull', False), ('state', 'lifted')), models.Q(models.Q(('state', 'lifted'), _negated=True), ('lifted_on__isnull', True)), _connector='OR'), field='lifted_on', name='reports_evacuationorder_lifted_state_has_date', violation_error_message='A lifted order has the date it was lifted, and only a lifted one.'),
         ),
         migrations.AddIndex(
             model_name='incident',
@@ -511,71 +511,71 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='incident',
-            constraint=evactrack.db.FieldCheckConstraint(condition=models.Q(('incident_type__in', ['shelling', 'air_drone_strike', 'missile_strike', 'armed_clash', 'attack_on_civilians', 'attack_on_health_facility', 'mass_grave', 'detention_site', 'other'])), field='incident_type', name='reports_incident_incident_type_valid', violation_error_message='Not one of the allowed values.'),
+            constraint=evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(('incident_type__in', ['shelling', 'air_drone_strike', 'missile_strike', 'armed_clash', 'attack_on_civilians', 'attack_on_health_facility', 'mass_grave', 'detention_site', 'other'])), field='incident_type', name='reports_incident_incident_type_valid', violation_error_message='Not one of the allowed values.'),
         ),
         migrations.AddConstraint(
             model_name='incident',
-            constraint=evactrack.db.FieldCheckConstraint(condition=models.Q(('occurred_on_precision__in', ['day', 'week', 'month', 'year'])), field='occurred_on_precision', name='reports_incident_occurred_on_precision_valid', violation_error_message='Not one of the allowed values.'),
+            constraint=evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(('occurred_on_precision__in', ['day', 'week', 'month', 'year'])), field='occurred_on_precision', name='reports_incident_occurred_on_precision_valid', violation_error_message='Not one of the allowed values.'),
         ),
         migrations.AddConstraint(
             model_name='incident',
-            constraint=evactrack.db.FieldCheckConstraint(condition=models.Q(('geo_precision__in', ['exact', 'near', 'admin_area'])), field='geo_precision', name='reports_incident_geo_precision_valid', violation_error_message='Not one of the allowed values.'),
+            constraint=evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(('geo_precision__in', ['exact', 'near', 'admin_area'])), field='geo_precision', name='reports_incident_geo_precision_valid', violation_error_message='Not one of the allowed values.'),
         ),
         migrations.AddConstraint(
             model_name='incident',
-            constraint=evactrack.db.FieldCheckConstraint(condition=models.Q(('verification_state__in', ['reported', 'verified', 'disputed', 'rejected'])), field='verification_state', name='reports_incident_verification_state_valid', violation_error_message='Not one of the allowed values.'),
+            constraint=evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(('verification_state__in', ['reported', 'verified', 'disputed', 'rejected'])), field='verification_state', name='reports_incident_verification_state_valid', violation_error_message='Not one of the allowed values.'),
         ),
         migrations.AddConstraint(
             model_name='incident',
-            constraint=evactrack.db.FieldCheckConstraint(condition=models.Q(('facility_type', ''), ('facility_type__in', ['health', 'education', 'shelter', 'administrative', 'residential', 'energy_water', 'transport', 'other']), _connector='OR'), field='facility_type', name='reports_incident_facility_type_valid', violation_error_message='Not one of the allowed values.'),
+            constraint=evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(('facility_type', ''), ('facility_type__in', ['health', 'education', 'shelter', 'administrative', 'residential', 'energy_water', 'transport', 'other']), _connector='OR'), field='facility_type', name='reports_incident_facility_type_valid', violation_error_message='Not one of the allowed values.'),
         ),
         migrations.AddConstraint(
             model_name='incident',
-            constraint=evactrack.db.FieldCheckConstraint(condition=models.Q(('fatalities__gte', 0), ('fatalities__isnull', True), _connector='OR'), field='fatalities', name='reports_incident_fatalities_not_negative', violation_error_message='A count cannot be negative.'),
+            constraint=evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(('fatalities__gte', 0), ('fatalities__isnull', True), _connector='OR'), field='fatalities', name='reports_incident_fatalities_not_negative', violation_error_message='A count cannot be negative.'),
         ),
         migrations.AddConstraint(
             model_name='incident',
-            constraint=evactrack.db.FieldCheckConstraint(condition=models.Q(models.Q(('fatalities__isnull', True), ('fatalities_qualifier', '')), models.Q(('fatalities__isnull', False), ('fatalities_qualifier__in', ['exact', 'approximate', 'at_least', 'at_most'])), _connector='OR'), field='fatalities_qualifier', name='reports_incident_fatalities_qualifier_matches', violation_error_message='Give a qualifier (exact, approximately, at least, at most) with a known figure, and none when the figure is unknown.'),
+            constraint=evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(models.Q(('fatalities__isnull', True), ('fatalities_qualifier', '')), models.Q(('fatalities__isnull', False), ('fatalities_qualifier__in', ['exact', 'approximate', 'at_least', 'at_most'])), _connector='OR'), field='fatalities_qualifier', name='reports_incident_fatalities_qualifier_matches', violation_error_message='Give a qualifier (exact, approximately, at least, at most) with a known figure, and none when the figure is unknown.'),
         ),
         migrations.AddConstraint(
             model_name='incident',
-            constraint=evactrack.db.FieldCheckConstraint(condition=models.Q(('injured__gte', 0), ('injured__isnull', True), _connector='OR'), field='injured', name='reports_incident_injured_not_negative', violation_error_message='A count cannot be negative.'),
+            constraint=evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(('injured__gte', 0), ('injured__isnull', True), _connector='OR'), field='injured', name='reports_incident_injured_not_negative', violation_error_message='A count cannot be negative.'),
         ),
         migrations.AddConstraint(
             model_name='incident',
-            constraint=evactrack.db.FieldCheckConstraint(condition=models.Q(models.Q(('injured__isnull', True), ('injured_qualifier', '')), models.Q(('injured__isnull', False), ('injured_qualifier__in', ['exact', 'approximate', 'at_least', 'at_most'])), _connector='OR'), field='injured_qualifier', name='reports_incident_injured_qualifier_matches', violation_error_message='Give a qualifier (exact, approximately, at least, at most) with a known figure, and none when the figure is unknown.'),
+            constraint=evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(models.Q(('injured__isnull', True), ('injured_qualifier', '')), models.Q(('injured__isnull', False), ('injured_qualifier__in', ['exact', 'approximate', 'at_least', 'at_most'])), _connector='OR'), field='injured_qualifier', name='reports_incident_injured_qualifier_matches', violation_error_message='Give a qualifier (exact, approximately, at least, at most) with a known figure, and none when the figure is unknown.'),
         ),
         migrations.AddConstraint(
             model_name='incident',
-            constraint=evactrack.db.FieldCheckConstraint(condition=models.Q(('children_killed__gte', 0), ('children_killed__isnull', True), _connector='OR'), field='children_killed', name='reports_incident_children_killed_not_negative', violation_error_message='A count cannot be negative.'),
+            constraint=evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(('children_killed__gte', 0), ('children_killed__isnull', True), _connector='OR'), field='children_killed', name='reports_incident_children_killed_not_negative', violation_error_message='A count cannot be negative.'),
         ),
         migrations.AddConstraint(
             model_name='incident',
-            constraint=evactrack.db.FieldCheckConstraint(condition=models.Q(models.Q(('children_killed__isnull', True), ('children_killed_qualifier', '')), models.Q(('children_killed__isnull', False), ('children_killed_qualifier__in', ['exact', 'approximate', 'at_least', 'at_most'])), _connector='OR'), field='children_killed_qualifier', name='reports_incident_children_killed_qualifier_matches', violation_error_message='Give a qualifier (exact, approximately, at least, at most) with a known figure, and none when the figure is unknown.'),
+            constraint=evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(models.Q(('children_killed__isnull', True), ('children_killed_qualifier', '')), models.Q(('children_killed__isnull', False), ('children_killed_qualifier__in', ['exact', 'approximate', 'at_least', 'at_most'])), _connector='OR'), field='children_killed_qualifier', name='reports_incident_children_killed_qualifier_matches', violation_error_message='Give a qualifier (exact, approximately, at least, at most) with a known figure, and none when the figure is unknown.'),
         ),
         migrations.AddConstraint(
             model_name='incident',
-            constraint=evactrack.db.FieldCheckConstraint(condition=models.Q(('children_injured__gte', 0), ('children_injured__isnull', True), _connector='OR'), field='children_injured', name='reports_incident_children_injured_not_negative', violation_error_message='A count cannot be negative.'),
+            constraint=evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(('children_injured__gte', 0), ('children_injured__isnull', True), _connector='OR'), field='children_injured', name='reports_incident_children_injured_not_negative', violation_error_message='A count cannot be negative.'),
         ),
         migrations.AddConstraint(
             model_name='incident',
-            constraint=evactrack.db.FieldCheckConstraint(condition=models.Q(models.Q(('children_injured__isnull', True), ('children_injured_qualifier', '')), models.Q(('children_injured__isnull', False), ('children_injured_qualifier__in', ['exact', 'approximate', 'at_least', 'at_most'])), _connector='OR'), field='children_injured_qualifier', name='reports_incident_children_injured_qualifier_matches', violation_error_message='Give a qualifier (exact, approximately, at least, at most) with a known figure, and none when the figure is unknown.'),
+            constraint=evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(models.Q(('children_injured__isnull', True), ('children_injured_qualifier', '')), models.Q(('children_injured__isnull', False), ('children_injured_qualifier__in', ['exact', 'approximate', 'at_least', 'at_most'])), _connector='OR'), field='children_injured_qualifier', name='reports_incident_children_injured_qualifier_matches', violation_error_message='Give a qualifier (exact, approximately, at least, at most) with a known figure, and none when the figure is unknown.'),
         ),
         migrations.AddConstraint(
             model_name='incident',
-            constraint=evactrack.db.FieldCheckConstraint(condition=models.Q(('children_killed__isnull', True), ('fatalities__isnull', True), ('children_killed__lte', models.F('fatalities')), _connector='OR'), field='children_killed', name='reports_incident_children_killed_not_above_fatalities', violation_error_message='Children cannot outnumber everyone counted.'),
+            constraint=evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(('children_killed__isnull', True), ('fatalities__isnull', True), ('children_killed__lte', models.F('fatalities')), _connector='OR'), field='children_killed', name='reports_incident_children_killed_not_above_fatalities', violation_error_message='Children cannot outnumber everyone counted.'),
         ),
         migrations.AddConstraint(
             model_name='incident',
-            constraint=evactrack.db.FieldCheckConstraint(condition=models.Q(('children_injured__isnull', True), ('injured__isnull', True), ('children_injured__lte', models.F('injured')), _connector='OR'), field='children_injured', name='reports_incident_children_injured_not_above_injured', violation_error_message='Children cannot outnumber everyone counted.'),
+            constraint=evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(('children_injured__isnull', True), ('injured__isnull', True), ('children_injured__lte', models.F('injured')), _connector='OR'), field='children_injured', name='reports_incident_children_injured_not_above_injured', violation_error_message='Children cannot outnumber everyone counted.'),
         ),
         migrations.AddConstraint(
             model_name='incident',
-            constraint=evactrack.db.FieldCheckConstraint(condition=models.Q(models.Q(('latitude__isnull', True), ('longitude__isnull', True)), models.Q(('latitude__gte', -90), ('latitude__isnull', False), ('latitude__lte', 90), ('longitude__gte', -180), ('longitude__isnull', False), ('longitude__lte', 180)), _connector='OR'), field='latitude', name='reports_incident_point_in_range', violation_error_message='Give both latitude (-90 to 90) and longitude (-180 to 180), or neither.'),
+            constraint=evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(models.Q(('latitude__isnull', True), ('longitude__isnull', True)), models.Q(('latitude__gte', -90), ('latitude__isnull', False), ('latitude__lte', 90), ('longitude__gte', -180), ('longitude__isnull', False), ('longitude__lte', 180)), _connector='OR'), field='latitude', name='reports_incident_point_in_range', violation_error_message='Give both latitude (-90 to 90) and longitude (-180 to 180), or neither.'),
         ),
         migrations.AddConstraint(
             model_name='incident',
-            constraint=evactrack.db.FieldCheckConstraint(condition=models.Q(('verification_state', 'reported'), ('verified_at__isnull', False), _connector='OR'), field='verified_at', name='reports_incident_review_has_date', violation_error_message='A reviewed incident records when it was reviewed.'),
+            constraint=evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(('verification_state', 'reported'), ('verified_at__isnull', False), _connector='OR'), field='verified_at', name='reports_incident_review_has_date', violation_error_message='A reviewed incident records when it was reviewed.'),
         ),
         migrations.AddIndex(
             model_name='populationcount',
@@ -583,39 +583,39 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='populationcount',
-            constraint=evactrack.db.FieldCheckConstraint(condition=models.Q(('kind__in', ['baseline', 'present', 'evacuated', 'idps_hosted'])), field='kind', name='reports_populationcount_kind_valid', violation_error_message='Not one of the allowed values.'),
+            constraint=evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(('kind__in', ['baseline', 'present', 'evacuated', 'idps_hosted'])), field='kind', name='reports_populationcount_kind_valid', violation_error_message='Not one of the allowed values.'),
         ),
         migrations.AddConstraint(
             model_name='populationcount',
-            constraint=evactrack.db.FieldCheckConstraint(condition=models.Q(('method__in', ['census', 'registration', 'estimate', 'media_report', 'gazetteer', 'headcount'])), field='method', name='reports_populationcount_method_valid', violation_error_message='Not one of the allowed values.'),
+            constraint=evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(('method__in', ['census', 'registration', 'estimate', 'media_report', 'gazetteer', 'headcount'])), field='method', name='reports_populationcount_method_valid', violation_error_message='Not one of the allowed values.'),
         ),
         migrations.AddConstraint(
             model_name='populationcount',
-            constraint=evactrack.db.FieldCheckConstraint(condition=models.Q(('reference_date_precision__in', ['day', 'week', 'month', 'year'])), field='reference_date_precision', name='reports_populationcount_reference_date_precision_valid', violation_error_message='Not one of the allowed values.'),
+            constraint=evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(('reference_date_precision__in', ['day', 'week', 'month', 'year'])), field='reference_date_precision', name='reports_populationcount_reference_date_precision_valid', violation_error_message='Not one of the allowed values.'),
         ),
         migrations.AddConstraint(
             model_name='populationcount',
-            constraint=evactrack.db.FieldCheckConstraint(condition=models.Q(('total__gte', 0), ('total__isnull', True), _connector='OR'), field='total', name='reports_populationcount_total_not_negative', violation_error_message='A count cannot be negative.'),
+            constraint=evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(('total__gte', 0), ('total__isnull', True), _connector='OR'), field='total', name='reports_populationcount_total_not_negative', violation_error_message='A count cannot be negative.'),
         ),
         migrations.AddConstraint(
             model_name='populationcount',
-            constraint=evactrack.db.FieldCheckConstraint(condition=models.Q(models.Q(('total__isnull', True), ('total_qualifier', '')), models.Q(('total__isnull', False), ('total_qualifier__in', ['exact', 'approximate', 'at_least', 'at_most'])), _connector='OR'), field='total_qualifier', name='reports_populationcount_total_qualifier_matches', violation_error_message='Give a qualifier (exact, approximately, at least, at most) with a known figure, and none when the figure is unknown.'),
+            constraint=evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(models.Q(('total__isnull', True), ('total_qualifier', '')), models.Q(('total__isnull', False), ('total_qualifier__in', ['exact', 'approximate', 'at_least', 'at_most'])), _connector='OR'), field='total_qualifier', name='reports_populationcount_total_qualifier_matches', violation_error_message='Give a qualifier (exact, approximately, at least, at most) with a known figure, and none when the figure is unknown.'),
         ),
         migrations.AddConstraint(
             model_name='populationcount',
-            constraint=evactrack.db.FieldCheckConstraint(condition=models.Q(('children__gte', 0), ('children__isnull', True), _connector='OR'), field='children', name='reports_populationcount_children_not_negative', violation_error_message='A count cannot be negative.'),
+            constraint=evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(('children__gte', 0), ('children__isnull', True), _connector='OR'), field='children', name='reports_populationcount_children_not_negative', violation_error_message='A count cannot be negative.'),
         ),
         migrations.AddConstraint(
             model_name='populationcount',
-            constraint=evactrack.db.FieldCheckConstraint(condition=models.Q(models.Q(('children__isnull', True), ('children_qualifier', '')), models.Q(('children__isnull', False), ('children_qualifier__in', ['exact', 'approximate', 'at_least', 'at_most'])), _connector='OR'), field='children_qualifier', name='reports_populationcount_children_qualifier_matches', violation_error_message='Give a qualifier (exact, approximately, at least, at most) with a known figure, and none when the figure is unknown.'),
+            constraint=evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(models.Q(('children__isnull', True), ('children_qualifier', '')), models.Q(('children__isnull', False), ('children_qualifier__in', ['exact', 'approximate', 'at_least', 'at_most'])), _connector='OR'), field='children_qualifier', name='reports_populationcount_children_qualifier_matches', violation_error_message='Give a qualifier (exact, approximately, at least, at most) with a known figure, and none when the figure is unknown.'),
         ),
         migrations.AddConstraint(
             model_name='populationcount',
-            constraint=evactrack.db.FieldCheckConstraint(condition=models.Q(('children__isnull', True), ('total__isnull', True), ('children__lte', models.F('total')), _connector='OR'), field='children', name='reports_populationcount_children_not_above_total', violation_error_message='Children cannot outnumber everyone counted.'),
+            constraint=evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(('children__isnull', True), ('total__isnull', True), ('children__lte', models.F('total')), _connector='OR'), field='children', name='reports_populationcount_children_not_above_total', violation_error_message='Children cannot outnumber everyone counted.'),
         ),
         migrations.AddConstraint(
             model_name='populationcount',
-            constraint=evactrack.db.FieldCheckConstraint(condition=models.Q(('total__isnull', False), ('children__isnull', False), _connector='OR'), field='total', name='reports_populationcount_has_a_figure', violation_error_message='A count needs at least one figure: people or children.'),
+            constraint=evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(('total__isnull', False), ('children__isnull', False), _connector='OR'), field='total', name='reports_populationcount_has_a_figure', violation_error_message='A count needs at least one figure: people or children.'),
         ),
         migrations.AddConstraint(
             model_name='citation',

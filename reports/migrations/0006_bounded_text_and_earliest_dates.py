@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import migrations, models
 from django.db.models.functions import Length, Substr
 
-import evactrack.db
+import evactrack.kernel.db
 import reports.models
 
 # The limits as this migration adds them (reports.models holds the current ones).
@@ -276,7 +276,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name="controldesignation",
-            constraint=evactrack.db.FieldCheckConstraint(
+            constraint=evactrack.kernel.db.FieldCheckConstraint(
                 condition=models.Q(("summary__length__lte", 4000)),
                 field="summary",
                 name="reports_controldesignation_summary_max_length",
@@ -285,7 +285,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name="evacuationorder",
-            constraint=evactrack.db.FieldCheckConstraint(
+            constraint=evactrack.kernel.db.FieldCheckConstraint(
                 condition=models.Q(("summary__length__lte", 4000)),
                 field="summary",
                 name="reports_evacuationorder_summary_max_length",
@@ -294,7 +294,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name="incident",
-            constraint=evactrack.db.FieldCheckConstraint(
+            constraint=evactrack.kernel.db.FieldCheckConstraint(
                 condition=models.Q(("summary__length__lte", 4000)),
                 field="summary",
                 name="reports_incident_summary_max_length",
@@ -303,7 +303,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name="incident",
-            constraint=evactrack.db.FieldCheckConstraint(
+            constraint=evactrack.kernel.db.FieldCheckConstraint(
                 condition=models.Q(("verification_note__length__lte", 2000)),
                 field="verification_note",
                 name="reports_incident_verification_note_max_length",
@@ -312,7 +312,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name="populationcount",
-            constraint=evactrack.db.FieldCheckConstraint(
+            constraint=evactrack.kernel.db.FieldCheckConstraint(
                 condition=models.Q(("summary__length__lte", 4000)),
                 field="summary",
                 name="reports_populationcount_summary_max_length",
@@ -321,7 +321,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name="source",
-            constraint=evactrack.db.FieldCheckConstraint(
+            constraint=evactrack.kernel.db.FieldCheckConstraint(
                 condition=models.Q(("summary__length__lte", 4000)),
                 field="summary",
                 name="reports_source_summary_max_length",

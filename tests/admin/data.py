@@ -3,10 +3,11 @@
 import datetime
 from dataclasses import dataclass
 
+from evactrack.access.models import Organization
 from locations.choices import AreaCategory
 from locations.models import Area
 from locations.services import area_alias_add, area_upsert
-from reports.models import ControlDesignation, EvacuationOrder, Incident, Organization, PopulationCount, Source
+from reports.models import ControlDesignation, EvacuationOrder, Incident, PopulationCount, Source
 from tests.factories import (
     DesignationFactory,
     IncidentFactory,

@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
-from evactrack.constraints import check_constraint_errors
+from evactrack.kernel.constraints import check_constraint_errors
 from reports.models import EvacuationOrder, Incident, PopulationCount
 
 pytestmark = pytest.mark.django_db

@@ -258,20 +258,18 @@ def test_lifting_orders_in_bulk_goes_through_order_lift(admin_client_logged_in, 
 
 
 def test_an_organization_is_added_and_renamed_through_the_service(client, django_user_model):
-    from reports.models import Organization
+    from evactrack.access.models import Organization
 
     admin_user = django_user_model.objects.create_superuser("root", "root@example.org", "a-long-test-password")
     client.force_login(admin_user)
-    response = client.post(
-        "/admin/reports/organization/add/", {"name": "Field NGO", "slug": "field-ngo", "kind": "ngo"}
-    )
+    response = client.post("/admin/api/organization/add/", {"name": "Field NGO", "slug": "field-ngo", "kind": "ngo"})
     assert response.status_code == 302, response.content
     organization = Organization.objects.get(slug="field-ngo")
     response = client.post(
-        f"/admin/reports/organization/{organization.pk}/change/", {"name": "Field NGO Ukraine", "kind": "ngo"}
+        f"/admin/api/organization/{organization.pk}/change/", {"name": "Field NGO Ukraine", "kind": "ngo"}
     )
     assert response.status_code == 302
     organization.refresh_from_db()
     assert organization.name == "Field NGO Ukraine"
-    response = client.post("/admin/reports/organization/add/", {"name": "Bad\x00", "slug": "bad", "kind": "ngo"})
+    response = client.post("/admin/api/organization/add/", {"name": "Bad\x00", "slug": "bad", "kind": "ngo"})
     assert response.status_code == 200 and not Organization.objects.filter(slug="bad").exists()

@@ -7,8 +7,8 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from evactrack.api.choices import Role
-from evactrack.api.services import membership_set, token_issue
+from evactrack.access.choices import Role
+from evactrack.access.services import membership_set, token_issue
 from tests.factories import AreaFactory, OrganizationFactory, SourceFactory
 
 

@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from evactrack.api.models import ApiToken, IdempotencyRecord, Membership
-from evactrack.api.tasks import purge_idempotency_keys
+from evactrack.access.models import ApiToken, IdempotencyRecord, Membership
+from evactrack.access.tasks import purge_idempotency_keys
 
 pytestmark = pytest.mark.django_db
 

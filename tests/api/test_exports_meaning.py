@@ -13,7 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from evactrack.api.choices import Role
+from evactrack.access.choices import Role
 from locations.services import area_upsert
 from reports.services import incident_review
 from tests.factories import IncidentFactory, PopulationCountFactory

@@ -10,8 +10,8 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from evactrack.api import services as api_services
-from evactrack.api.models import IdempotencyRecord
+from evactrack.access import services as api_services
+from evactrack.access.models import IdempotencyRecord
 from reports import services
 from reports.models import DirtyArea, Incident
 
@@ -76,7 +76,7 @@ def test_json_too_deep_to_rewrite_is_compared_as_bytes():
     from django.test import RequestFactory
     from rest_framework.request import Request
 
-    from evactrack.api.viewsets import request_digest
+    from evactrack.access.viewsets import request_digest
 
     def digest(body):
         return request_digest(Request(RequestFactory().post("/x/", body, content_type="application/json")))

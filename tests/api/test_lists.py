@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from evactrack.api.statements import RowsById, Statement
+from evactrack.kernel.api.statements import RowsById, Statement
 from locations.models import Area
 from reports.choices import FacilityType, VerificationState
 from reports.models import Incident
@@ -91,7 +91,7 @@ def test_hot_lists_query_budget(coordinator, area, url, expected):
 @pytest.mark.parametrize("role", ["partner", "coordinator"])
 def test_an_incident_reads_the_same_in_a_list_and_alone(api, role, area, other_org):
     """A list has the database write dates, UUIDs, the area and the citations as text
-    (evactrack.api.columns); a single incident goes through the serializer. They must agree
+    (evactrack.kernel.api.columns); a single incident goes through the serializer. They must agree
     on both databases: microseconds present or not, null dates, the order of citations and
     a point withheld from a partner."""
     zeta, alpha = SourceFactory(slug="zeta-wire"), SourceFactory(slug="alpha-wire")
@@ -147,7 +147,7 @@ def test_a_level_in_code_order_is_read_from_one_index(viewer, area):
 def test_page_size_is_capped(viewer, area):
     response = viewer.get(reverse("api:area-list") + "?limit=100000")
     assert response.status_code == 200
-    from evactrack.api.pagination import MAX_PAGE_SIZE
+    from evactrack.kernel.api.pagination import MAX_PAGE_SIZE
 
     assert MAX_PAGE_SIZE == 1000
 
@@ -364,7 +364,7 @@ def test_incident_rows_read_related_rows_by_primary_key_whatever_the_statistics(
     SQLite statistics taken while a table was tiny (ANALYZE) made it scan that whole table for
     every row once the table grew: 150 ms instead of 0.5 for a page, with 20,000 sources.
     (Statistics this stale also let SQLite scan the three incidents here; the nightly
-    statistics refresh keeps them current: evactrack.db.refresh_planner_statistics.)"""
+    statistics refresh keeps them current: evactrack.kernel.db.refresh_planner_statistics.)"""
     for _ in range(3):
         IncidentFactory(area=area)
     if connection.vendor == "sqlite":

@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 from drf_spectacular.generators import SchemaGenerator
 
-from evactrack.api.choices import Role
+from evactrack.access.choices import Role
 from reports.models import Incident, Source
 from tests.factories import IncidentFactory
 

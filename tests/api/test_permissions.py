@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from evactrack.api.choices import Role
-from evactrack.api.models import ApiToken
-from evactrack.api.services import membership_set, token_issue, token_revoke
+from evactrack.access.choices import Role
+from evactrack.access.models import ApiToken
+from evactrack.access.services import membership_set, token_issue, token_revoke
 from reports.services import incident_review
 from tests.factories import IncidentFactory, OrderFactory, PopulationCountFactory
 

@@ -14,7 +14,7 @@ import orjson
 import pytest
 from django.urls import reverse
 
-from evactrack.api.parsers import MAX_DEPTH
+from evactrack.kernel.api.parsers import MAX_DEPTH
 from tests.api.test_errors import assert_error
 
 BIN = Path(sys.executable).parent
@@ -125,7 +125,7 @@ def gunicorn(tmp_path_factory):
     subprocess.run([BIN / "python", "manage.py", "migrate", "-v0"], **run)
     setup = (
         "from django.contrib.auth import get_user_model\n"
-        "from evactrack.api.services import membership_set, token_issue\n"
+        "from evactrack.access.services import membership_set, token_issue\n"
         "from reports.models import Organization\n"
         "organization = Organization.objects.create(slug='chunked-org', name='Chunked', kind='ngo')\n"
         "user = get_user_model().objects.create_user(username='chunked')\n"

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from evactrack.api import views
+from evactrack.kernel.api import views
 from reports.api.views import IncidentViewSet
 from tests.api.test_errors import assert_error
 

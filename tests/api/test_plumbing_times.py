@@ -1,6 +1,6 @@
 """Every time the API gives is UTC in one exact format, `2023-08-10T12:00:00.123456Z`, whatever
 the server's time zone (Kyiv), whoever formats it: DRF's fields, the hand-built serializers, or
-the database writing a list row's JSON (evactrack.api.columns.IsoDateTime)."""
+the database writing a list row's JSON (evactrack.kernel.api.columns.IsoDateTime)."""
 
 import datetime
 import re
@@ -8,7 +8,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from evactrack.api.columns import datetime_text
+from evactrack.kernel.api.columns import datetime_text
 from reports.models import Incident, Source, Tombstone
 from reports.services import incident_delete
 from tests.factories import IncidentFactory, OrderFactory, PopulationCountFactory
@@ -73,7 +73,7 @@ def test_a_created_object_gives_times_in_the_same_format(partner, incident_body)
 def test_the_database_writes_a_time_as_python_does(area, stored):
     """SQLite keeps `2023-01-02 03:04:05` (no fraction when there is none); PostgreSQL a
     timestamp. Both write the same text as datetime_text."""
-    from evactrack.api.columns import IsoDateTime
+    from evactrack.kernel.api.columns import IsoDateTime
 
     incident = IncidentFactory(area=area)
     Incident.objects.filter(pk=incident.pk).update(updated_at=stored)
@@ -86,7 +86,7 @@ def test_the_database_writes_a_time_as_python_does(area, stored):
 def test_postgresql_writes_a_time_as_python_does_in_any_session_time_zone(area, stored):
     from django.db import connection
 
-    from evactrack.api.columns import IsoDateTime
+    from evactrack.kernel.api.columns import IsoDateTime
 
     incident = IncidentFactory(area=area)
     Incident.objects.filter(pk=incident.pk).update(updated_at=stored)

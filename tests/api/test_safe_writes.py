@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from evactrack.api.choices import IdempotencyState
-from evactrack.api.models import IdempotencyRecord
+from evactrack.access.choices import IdempotencyState
+from evactrack.access.models import IdempotencyRecord
 from reports import services
 from reports.models import Citation, DirtyArea, Incident
 

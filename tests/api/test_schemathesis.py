@@ -20,7 +20,7 @@ from schemathesis.core import NOT_SET
 from schemathesis.errors import FailureGroup
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from evactrack.api.conditional import etag_of
+from evactrack.kernel.api.conditional import etag_of
 from reports import services
 from reports.models import Tombstone
 from tests.factories import IncidentFactory, OrderFactory, PopulationCountFactory, SourceFactory

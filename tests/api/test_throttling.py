@@ -15,9 +15,9 @@ from django.urls import reverse
 from rest_framework.request import Request
 from rest_framework.test import APIClient
 
-from evactrack.api import throttling
-from evactrack.api.choices import Role
-from evactrack.api.throttling import ClientRateThrottle, CounterThrottle
+from evactrack.access import throttling
+from evactrack.access.choices import Role
+from evactrack.access.throttling import ClientRateThrottle, CounterThrottle
 from reports.models import Incident
 
 pytestmark = pytest.mark.django_db
@@ -175,7 +175,7 @@ def test_without_trusted_proxies_x_forwarded_for_is_ignored(rates, settings):
 def cache_down(settings, caplog):
     settings.CACHES = REDIS_DOWN
     throttling.cache_outage.reset()
-    caplog.set_level(logging.WARNING, logger="evactrack.api.throttling")
+    caplog.set_level(logging.WARNING, logger="evactrack.access.throttling")
     yield caplog
     throttling.cache_outage.reset()
 
@@ -187,7 +187,7 @@ def test_reads_and_writes_go_through_when_the_cache_is_down(api, rates, cache_do
     assert partner.post(reverse("api:incident-list"), incident_body(), format="json").status_code == 201
     assert anonymous().get(reverse(AREAS)).status_code == 401
     assert bad_token().get(reverse(AREAS)).status_code == 401
-    warnings = [record for record in cache_down.records if record.name == "evactrack.api.throttling"]
+    warnings = [record for record in cache_down.records if record.name == "evactrack.access.throttling"]
     assert len(warnings) == 1 and "throttling is off" in warnings[0].getMessage()
 
 
@@ -200,7 +200,7 @@ def test_a_cache_outage_is_logged_once_a_minute_and_throttling_resumes(api, rate
     for second in range(0, 130, 10):
         monotonic["now"] = 1_000.0 + second
         assert viewer.get(reverse(AREAS)).status_code == 200
-    assert len([r for r in cache_down.records if r.name == "evactrack.api.throttling"]) == 3  # at 0, 60 and 120 s
+    assert len([r for r in cache_down.records if r.name == "evactrack.access.throttling"]) == 3  # at 0, 60 and 120 s
 
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     monotonic["now"] += outage.retry_after

@@ -4,7 +4,7 @@ production: the row lock ends with the write's transaction, the answer is read w
 import pytest
 from django.urls import reverse
 
-from evactrack.api.choices import Role
+from evactrack.access.choices import Role
 from reports.models import Incident
 from tests.factories import OrderFactory, PopulationCountFactory
 

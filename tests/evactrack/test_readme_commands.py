@@ -8,8 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from evactrack.api.models import ApiToken
-from reports.models import Organization
+from evactrack.access.models import ApiToken, Organization
 
 pytestmark = pytest.mark.django_db
 

@@ -1,6 +1,5 @@
 """The gazetteer import: the tree it builds, what it refuses, idempotency, and what it never deletes."""
 
-import ast
 import datetime
 import gzip
 import json
@@ -158,17 +157,3 @@ def test_the_command_imports_a_codifier_csv_and_records_geonames_populations(tmp
 
     call_command("import_gazetteer", source=str(SMALL_CODIFIER), no_counts=True)
     assert "skipped" in capsys.readouterr().out
-
-
-def test_the_library_code_of_locations_never_imports_reports():
-    """DESIGN: locations imports no other app. Only the import command composes the two."""
-    root = gazetteer.DATA_DIR.parent
-    core = ["models.py", "choices.py", "names.py", "services.py", "selectors.py", "resolver.py", "gazetteer.py"]
-    imported = set()
-    for name in core:
-        for node in ast.walk(ast.parse((root / name).read_text())):
-            if isinstance(node, ast.Import):
-                imported |= {alias.name.split(".")[0] for alias in node.names}
-            elif isinstance(node, ast.ImportFrom) and node.module:
-                imported.add(node.module.split(".")[0])
-    assert not imported & {"reports", "seeds", "status"}

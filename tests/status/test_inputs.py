@@ -14,11 +14,11 @@ import pytest
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
+from evactrack.access.models import Organization
 from evactrack.status import services
 from evactrack.status.compute import load_and_evaluate
 from evactrack.status.inputs import DESIGNATIONS, FACTS, INCIDENTS, ORDER_TARGETS, POPULATION_COUNTS, Input
 from evactrack.status.services import status_recompute_full
-from reports.models import Organization
 from tests.factories import (
     AreaFactory,
     DesignationFactory,

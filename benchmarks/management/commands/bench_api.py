@@ -33,10 +33,11 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
-from evactrack.api.choices import Role
-from evactrack.api.services import membership_set, token_issue
+from evactrack.access.choices import Role
+from evactrack.access.models import Organization
+from evactrack.access.services import membership_set, token_issue
 from locations.models import Area
-from reports.models import Citation, Incident, Organization
+from reports.models import Citation, Incident
 from reports.services import oblast_and_raion_ids, source_upsert
 
 BENCH_ORG = "bench-org"

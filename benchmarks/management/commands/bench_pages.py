@@ -22,7 +22,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from evactrack.api.services import token_issue
+from evactrack.access.services import token_issue
 from locations.models import Area
 from reports.models import EvacuationOrder, Source
 from reports.services import CitationInput, TargetInput, order_create

@@ -3,7 +3,7 @@
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import evactrack.db
+import evactrack.kernel.db
 import evactrack.status.models
 from django.db import migrations, models
 
@@ -55,7 +55,7 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'area statuses',
                 'ordering': ['area__path'],
                 'indexes': [models.Index(fields=['level'], name='status_areastatus_level')],
-                'constraints': [evactrack.db.FieldCheckConstraint(condition=models.Q(('level__in', ['normal', 'advisory', 'evacuation_recommended', 'evacuation_mandatory', 'no_access'])), field='level', name='status_areastatus_level_valid', violation_error_message='Not one of the allowed values.')],
+                'constraints': [evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(('level__in', ['normal', 'advisory', 'evacuation_recommended', 'evacuation_mandatory', 'no_access'])), field='level', name='status_areastatus_level_valid', violation_error_message='Not one of the allowed values.')],
             },
         ),
         migrations.CreateModel(
@@ -78,7 +78,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'status policy',
                 'verbose_name_plural': 'status policies',
                 'ordering': ['-is_active', 'name'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('is_active', True)), fields=('is_active',), name='status_policy_one_active'), evactrack.db.FieldCheckConstraint(condition=models.Q(('recommended_threshold__gte', models.F('advisory_threshold'))), field='recommended_threshold', name='status_policy_thresholds_ordered', violation_error_message="The 'evacuation recommended' threshold cannot be below 'advisory'."), evactrack.db.FieldCheckConstraint(condition=models.Q(('incident_window_days__gte', 1)), field='incident_window_days', name='status_policy_window_positive', violation_error_message='The window is at least one day.')],
+                'constraints': [models.UniqueConstraint(condition=models.Q(('is_active', True)), fields=('is_active',), name='status_policy_one_active'), evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(('recommended_threshold__gte', models.F('advisory_threshold'))), field='recommended_threshold', name='status_policy_thresholds_ordered', violation_error_message="The 'evacuation recommended' threshold cannot be below 'advisory'."), evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(('incident_window_days__gte', 1)), field='incident_window_days', name='status_policy_window_positive', violation_error_message='The window is at least one day.')],
             },
         ),
         migrations.CreateModel(
@@ -98,7 +98,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'recompute run',
                 'verbose_name_plural': 'recompute runs',
                 'ordering': ['-started_at', '-id'],
-                'constraints': [evactrack.db.FieldCheckConstraint(condition=models.Q(('kind__in', ['dirty', 'full', 'rebuild'])), field='kind', name='status_recomputerun_kind_valid', violation_error_message='Not one of the allowed values.')],
+                'constraints': [evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(('kind__in', ['dirty', 'full', 'rebuild'])), field='kind', name='status_recomputerun_kind_valid', violation_error_message='Not one of the allowed values.')],
             },
         ),
         migrations.CreateModel(
@@ -127,7 +127,7 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'status changes',
                 'ordering': ['area', 'as_of', 'id'],
                 'indexes': [models.Index(fields=['area', 'as_of'], name='status_change_area_as_of'), models.Index(fields=['as_of'], name='status_change_as_of')],
-                'constraints': [evactrack.db.FieldCheckConstraint(condition=models.Q(('level__in', ['normal', 'advisory', 'evacuation_recommended', 'evacuation_mandatory', 'no_access'])), field='level', name='status_statuschange_level_valid', violation_error_message='Not one of the allowed values.'), evactrack.db.FieldCheckConstraint(condition=models.Q(('origin__in', ['live', 'rebuild'])), field='origin', name='status_statuschange_origin_valid', violation_error_message='Not one of the allowed values.'), evactrack.db.FieldCheckConstraint(condition=models.Q(('previous_level', ''), ('previous_level__in', ['normal', 'advisory', 'evacuation_recommended', 'evacuation_mandatory', 'no_access']), _connector='OR'), field='previous_level', name='status_statuschange_previous_level_valid', violation_error_message='Not one of the allowed values.')],
+                'constraints': [evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(('level__in', ['normal', 'advisory', 'evacuation_recommended', 'evacuation_mandatory', 'no_access'])), field='level', name='status_statuschange_level_valid', violation_error_message='Not one of the allowed values.'), evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(('origin__in', ['live', 'rebuild'])), field='origin', name='status_statuschange_origin_valid', violation_error_message='Not one of the allowed values.'), evactrack.kernel.db.FieldCheckConstraint(condition=models.Q(('previous_level', ''), ('previous_level__in', ['normal', 'advisory', 'evacuation_recommended', 'evacuation_mandatory', 'no_access']), _connector='OR'), field='previous_level', name='status_statuschange_previous_level_valid', violation_error_message='Not one of the allowed values.')],
             },
         ),
     ]

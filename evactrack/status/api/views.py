@@ -1,0 +1,272 @@
+"""Areas over the API, addressed by code. Read-only: the gazetteer import writes the tree.
+
+These views live in the project's API package, not in locations/api/, because they read the
+status engine and reports: locations imports no other app, and no app imports the engine.
+"""
+
+import datetime
+
+import django_filters
+from django.db.models import Count, F, Q, Sum
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from evactrack.access.viewsets import ReadOnlyViewSet
+from evactrack.kernel.api.pagination import CursorPagination
+from evactrack.kernel.api.renderers import ExportNegotiation, FastJSONRenderer
+from evactrack.kernel.api.statements import RowsById
+from evactrack.status.choices import LEVEL_RANK, WITHHELD_CHILDREN, ChildrenWithheld, StatusLevel
+from evactrack.status.selectors import status_for_area, status_history, status_summary
+from locations.api.exports import Column, admin_columns, export_format, export_response
+from locations.api.serializers import (
+    AREA_LIST_PLAIN,
+    AREA_LIST_TEXT,
+    AreaSerializer,
+    AreaStatusSerializer,
+    StatusChangeSerializer,
+    StatusSummarySerializer,
+    area_data,
+    iso,
+    parent_code,
+)
+from locations.choices import AreaLevel
+from locations.filtersets import AreaFilterSet
+from locations.models import Area
+from reports.filtersets import area_has_active_order
+
+
+class AreaApiFilterSet(AreaFilterSet):
+    """The tree filters plus those that read other apps (the API may; locations may not)."""
+
+    has_active_order = django_filters.BooleanFilter(
+        method="filter_has_active_order", help_text=_("Covered (or not) by an evacuation order in force today.")
+    )
+    status = django_filters.MultipleChoiceFilter(
+        choices=StatusLevel.choices, method="filter_status", help_text=_("Current status level(s).")
+    )
+    status_min = django_filters.ChoiceFilter(
+        choices=StatusLevel.choices, method="filter_status_min", help_text=_("Current status at least this level.")
+    )
+
+    class Meta(AreaFilterSet.Meta):
+        fields = [*AreaFilterSet.Meta.fields, "has_active_order", "status", "status_min"]
+
+    def filter_has_active_order(self, queryset, name, value):
+        covered = area_has_active_order()
+        return queryset.filter(covered if value else ~covered)
+
+    def filter_status(self, queryset, name, value):
+        return queryset.filter(status_level_q(value))
+
+    def filter_status_min(self, queryset, name, value):
+        return queryset.filter(
+            status_level_q([level for level in StatusLevel.values if LEVEL_RANK[level] >= LEVEL_RANK[value]])
+        )
+
+
+def status_level_q(levels) -> Q:
+    # An area without a stored status is normal: nothing ever applied to it.
+    q = Q(status__level__in=levels)
+    return q | Q(status__isnull=True) if StatusLevel.NORMAL in levels else q
+
+
+def with_status_level(areas):
+    """The current status level with each area, in the same query (LEFT JOIN)."""
+    return areas.annotate(status_level=F("status__level"))
+
+
+AREA_EXPORT_COLUMNS = [
+    Column("code", "#loc+code"),
+    Column("pcode", "#loc+pcode"),
+    *admin_columns(pcode="pcode", path="path"),
+    Column("level", "#loc+level"),
+    Column("category", "#loc+type"),
+    Column("parent", "#loc+code+parent", lambda row, context: parent_code(row["path"])),
+    Column("name_uk", "#loc+name+i_uk"),
+    Column("name_en", "#loc+name+i_en"),
+    Column("latitude", "#geo+lat"),
+    Column("longitude", "#geo+lon"),
+]
+
+
+class HistoryPagination(CursorPagination):
+    """A timeline is read oldest first, by the date each status holds from (a rebuild appends
+    older dates after newer ones, so the id alone is not the order); the id breaks ties."""
+
+    ordering = ("as_of", "id")
+
+    def get_ordering(self, request, queryset, view):
+        return self.ordering
+
+
+class AreaViewSet(ReadOnlyViewSet):
+    """The administrative tree: countries, oblasts, raions, hromadas, settlements, city districts."""
+
+    serializer_class = AreaSerializer
+    filterset_class = AreaApiFilterSet
+    lookup_field = "code"
+    lookup_value_regex = "[A-Za-z0-9-]{1,24}"
+    # Codes are unique and never reused: a stable cursor position.
+    ordering = "code"
+
+    # A list page's rows, after the queryset below found their ids.
+    list_statement = RowsById(lambda: with_status_level(Area.objects).values("id", *AREA_LIST_PLAIN, **AREA_LIST_TEXT))
+
+    def get_queryset(self):
+        return Area.objects.all() if self.action == "list" else with_status_level(Area.objects)
+
+    def row_data(self, row):
+        return area_data(row)
+
+    def get_object(self):
+        self.kwargs["code"] = self.kwargs["code"].upper()
+        return super().get_object()
+
+    @extend_schema(
+        summary="Export areas (CSV with HXL hashtags, or GeoJSON), streamed",
+        parameters=[
+            OpenApiParameter("format", OpenApiTypes.STR, OpenApiParameter.QUERY, enum=["csv", "geojson"]),
+        ],
+        # The list's filters choose the exported rows.
+        filters=True,
+        responses={(200, "text/csv"): OpenApiTypes.STR, (200, "application/geo+json"): OpenApiTypes.OBJECT},
+    )
+    @action(detail=False, methods=["get"], renderer_classes=[FastJSONRenderer],
+            content_negotiation_class=ExportNegotiation, pagination_class=None)  # fmt: skip
+    def export(self, request):
+        return export_response(
+            fmt=export_format(request),
+            filename="areas",
+            columns=AREA_EXPORT_COLUMNS,
+            queryset=self.filter_queryset(self.get_queryset()).order_by("code"),
+            caller=self.caller,
+            reads=("path",),
+        )
+
+    @extend_schema(
+        summary="An area's status now, or at a past date (as_of)",
+        parameters=[OpenApiParameter("as_of", OpenApiTypes.DATE, OpenApiParameter.QUERY)],
+        responses=AreaStatusSerializer,
+    )
+    @action(detail=True, methods=["get"], url_path="status", pagination_class=None, filter_backends=[])
+    def status(self, request, code=None):
+        as_of = date_param(request.query_params, "as_of")
+        view = status_for_area(area=self.get_object(), as_of=as_of)
+        return Response(status_data(self.caller, view))
+
+    @extend_schema(
+        summary="An area's status timeline, oldest first",
+        parameters=[
+            OpenApiParameter("since", OpenApiTypes.DATE, OpenApiParameter.QUERY),
+            OpenApiParameter("until", OpenApiTypes.DATE, OpenApiParameter.QUERY),
+        ],
+        responses=StatusChangeSerializer(many=True),
+    )
+    @action(detail=True, methods=["get"], pagination_class=HistoryPagination, filter_backends=[])
+    def history(self, request, code=None):
+        since, until = date_param(request.query_params, "since"), date_param(request.query_params, "until")
+        changes = self.paginate_queryset(status_history(area=self.get_object(), since=since, until=until))
+        return self.get_paginated_response(
+            [
+                {
+                    "as_of": change.as_of.isoformat(),
+                    "level": change.level,
+                    "previous_level": change.previous_level,
+                    "score": change.score,
+                    "sentence": change.sentence,
+                    "reasons": reasons_for(self.caller, change.reasons),
+                    "recorded_at": iso(change.recorded_at),
+                }
+                for change in changes
+            ]
+        )
+
+    @extend_schema(
+        summary="How many areas and people under an area sit at each status", responses=StatusSummarySerializer
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def summary(self, request, code=None):
+        area = self.get_object()
+        people = status_people_by_level(area=area, withhold=not self.caller.sees_sensitive)
+        return Response({"area": area.code, "areas": status_summary(area=area), "people": people})
+
+
+PRESENT_WITHHELD = [ChildrenWithheld.PRESENT, ChildrenWithheld.BOTH]
+
+
+def date_param(params, name) -> datetime.date | None:
+    """The date in query parameter `name`, None when the parameter is absent. Given empty it is
+    refused like any other non-date: an empty `as_of=` silently meaning today hides a client's bug."""
+    if name not in params:
+        return None
+    try:
+        return datetime.date.fromisoformat(params[name])
+    except ValueError:
+        raise ValidationError({name: [_("Give a date as YYYY-MM-DD.")]}) from None
+
+
+def reasons_for(caller, reasons: list) -> list:
+    """Incident reasons name the incidents behind them, some of which (another organization's
+    unverified reports) a partner may not see: below coordinator, only the counts remain."""
+    if caller.sees_everything:
+        return reasons
+    return [{k: v for k, v in reason.items() if k != "uids"} for reason in reasons]
+
+
+def status_data(caller, view) -> dict:
+    """The status as `caller` may see it. A children figure the engine marked withheld (a small
+    count, or a sum over one anywhere below) is null for roles below coordinator and named in
+    `withheld`, so that it is never read as unknown."""
+    figures = dict(view.figures)
+    withheld = []
+    marked = WITHHELD_CHILDREN[figures.pop("children_withheld")]
+    for name, marked_withheld in zip(("children_present", "children_subject"), marked, strict=True):
+        if marked_withheld and not caller.sees_sensitive:
+            figures[name] = None
+            withheld.append(name)
+    return {
+        "area": view.area_code,
+        "as_of": view.as_of.isoformat(),
+        "level": view.level,
+        "score": view.score,
+        "sentence": view.sentence,
+        "reasons": reasons_for(caller, view.reasons),
+        "figures": figures,
+        "computed": view.computed,
+        "computed_at": iso(view.computed_at),
+        "withheld": withheld,
+    }
+
+
+def status_people_by_level(*, area, withhold: bool) -> dict:
+    """People and children present in the settlements under `area`, by their status. One query.
+
+    With `withhold`, a level's children sum is null when it holds a withheld figure: with the
+    other settlements' figures visible one by one, the sum would give that figure away."""
+    rows = (
+        Area.objects.within(area)
+        .filter(level=AreaLevel.SETTLEMENT)
+        .values("status__level")
+        .annotate(
+            people=Sum("status__people_present"),
+            children=Sum("status__children_present"),
+            children_withheld=Count("id", filter=Q(status__children_withheld__in=PRESENT_WITHHELD)),
+        )
+        .order_by()
+    )
+    people = {level: {"people_present": None, "children_present": None} for level in StatusLevel.values}
+    hidden = set()
+    for row in rows:
+        level = row["status__level"] or StatusLevel.NORMAL
+        if withhold and row["children_withheld"]:
+            hidden.add(level)
+        for key, value in (("people_present", row["people"]), ("children_present", row["children"])):
+            if value is not None:
+                people[level][key] = (people[level][key] or 0) + value
+    for level in hidden:
+        people[level]["children_present"] = None
+    return people
