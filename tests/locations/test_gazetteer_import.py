@@ -161,7 +161,7 @@ def test_the_command_imports_a_codifier_csv_and_records_geonames_populations(tmp
 
 
 def test_the_library_code_of_locations_never_imports_reports():
-    """DESIGN: locations imports no other app. Only the import command composes the two."""
+    """docs/DESIGN.md: locations imports no other app. Only the import command composes the two."""
     root = gazetteer.DATA_DIR.parent
     core = ["models.py", "choices.py", "names.py", "services.py", "selectors.py", "resolver.py", "gazetteer.py"]
     imported = set()
