@@ -110,12 +110,12 @@ class IncidentFilterSet(UpdatedSinceMixin):
             return queryset.filter(**{LOCATED_LEVELS[area.level]: area.pk})
         if area.level in SMALL_SUBTREE_LEVELS:
             # A few areas: read their incidents by the (area, date) index. Walking every
-            # incident in the list's order, as below, would scan the whole table (1.3 s for a
-            # settlement among 1,000,000 incidents; 6 ms this way).
+            # incident in the list's order, as below, would scan the whole table for a
+            # settlement among 1,000,000 incidents.
             return queryset.filter(area_id__in=Area.objects.filter(path__startswith=area.path).values("id"))
         # The country: a correlated EXISTS rather than a join. The database walks incidents in
         # the list's order and stops after a page, instead of collecting every incident of the
-        # subtree and sorting them (430 ms that way for an oblast, 3.5 ms this).
+        # subtree and sorting them (measurably faster: docs/BENCHMARKS.md).
         return queryset.filter(InSubtree("area_id", area.path))
 
 
