@@ -48,7 +48,7 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    # Django's admin with our site: the dashboard and our name (issue 6).
+    # Django's admin with our site: the dashboard and our name.
     "evactrack.admin_apps.EvactrackAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -57,13 +57,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "django_filters",
-    # OpenAPI 3 schema of the partner API at /api/schema/ (issue 5).
+    # OpenAPI 3 schema of the partner API at /api/schema/.
     "drf_spectacular",
-    # Swagger UI's files served from our own static files, so the docs work offline (issue 5).
+    # Swagger UI's files served from our own static files, so the docs work offline.
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "simple_history",
-    # Login lockout after repeated failures (issue 6).
+    # Login lockout after repeated failures.
     "axes",
     # The project package is an app too: its management commands and templates.
     "evactrack",
@@ -93,7 +93,7 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     # Errors of plain Django views under /api/ (the catch-all 404) in the API's error shape.
     "evactrack.kernel.api.middleware.ApiExceptionMiddleware",
-    # Last, as django-axes asks: turns a locked-out login into a 429 page (issue 6).
+    # Last, as django-axes asks: turns a locked-out login into a 429 page.
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -125,8 +125,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets the web server read while the Celery worker writes; IMMEDIATE takes the
         # write lock at BEGIN so concurrent writers queue instead of failing mid-transaction.
         # cache_size: SQLite keeps 2 MB of pages per connection by default, less than one page
-        # of incidents under an oblast reads at 1,000,000 incidents; that page then read its
-        # pages from the operating system again on every request (4.2 against 3.7 ms).
+        # of incidents under an oblast reads at 1,000,000 incidents, so that page would read its
+        # pages from the operating system again on every request (docs/BENCHMARKS.md).
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
         f"PRAGMA cache_size=-{env.int('EVACTRACK_SQLITE_CACHE_MB', default=32) * 1024};",
         "transaction_mode": "IMMEDIATE",
@@ -135,8 +135,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Keep a connection per worker for a minute. On SQLite too: opening one per request, reading
-# the schema again and preparing every statement anew cost 0.8 ms (the floor's request) to
-# 2.6 ms (a page of incidents) of each request (docs/BENCHMARKS.md).
+# the schema again and preparing every statement anew is a measurable share of each request
+# (docs/BENCHMARKS.md).
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -163,7 +163,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
-# django-axes checks and counts every login before the real backend runs (issue 6).
+# django-axes checks and counts every login before the real backend runs.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 # Five wrong passwords lock that username from that address for an hour; a success resets the count.
 AXES_FAILURE_LIMIT = env.int("EVACTRACK_LOGIN_FAILURE_LIMIT", default=5)
@@ -187,7 +187,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 # Leaflet's JavaScript and CSS for the dashboard map come from the django-leaflet package and are
-# served as our own static files: no CDN. Its app is not installed: its admin module needs GDAL (issue 6).
+# served as our own static files: no CDN. Its app is not installed: its admin module needs GDAL.
 STATICFILES_DIRS = [Path(importlib.util.find_spec("leaflet").submodule_search_locations[0]) / "static"]
 # WhiteNoise warns on every request while the folder is missing (tests never collect static).
 STATIC_ROOT.mkdir(exist_ok=True)
@@ -214,7 +214,7 @@ if env.bool("DJANGO_SECURE_PROXY_SSL", default=False):
 REST_FRAMEWORK = {
     # Nothing is public by default: every endpoint needs an authenticated user.
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    # Partner systems send hashed, expiring tokens; staff use their admin session (issue 5).
+    # Partner systems send hashed, expiring tokens; staff use their admin session.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "evactrack.access.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
@@ -306,7 +306,7 @@ else:
         "socket_timeout": 5,
         # Longer than the hard time limit, so a late-acked task is not redelivered while it runs.
         "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
-        # (issue 4) How often a worker looks for messages of a dead worker to redeliver; the
+        # How often a worker looks for messages of a dead worker to redeliver; the
         # worker tests lower both so a SIGKILLed task comes back within seconds.
         "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
         "unacked_restore_throttle": env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=10),

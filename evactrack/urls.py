@@ -5,7 +5,7 @@ from evactrack import views
 
 urlpatterns = [
     path("health/", views.health, name="health"),
-    # The admin's language switch posts here (issue 6).
+    # The admin's language switch posts here.
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", include("evactrack.api_urls")),

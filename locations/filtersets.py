@@ -32,8 +32,9 @@ ID_MAX = 2**31 - 1
 # What the filters read of the area, in the model's field order (Model.from_db takes them so);
 # any other field loads when first read.
 AREA_LOOKUP_FIELDS = ("id", "code", "pcode", "level", "path")
-# The lookup behind every `area`, `parent` and `within` filter, compiled once: through the ORM
-# it cost 0.3 ms a request, SQLite's answer 0.01 ms (evactrack.kernel.api.statements).
+# The lookup behind every `area`, `parent` and `within` filter, compiled once: building it
+# through the ORM on every request costs far more than the database's answer
+# (evactrack.kernel.api.statements, docs/BENCHMARKS.md).
 AREA_BY_CODE = Statement(
     # A code match wins over P-code matches (see below): three rows are enough to tell.
     lambda code: Area.objects.filter(Q(code=code) | Q(pcode=code)).order_by().values(*AREA_LOOKUP_FIELDS)[:3],

@@ -88,7 +88,7 @@ class Area(models.Model):
         ordering = ["path"]
         indexes = [
             # One level in code order, the API's area list: with an index on level alone,
-            # SQLite sorted all 30,000 settlements for a small page (10 ms for ?limit=1).
+            # SQLite would sort all 30,000 settlements even for a small page.
             models.Index(fields=["level", "code"], name="locations_area_level_code"),
         ]
         constraints = [
@@ -132,9 +132,9 @@ class PathStartsWith(StartsWith):
     """`path__startswith` (a subtree) as a range of paths on SQLite.
 
     SQLite's LIKE folds case, so it cannot use the path's B-tree index, and every `within`
-    scanned all 31,700 areas (8 ms for a raion; 0.5 ms as a range). Paths are ASCII; every path
-    under the prefix sorts from the prefix itself up to the prefix followed by the highest
-    code point, and nothing else does. PostgreSQL keeps LIKE, which its pattern index serves.
+    would scan all 31,700 areas; a range is measurably faster (docs/BENCHMARKS.md). Paths are
+    ASCII; every path under the prefix sorts from the prefix itself up to the prefix followed
+    by the highest code point, and nothing else does. PostgreSQL keeps LIKE, which its pattern index serves.
     """
 
     def as_sqlite(self, compiler, connection):
@@ -153,7 +153,7 @@ class InSubtree(Expression):
     the area with this path: `EXISTS` on that one area's row.
 
     The same SQL as `Exists(Area.objects.filter(path__startswith=path, pk=OuterRef(area_column)))`,
-    which Django took longer to build and compile (0.7 ms) than SQLite took to answer a page.
+    which Django takes longer to build and compile than SQLite takes to answer a page.
     A correlated EXISTS, not a join, so the database walks the outer rows in the page's order
     and stops after a page.
     """

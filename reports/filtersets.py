@@ -53,8 +53,8 @@ def area_has_active_order(as_of=None) -> Q:
 
     Asked along the parent chain against the targets in force, which the database reads once
     (subqueries that do not depend on the area): orders in force are few, an area has at most
-    five ancestors. A correlated EXISTS comparing paths let SQLite scan every area for every
-    area: 53 s for a page of 30,000 settlements with no order in force at all."""
+    five ancestors. A correlated EXISTS comparing paths would let SQLite scan every area for
+    every area, most of a minute for a page of 30,000 settlements with no order in force."""
     in_force = OrderTarget.objects.filter(order_in_force_q(as_of or timezone.localdate(), "order__"))
     subtree_targets = in_force.filter(scope="subtree").values("area_id")
     covered = Q(pk__in=in_force.values("area_id"))
@@ -110,12 +110,12 @@ class IncidentFilterSet(UpdatedSinceMixin):
             return queryset.filter(**{LOCATED_LEVELS[area.level]: area.pk})
         if area.level in SMALL_SUBTREE_LEVELS:
             # A few areas: read their incidents by the (area, date) index. Walking every
-            # incident in the list's order, as below, would scan the whole table (1.3 s for a
-            # settlement among 1,000,000 incidents; 6 ms this way).
+            # incident in the list's order, as below, would scan the whole table for a
+            # settlement among 1,000,000 incidents.
             return queryset.filter(area_id__in=Area.objects.filter(path__startswith=area.path).values("id"))
         # The country: a correlated EXISTS rather than a join. The database walks incidents in
         # the list's order and stops after a page, instead of collecting every incident of the
-        # subtree and sorting them (430 ms that way for an oblast, 3.5 ms this).
+        # subtree and sorting them (measurably faster: docs/BENCHMARKS.md).
         return queryset.filter(InSubtree("area_id", area.path))
 
 

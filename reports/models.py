@@ -194,7 +194,7 @@ class Incident(Fact):
     # there is none), as ACLED's admin1 and admin2. Kept by the services from the area tree
     # (reports.services.incidents_locate). A list within an oblast or raion reads them by
     # index in its order, instead of checking the path of every incident's area until a page
-    # is full (1.9 ms for a page under an oblast on PostgreSQL, 0.3 on SQLite).
+    # is full (measurably faster: docs/BENCHMARKS.md).
     oblast = models.ForeignKey(
         Area, verbose_name=_("oblast"), null=True, blank=True, editable=False, on_delete=models.PROTECT,
         related_name="+", db_index=False,

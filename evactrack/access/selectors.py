@@ -43,9 +43,9 @@ def token_holder(*, digest: str, now, used_before) -> TokenHolder | None:
     """The active user holding an unrevoked, unexpired token with this digest, or None.
 
     Every API request runs this, so it is one indexed lookup written in SQL, its row read
-    without the ORM's machinery: through select_related of token, user and membership the
-    same query cost about 1 ms of Python, a fifth of a 100-row list request; through a
-    RawQuerySet 0.2 ms; this way 0.03. Nothing is cached, so a revoked or expired token, a
+    without the ORM's machinery: select_related of token, user and membership, or a
+    RawQuerySet, spend measurably more Python on the same query (docs/BENCHMARKS.md), a
+    noticeable part of a list request. Nothing is cached, so a revoked or expired token, a
     deactivated user or a changed role counts at the very next request.
     """
     adapt = connection.ops.adapt_datetimefield_value

@@ -159,9 +159,9 @@ def refresh_planner_statistics(using: str = "default") -> bool:
     """Have SQLite measure its tables and indexes again (ANALYZE), so its planner chooses by
     today's sizes. Run nightly by beat (evactrack.tasks). True if it ran.
 
-    SQLite keeps no statistics unless told to, and never refreshes them. Without any, it chose
-    a slow plan for one admin list at 1,000,000 incidents (440 ms instead of 40); with
-    statistics from when a table was tiny, it scanned that table once per row of a page
+    SQLite keeps no statistics unless told to, and never refreshes them. Without any, it can
+    choose a plan many times slower for an admin list at 1,000,000 incidents; with statistics
+    from when a table was tiny, it can scan that table once per row of a page
     (docs/BENCHMARKS.md). A full ANALYZE of that database takes about a second. PostgreSQL's
     autovacuum already analyzes tables as they change: nothing to do there.
     """

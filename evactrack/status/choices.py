@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class StatusLevel(models.TextChoices):
-    """Ordered from harmless to worst; parents take the worst of their children (DESIGN.md)."""
+    """Ordered from harmless to worst; parents take the worst of their children (docs/DESIGN.md)."""
 
     NORMAL = "normal", _("normal")
     ADVISORY = "advisory", _("advisory")

@@ -319,7 +319,7 @@ def write_rows(model, rows: list[dict], *, upsert: bool = False) -> None:
 
     PostgreSQL, more than COPY_FROM_ROWS rows: COPY (into a temporary table first for an upsert),
     then one INSERT … ON CONFLICT. Django's bulk_create would send the JSON reasons as arrays for
-    UNNEST, which psycopg escapes string by string: 20× slower at 30,000 rows. Otherwise:
+    UNNEST, which psycopg escapes string by string: far slower at 30,000 rows. Otherwise:
     bulk_create in batches of WRITE_BATCH.
     """
     if not rows:

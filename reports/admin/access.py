@@ -4,7 +4,7 @@ from evactrack.access.choices import Role
 from evactrack.access.policy import caller_of_user
 from reports.selectors import incident_point_withheld
 
-# Roles (DESIGN.md) a staff user may hold through their membership; these cannot edit orders,
+# Roles (docs/DESIGN.md) a staff user may hold through their membership; these cannot edit orders,
 # counts or designations, nor review incidents, whatever their model permissions say.
 FIELD_ROLES = (Role.VIEWER, Role.PARTNER)
 

@@ -71,7 +71,7 @@ class IncidentAdmin(FactAdmin):
         "reporting_organization",
     )
     # The page's areas come in one more query (get_queryset): joined into the list's query,
-    # they let SQLite start from the areas and sort every incident (2 s for 1,000,000).
+    # they let SQLite start from the areas and sort every incident (seconds at 1,000,000).
     list_select_related = ("reporting_organization",)
     search_fields = ("summary", "^area__code", "area__name_en", "area__name_uk", "facility_name")
     autocomplete_fields = ("area", "reporting_organization")

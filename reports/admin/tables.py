@@ -8,8 +8,8 @@ from reports.models import Citation, DirtyArea, DirtyRecomputeRequest, OrderTarg
 
 @admin.register(Citation)
 class CitationAdmin(ReadOnlyAdmin):
-    # Newest first, by the primary key: the model's order (source, locator) sorted every
-    # citation for each page, 9 s for 1,000,000.
+    # Newest first, by the primary key: the model's order (source, locator) would sort every
+    # citation for each page, seconds at 1,000,000.
     ordering = ("-id",)
     list_display = ("source", "locator", "note", "incident", "order", "population_count", "designation")
     list_select_related = ("source", "incident__area", "order", "population_count__area", "designation__area")

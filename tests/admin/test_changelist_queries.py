@@ -57,7 +57,7 @@ def test_the_incident_list_runs_as_many_queries_for_many_rows_as_for_one(admin_c
 
 def test_the_review_queue_is_read_in_order_from_its_index(admin_client_logged_in, kupiansk):
     """Awaiting review first, newest first: one index in that order. Ordered by a CASE on the
-    state, the page sorted every incident (2 s for 1,000,000)."""
+    state, the page would sort every incident (seconds at 1,000,000)."""
     with CaptureQueriesContext(connection) as captured:
         response = admin_client_logged_in.get(reverse("admin:reports_incident_changelist"))
     assert response.status_code == 200

@@ -1,4 +1,4 @@
-"""Staff permissions follow the roles of DESIGN.md: viewers read verified incidents, partners
+"""Staff permissions follow the roles of docs/DESIGN.md: viewers read verified incidents, partners
 report and edit their own organization's unverified ones, coordinators review and run orders."""
 
 import pytest
@@ -101,7 +101,7 @@ def test_only_coordinators_review(client, staff_with_role, kupiansk):
 def test_the_point_of_another_organizations_clinic_is_withheld_below_coordinator(
     client, staff_with_role, kupiansk, staff_user, role, sees_point
 ):
-    """Exact points of vulnerable places (DESIGN.md): hidden on the page and in the export."""
+    """Exact points of vulnerable places (docs/DESIGN.md): hidden on the page and in the export."""
     other = OrganizationFactory(name="Other NGO", slug="other-ngo")
     clinic = IncidentFactory(
         area=kupiansk.city, source=kupiansk.source, reporting_organization=other,

@@ -1,10 +1,9 @@
 """Migrations that fill columns of existing rows, run over stored rows.
 
-A test database is migrated empty, where the fill touches nothing. (On the benchmark's
-database of 1,000,000 incidents, PostgreSQL refused the first version of the oblast and raion
-migration, which built the indexes in the transaction that filled the columns: "pending
-trigger events". Three rows here did not reproduce that refusal; the indexes now have a
-migration of their own.)
+A test database is migrated empty, where the fill touches nothing. (PostgreSQL refuses to
+build indexes in the transaction that fills the columns of many stored rows: "pending trigger
+events". A few rows here do not reproduce that refusal, so the oblast and raion indexes have a
+migration of their own, apart from the fill.)
 """
 
 import datetime

@@ -92,9 +92,9 @@ class Command(BaseCommand):
             pages = {name: _get(port, url, headers[name]) for name, url in targets.items()}  # warm-up
             _same_rows(pages)
             # Short windows, the endpoints taking turns (each round starting with the next one):
-            # this machine's speed drifts by 2× within minutes, and one long window per
-            # endpoint compared an endpoint measured in a fast minute with a floor measured in
-            # a slow one. Each round's ratio compares windows seconds apart.
+            # a machine's speed can drift within minutes, and one long window per endpoint
+            # would compare an endpoint measured in a fast minute with a floor measured in a
+            # slow one. Each round's ratio compares windows seconds apart.
             rates = {name: [] for name in targets}
             names = list(targets)
             for round_ in range(rounds):

@@ -29,7 +29,7 @@ def dumps(data) -> bytes:
 
 
 class FastJSONRenderer(renderers.JSONRenderer):
-    """The stdlib encoder dominated list responses in profiles; orjson is several times faster."""
+    """The stdlib encoder dominates list responses in profiles; orjson is several times faster."""
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
         if data is None:
