@@ -363,7 +363,7 @@ def test_a_review_note_has_a_limit():
         incident_review(incident=created, state="rejected", note="x" * (REVIEW_NOTE_MAX_LENGTH + 1), actor=None)
     assert "verification_note" in caught.value.message_dict
     created.refresh_from_db()
-    assert created.verification_state == "reported"
+    assert created.verification_state == VerificationState.REPORTED
 
 
 def test_citations_are_capped_per_fact():
