@@ -7,12 +7,14 @@ transaction, so a recompute can never miss a change.
 
 import datetime
 import functools
+import inspect
 import logging
 import operator
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Final
 
 from celery import current_app
 from django.core.exceptions import ValidationError
@@ -68,6 +70,23 @@ class CitationInput:
 class TargetInput:
     area: Area
     scope: str = TargetScope.SUBTREE
+
+
+class Unset:
+    """The type of UNSET."""
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+# The default of the services' optional field parameters: "leave this field as it is" (its
+# model default on a create). None is a value like any other: it sets a nullable field to null.
+UNSET: Final = Unset()
+
+
+def _given(**fields) -> dict:
+    """The fields a caller passed, without those left UNSET."""
+    return {name: value for name, value in fields.items() if value is not UNSET}
 
 
 # --- dirty marking -----------------------------------------------------------------------
@@ -254,8 +273,31 @@ def _citation_field(fact: Fact) -> str:
 
 
 @transaction.atomic
-def source_upsert(*, slug: str, title: str, actor=None, **fields) -> tuple[Source, bool]:
-    """Create the source with this slug or update it. Returns (source, created)."""
+def source_upsert(
+    *,
+    slug: str,
+    title: str,
+    publisher: str | Unset = UNSET,
+    url: str | Unset = UNSET,
+    published_on: datetime.date | Unset | None = UNSET,
+    published_on_precision: str | Unset = UNSET,
+    language: str | Unset = UNSET,
+    reliability: str | Unset = UNSET,
+    summary: str | Unset = UNSET,
+    actor=None,
+) -> tuple[Source, bool]:
+    """Create the source with this slug or update it. Returns (source, created).
+
+    Fields left UNSET keep their stored value (their default on a create)."""
+    fields = _given(
+        publisher=publisher,
+        url=url,
+        published_on=published_on,
+        published_on_precision=published_on_precision,
+        language=language,
+        reliability=reliability,
+        summary=summary,
+    )
     reject_nul_values({"slug": slug})
     source = Source.objects.filter(slug=slug).first()
     created = source is None
@@ -271,7 +313,59 @@ def source_upsert(*, slug: str, title: str, actor=None, **fields) -> tuple[Sourc
 
 
 @transaction.atomic
-def incident_create(*, citations: Iterable[CitationInput], actor=None, uid=None, **fields) -> Incident:
+def incident_create(
+    *,
+    citations: Iterable[CitationInput],
+    incident_type: str,
+    occurred_on: datetime.date,
+    area: Area,
+    summary: str,
+    occurred_on_precision: str | Unset = UNSET,
+    latitude: float | Unset | None = UNSET,
+    longitude: float | Unset | None = UNSET,
+    geo_precision: str | Unset = UNSET,
+    fatalities: int | Unset | None = UNSET,
+    fatalities_qualifier: str | Unset = UNSET,
+    injured: int | Unset | None = UNSET,
+    injured_qualifier: str | Unset = UNSET,
+    children_killed: int | Unset | None = UNSET,
+    children_killed_qualifier: str | Unset = UNSET,
+    children_injured: int | Unset | None = UNSET,
+    children_injured_qualifier: str | Unset = UNSET,
+    facility_type: str | Unset = UNSET,
+    facility_name: str | Unset = UNSET,
+    reporting_organization: Organization | Unset | None = UNSET,
+    reporting_organization_id: int | Unset | None = UNSET,
+    actor=None,
+    uid: uuid.UUID | None = None,
+) -> Incident:
+    """Record an incident, as reported: its review is incident_review's.
+
+    The reporting organization is given as an object or by id, not both."""
+    if reporting_organization is not UNSET and reporting_organization_id is not UNSET:
+        raise TypeError("Give reporting_organization or reporting_organization_id, not both.")
+    fields = _given(
+        incident_type=incident_type,
+        occurred_on=occurred_on,
+        area=area,
+        summary=summary,
+        occurred_on_precision=occurred_on_precision,
+        latitude=latitude,
+        longitude=longitude,
+        geo_precision=geo_precision,
+        fatalities=fatalities,
+        fatalities_qualifier=fatalities_qualifier,
+        injured=injured,
+        injured_qualifier=injured_qualifier,
+        children_killed=children_killed,
+        children_killed_qualifier=children_killed_qualifier,
+        children_injured=children_injured,
+        children_injured_qualifier=children_injured_qualifier,
+        facility_type=facility_type,
+        facility_name=facility_name,
+        reporting_organization=reporting_organization,
+        reporting_organization_id=reporting_organization_id,
+    )
     (fields,) = _with_oblast_and_raion([fields])
     incident = _fact_create(Incident, citations=citations, actor=actor, uid=uid, fields=fields)
     areas_mark_dirty(areas=[incident.area])
@@ -279,7 +373,60 @@ def incident_create(*, citations: Iterable[CitationInput], actor=None, uid=None,
 
 
 @transaction.atomic
-def incident_update(*, incident: Incident, actor=None, citations=None, **fields) -> Incident:
+def incident_update(
+    *,
+    incident: Incident,
+    incident_type: str | Unset = UNSET,
+    occurred_on: datetime.date | Unset = UNSET,
+    area: Area | Unset = UNSET,
+    summary: str | Unset = UNSET,
+    occurred_on_precision: str | Unset = UNSET,
+    latitude: float | Unset | None = UNSET,
+    longitude: float | Unset | None = UNSET,
+    geo_precision: str | Unset = UNSET,
+    fatalities: int | Unset | None = UNSET,
+    fatalities_qualifier: str | Unset = UNSET,
+    injured: int | Unset | None = UNSET,
+    injured_qualifier: str | Unset = UNSET,
+    children_killed: int | Unset | None = UNSET,
+    children_killed_qualifier: str | Unset = UNSET,
+    children_injured: int | Unset | None = UNSET,
+    children_injured_qualifier: str | Unset = UNSET,
+    facility_type: str | Unset = UNSET,
+    facility_name: str | Unset = UNSET,
+    reporting_organization: Organization | Unset | None = UNSET,
+    citations: Iterable[CitationInput] | None = None,
+    actor=None,
+) -> Incident:
+    """Change what an incident states; fields left UNSET stay as they are.
+
+    Its review (verification_state, the note, who and when) is not among them: only
+    incident_review changes it, with its rules."""
+    fields = _given(
+        incident_type=incident_type,
+        occurred_on=occurred_on,
+        area=area,
+        summary=summary,
+        occurred_on_precision=occurred_on_precision,
+        latitude=latitude,
+        longitude=longitude,
+        geo_precision=geo_precision,
+        fatalities=fatalities,
+        fatalities_qualifier=fatalities_qualifier,
+        injured=injured,
+        injured_qualifier=injured_qualifier,
+        children_killed=children_killed,
+        children_killed_qualifier=children_killed_qualifier,
+        children_injured=children_injured,
+        children_injured_qualifier=children_injured_qualifier,
+        facility_type=facility_type,
+        facility_name=facility_name,
+        reporting_organization=reporting_organization,
+    )
+    return _incident_save(incident=incident, citations=citations, actor=actor, fields=fields)
+
+
+def _incident_save(*, incident: Incident, citations, actor, fields: dict) -> Incident:
     previous_area = incident.area
     (fields,) = _with_oblast_and_raion([fields])
     _fact_update(incident, citations=citations, actor=actor, fields=fields)
@@ -295,14 +442,13 @@ def incident_review(*, incident: Incident, state: str, actor, note: str = "") ->
     if state in (VerificationState.REJECTED, VerificationState.DISPUTED) and not note.strip():
         raise ValidationError({"verification_note": _("Say why the incident is rejected or disputed.")})
     reviewed = state != VerificationState.REPORTED
-    return incident_update(
-        incident=incident,
-        actor=actor,
-        verification_state=state,
-        verification_note=note,
-        verified_by=_user_or_none(actor) if reviewed else None,
-        verified_at=timezone.now() if reviewed else None,
-    )
+    review = {
+        "verification_state": state,
+        "verification_note": note,
+        "verified_by": _user_or_none(actor) if reviewed else None,
+        "verified_at": timezone.now() if reviewed else None,
+    }
+    return _incident_save(incident=incident, citations=None, actor=actor, fields=review)
 
 
 @transaction.atomic
@@ -317,12 +463,27 @@ def incident_delete(*, incident: Incident, actor=None) -> None:
 
 @transaction.atomic
 def incident_create_many(*, rows: list[dict], actor=None, change_reason: str = "") -> list[Incident]:
-    """Create every incident or none. Each row holds incident_create's keyword arguments.
+    """Create every incident or none. Each row holds incident_create's keyword arguments
+    (a TypeError names any other key, as a call would).
 
     Raises RowsInvalid mapping each failing row's index to its field errors, so a client can
     fix all its rows in one round trip.
     """
+    _rows_check_names(rows, incident_create)
     return _facts_create_many(Incident, rows=_with_oblast_and_raion(rows), actor=actor, change_reason=change_reason)
+
+
+def _rows_check_names(rows: list[dict], service) -> None:
+    """Refuse rows holding a key the single-row service does not take, as a call to it would."""
+    allowed = {
+        name
+        for name, parameter in inspect.signature(service).parameters.items()
+        if parameter.kind is inspect.Parameter.KEYWORD_ONLY and name != "actor"
+    }
+    for index, row in enumerate(rows):
+        unknown = sorted(row.keys() - allowed)
+        if unknown:
+            raise TypeError(f"Row {index}: {service.__name__}() got unexpected keyword arguments {unknown}")
 
 
 def _with_oblast_and_raion(rows: list[dict]) -> list[dict]:
@@ -462,11 +623,44 @@ def order_create(
     *,
     citations: Iterable[CitationInput],
     targets: Iterable[TargetInput],
+    title: str,
+    issuing_authority: str,
+    kind: str,
+    effective_from: datetime.date,
+    summary: str,
+    reference: str | Unset = UNSET,
+    population_group: str | Unset = UNSET,
+    issued_on: datetime.date | Unset | None = UNSET,
+    effective_from_precision: str | Unset = UNSET,
+    effective_until: datetime.date | Unset | None = UNSET,
+    lifted_on: datetime.date | Unset | None = UNSET,
+    state: str | Unset = UNSET,
+    people_subject: int | Unset | None = UNSET,
+    people_subject_qualifier: str | Unset = UNSET,
+    children_subject: int | Unset | None = UNSET,
+    children_subject_qualifier: str | Unset = UNSET,
     destinations: Iterable[Area] = (),
     actor=None,
-    uid=None,
-    **fields,
+    uid: uuid.UUID | None = None,
 ) -> EvacuationOrder:
+    fields = _given(
+        title=title,
+        issuing_authority=issuing_authority,
+        kind=kind,
+        effective_from=effective_from,
+        summary=summary,
+        reference=reference,
+        population_group=population_group,
+        issued_on=issued_on,
+        effective_from_precision=effective_from_precision,
+        effective_until=effective_until,
+        lifted_on=lifted_on,
+        state=state,
+        people_subject=people_subject,
+        people_subject_qualifier=people_subject_qualifier,
+        children_subject=children_subject,
+        children_subject_qualifier=children_subject_qualifier,
+    )
     order = EvacuationOrder(uid=uid or uuid.uuid4(), created_by=_user_or_none(actor))
     _apply(order, fields)
     _save(order, actor=actor)
@@ -478,8 +672,49 @@ def order_create(
 
 @transaction.atomic
 def order_update(
-    *, order: EvacuationOrder, actor=None, citations=None, targets=None, destinations=None, **fields
+    *,
+    order: EvacuationOrder,
+    title: str | Unset = UNSET,
+    issuing_authority: str | Unset = UNSET,
+    kind: str | Unset = UNSET,
+    effective_from: datetime.date | Unset = UNSET,
+    summary: str | Unset = UNSET,
+    reference: str | Unset = UNSET,
+    population_group: str | Unset = UNSET,
+    issued_on: datetime.date | Unset | None = UNSET,
+    effective_from_precision: str | Unset = UNSET,
+    effective_until: datetime.date | Unset | None = UNSET,
+    lifted_on: datetime.date | Unset | None = UNSET,
+    state: str | Unset = UNSET,
+    people_subject: int | Unset | None = UNSET,
+    people_subject_qualifier: str | Unset = UNSET,
+    children_subject: int | Unset | None = UNSET,
+    children_subject_qualifier: str | Unset = UNSET,
+    citations: Iterable[CitationInput] | None = None,
+    targets: Iterable[TargetInput] | None = None,
+    destinations: Iterable[Area] | None = None,
+    actor=None,
 ) -> EvacuationOrder:
+    """Change an order; fields left UNSET stay as they are, and so do targets, destinations
+    and citations left None."""
+    fields = _given(
+        title=title,
+        issuing_authority=issuing_authority,
+        kind=kind,
+        effective_from=effective_from,
+        summary=summary,
+        reference=reference,
+        population_group=population_group,
+        issued_on=issued_on,
+        effective_from_precision=effective_from_precision,
+        effective_until=effective_until,
+        lifted_on=lifted_on,
+        state=state,
+        people_subject=people_subject,
+        people_subject_qualifier=people_subject_qualifier,
+        children_subject=children_subject,
+        children_subject_qualifier=children_subject_qualifier,
+    )
     _apply(order, fields)
     _save(order, actor=actor)
     if targets is not None:
@@ -544,14 +779,69 @@ def orders_expire_due(*, as_of=None) -> int:
 
 
 @transaction.atomic
-def population_count_create(*, citations: Iterable[CitationInput], actor=None, uid=None, **fields) -> PopulationCount:
+def population_count_create(
+    *,
+    citations: Iterable[CitationInput],
+    area: Area,
+    kind: str,
+    reference_date: datetime.date,
+    method: str,
+    summary: str,
+    reference_date_precision: str | Unset = UNSET,
+    total: int | Unset | None = UNSET,
+    total_qualifier: str | Unset = UNSET,
+    children: int | Unset | None = UNSET,
+    children_qualifier: str | Unset = UNSET,
+    actor=None,
+    uid: uuid.UUID | None = None,
+) -> PopulationCount:
+    fields = _given(
+        area=area,
+        kind=kind,
+        reference_date=reference_date,
+        method=method,
+        summary=summary,
+        reference_date_precision=reference_date_precision,
+        total=total,
+        total_qualifier=total_qualifier,
+        children=children,
+        children_qualifier=children_qualifier,
+    )
     count = _fact_create(PopulationCount, citations=citations, actor=actor, uid=uid, fields=fields)
     areas_mark_dirty(areas=[count.area])
     return count
 
 
 @transaction.atomic
-def population_count_update(*, count: PopulationCount, actor=None, citations=None, **fields) -> PopulationCount:
+def population_count_update(
+    *,
+    count: PopulationCount,
+    area: Area | Unset = UNSET,
+    kind: str | Unset = UNSET,
+    reference_date: datetime.date | Unset = UNSET,
+    method: str | Unset = UNSET,
+    summary: str | Unset = UNSET,
+    reference_date_precision: str | Unset = UNSET,
+    total: int | Unset | None = UNSET,
+    total_qualifier: str | Unset = UNSET,
+    children: int | Unset | None = UNSET,
+    children_qualifier: str | Unset = UNSET,
+    citations: Iterable[CitationInput] | None = None,
+    actor=None,
+) -> PopulationCount:
+    """Correct a count; fields left UNSET stay as they are."""
+    fields = _given(
+        area=area,
+        kind=kind,
+        reference_date=reference_date,
+        method=method,
+        summary=summary,
+        reference_date_precision=reference_date_precision,
+        total=total,
+        total_qualifier=total_qualifier,
+        children=children,
+        children_qualifier=children_qualifier,
+    )
     previous_area = count.area
     _fact_update(count, citations=citations, actor=actor, fields=fields)
     areas_mark_dirty(areas={previous_area, count.area})
@@ -561,6 +851,7 @@ def population_count_update(*, count: PopulationCount, actor=None, citations=Non
 @transaction.atomic
 def population_count_create_many(*, rows: list[dict], actor=None, change_reason: str = "") -> list[PopulationCount]:
     """Create every count or none (the rules of population_count_create); see RowsInvalid."""
+    _rows_check_names(rows, population_count_create)
     return _facts_create_many(PopulationCount, rows=rows, actor=actor, change_reason=change_reason)
 
 
@@ -624,14 +915,57 @@ def population_counts_sync_gazetteer(*, actor=None) -> tuple[int, int, int]:
 
 
 @transaction.atomic
-def designation_create(*, citations: Iterable[CitationInput], actor=None, uid=None, **fields) -> ControlDesignation:
+def designation_create(
+    *,
+    citations: Iterable[CitationInput],
+    area: Area,
+    kind: str,
+    valid_from: datetime.date,
+    summary: str,
+    valid_from_precision: str | Unset = UNSET,
+    valid_until: datetime.date | Unset | None = UNSET,
+    valid_until_precision: str | Unset = UNSET,
+    actor=None,
+    uid: uuid.UUID | None = None,
+) -> ControlDesignation:
+    fields = _given(
+        area=area,
+        kind=kind,
+        valid_from=valid_from,
+        summary=summary,
+        valid_from_precision=valid_from_precision,
+        valid_until=valid_until,
+        valid_until_precision=valid_until_precision,
+    )
     designation = _fact_create(ControlDesignation, citations=citations, actor=actor, uid=uid, fields=fields)
     areas_mark_dirty(subtrees=[designation.area])
     return designation
 
 
 @transaction.atomic
-def designation_update(*, designation: ControlDesignation, actor=None, citations=None, **fields) -> ControlDesignation:
+def designation_update(
+    *,
+    designation: ControlDesignation,
+    area: Area | Unset = UNSET,
+    kind: str | Unset = UNSET,
+    valid_from: datetime.date | Unset = UNSET,
+    summary: str | Unset = UNSET,
+    valid_from_precision: str | Unset = UNSET,
+    valid_until: datetime.date | Unset | None = UNSET,
+    valid_until_precision: str | Unset = UNSET,
+    citations: Iterable[CitationInput] | None = None,
+    actor=None,
+) -> ControlDesignation:
+    """Change a designation; fields left UNSET stay as they are."""
+    fields = _given(
+        area=area,
+        kind=kind,
+        valid_from=valid_from,
+        summary=summary,
+        valid_from_precision=valid_from_precision,
+        valid_until=valid_until,
+        valid_until_precision=valid_until_precision,
+    )
     previous_area = designation.area
     _fact_update(designation, citations=citations, actor=actor, fields=fields)
     areas_mark_dirty(subtrees={previous_area, designation.area})

@@ -220,6 +220,7 @@ class _naming:
             raise SeedError(
                 f"{self.where}: {exc.message_dict if hasattr(exc, 'error_dict') else exc.messages}"
             ) from exc
-        if isinstance(exc, SeedError | KeyError | Area.DoesNotExist | Organization.DoesNotExist):
+        # A TypeError names a field the section's service does not take (a misspelled key).
+        if isinstance(exc, SeedError | KeyError | TypeError | Area.DoesNotExist | Organization.DoesNotExist):
             raise SeedError(f"{self.where}: {exc}") from exc
         return False

@@ -64,7 +64,7 @@ class PolicyRules:
     casualty_weight: float = 0.5
     advisory_threshold: float = 1.0
     recommended_threshold: float = 10.0
-    counted_states: frozenset[str] = frozenset({"reported", "verified"})
+    counted_states: frozenset[str] = frozenset({VerificationState.REPORTED, VerificationState.VERIFIED})
     hysteresis_days: int = 7
     lifted_shown_days: int = 14
     # Reports not yet verified raise an area at most this far, unless this many organizations

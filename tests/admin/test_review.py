@@ -6,6 +6,7 @@ import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 
+from reports.choices import VerificationState
 from reports.models import Incident
 from reports.services import incident_review
 from tests.admin.data import kupiansk_with_facts
@@ -36,7 +37,7 @@ def test_unverified_incidents_come_first(admin_client_logged_in, incidents):
 
 def test_filters_combine_in_a_shareable_url(admin_client_logged_in, kupiansk, incidents):
     params = {
-        "verification_state__exact": "reported",
+        "verification_state__exact": VerificationState.REPORTED,
         "within": kupiansk.raion.code,
         "incident_type__exact": "shelling",
         "occurred_on__gte": "2023-06-01",
@@ -64,13 +65,13 @@ def test_bulk_reject_asks_for_a_reason_first(admin_client_logged_in, incidents):
     )
     assert asked.status_code == 200
     assert "review-note-form" in asked.content.decode()
-    assert Incident.objects.get(pk=pks[0]).verification_state == "reported"
+    assert Incident.objects.get(pk=pks[0]).verification_state == VerificationState.REPORTED
 
     no_reason = admin_client_logged_in.post(
         reverse(QUEUE), {"action": "reject_selected", ACTION_CHECKBOX_NAME: pks, "apply": "1", "note": " "}
     )
     assert no_reason.status_code == 200
-    assert Incident.objects.get(pk=pks[0]).verification_state == "reported"
+    assert Incident.objects.get(pk=pks[0]).verification_state == VerificationState.REPORTED
 
     done = admin_client_logged_in.post(
         reverse(QUEUE),

@@ -6,7 +6,8 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from evactrack.access.services import membership_set
+from evactrack.api.services import membership_set
+from reports.choices import VerificationState
 from reports.models import Incident
 from reports.services import incident_review
 from tests.admin.data import kupiansk_with_facts
@@ -87,7 +88,7 @@ def test_only_coordinators_review(client, staff_with_role, kupiansk):
         reverse(QUEUE), {"action": "verify_selected", ACTION_CHECKBOX_NAME: [str(kupiansk.incident.pk)], "index": "0"}
     )
     assert refused.status_code == 302  # back to the list with "no action selected": it is not offered
-    assert Incident.objects.get(pk=kupiansk.incident.pk).verification_state == "reported"
+    assert Incident.objects.get(pk=kupiansk.incident.pk).verification_state == VerificationState.REPORTED
     client.logout()
     staff_with_role("coordinator")
     done = client.post(

@@ -108,34 +108,63 @@ def test_bad_key_is_400(partner, incident_body):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_retries_create_one_row(api, own_org, area, source, incident_body, monkeypatch):
-    """Two copies of one request arrive together: one creates, the other gets 409 or the replay."""
+    """A copy of a request arrives while the first still holds its key: it waits for the first
+    to commit, then replays its answer. The test holds the first inside its write until the
+    twin is seen waiting, so the order is forced and one outcome is right."""
     partner = api("partner")
     original = services.incident_create
+    creating, release = threading.Event(), threading.Event()
 
-    def slow_create(**kwargs):
-        time.sleep(0.3)  # holds the key in flight while the twin arrives
+    def held_create(**kwargs):
+        creating.set()
+        assert release.wait(30), "the test never released the first request"
         return original(**kwargs)
 
-    monkeypatch.setattr(services, "incident_create", slow_create)
-    barrier = threading.Barrier(2)
-    statuses = []
+    monkeypatch.setattr(services, "incident_create", held_create)
+    responses = {}
 
-    def send():
-        barrier.wait()
+    def send(name):
         try:
-            statuses.append(post(partner, incident_body(), key="same").status_code)
-        except Exception as error:  # noqa: BLE001 - reported in the assertion below
-            statuses.append(repr(error))
+            responses[name] = post(partner, incident_body(), key="same")
+        except Exception as error:  # noqa: BLE001 - reported in the assertions below
+            responses[name] = error
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=send) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert sorted(map(str, statuses)) in (["201", "409"], ["201", "201"]), statuses
+    first = threading.Thread(target=send, args=("first",))
+    first.start()
+    try:
+        assert creating.wait(30), "the first request never reached its write"
+        twin = threading.Thread(target=send, args=("twin",))
+        twin.start()
+        _until_a_session_waits_for_a_lock()
+    finally:
+        release.set()
+    first.join(30)
+    twin.join(30)
+    first_response, twin_response = responses["first"], responses["twin"]
+    assert first_response.status_code == 201, first_response
+    assert "Idempotent-Replayed" not in first_response
+    assert twin_response.status_code == 201, twin_response
+    assert twin_response["Idempotent-Replayed"] == "true"
+    assert twin_response.json() == first_response.json()
     assert Incident.objects.count() == 1
+
+
+def _until_a_session_waits_for_a_lock(timeout=30.0):
+    """Return once another session of the test database waits for a lock (the twin, on the
+    first request's uncommitted key)."""
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.01)
+    raise AssertionError("the twin never waited for the first request's key")
 
 
 # --- If-Match / ETag --------------------------------------------------------------------------

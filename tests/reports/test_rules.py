@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from reports.choices import IncidentType, VerificationState
 from reports.importing import IncidentImporter, PopulationCountImporter
 from reports.models import (
     CITATIONS_PER_FACT_MAX,
@@ -107,10 +108,8 @@ def incident(**overrides):
         ({"latitude": 91, "longitude": 30}, "latitude"),
         ({"latitude": 49.7, "longitude": None}, "latitude"),
         ({"occurred_on": timezone.localdate() + datetime.timedelta(days=1)}, "occurred_on"),
-        ({"verification_state": "verified"}, "verified_at"),
         ({"summary": "nul\x00byte"}, "summary"),
         ({"citations": []}, "citations"),
-        ({"no_such_field": 1}, "no_such_field"),
         ({"summary": "x" * (FACT_SUMMARY_MAX_LENGTH + 1)}, "summary"),
         ({"occurred_on": datetime.date(1, 1, 1)}, "occurred_on"),
         ({"occurred_on": datetime.date(2013, 12, 31)}, "occurred_on"),
@@ -118,6 +117,56 @@ def incident(**overrides):
 )
 def test_incident_rules(overrides, field):
     assert_refused(incident(**overrides), field)
+
+
+@pytest.mark.parametrize("overrides", [{"verification_state": "verified"}, {"no_such_field": 1}])
+def test_incident_create_takes_only_its_fields(overrides):
+    before = _tables_snapshot()
+    with pytest.raises(TypeError):
+        incident(**overrides)()
+    assert _tables_snapshot() == before
+
+
+@pytest.mark.parametrize(
+    "review",
+    [
+        {"verification_state": VerificationState.VERIFIED},
+        {"verification_note": "Looks right."},
+        {"verified_by": None},
+        {"verified_at": None},
+    ],
+)
+def test_incident_update_cannot_review(review):
+    """Only incident_review changes the review, with its rule that a rejection needs a note."""
+    created = IncidentFactory()
+    with pytest.raises(TypeError):
+        incident_update(incident=created, **review)
+    created.refresh_from_db()
+    assert created.verification_state == VerificationState.REPORTED
+
+
+def test_incident_update_sets_null_and_keeps_what_it_is_not_given():
+    created = IncidentFactory(latitude=49.7, longitude=37.6, fatalities=2, fatalities_qualifier="exact")
+    incident_update(incident=created, fatalities=None, fatalities_qualifier="")
+    created.refresh_from_db()
+    assert (created.fatalities, created.fatalities_qualifier) == (None, "")
+    assert (created.latitude, created.longitude, created.summary) == (49.7, 37.6, "Shelling reported.")
+    assert created.incident_type == IncidentType.SHELLING
+
+
+def test_create_many_refuses_a_key_its_service_does_not_take():
+    row = {
+        "area": AreaFactory(),
+        "incident_type": "shelling",
+        "occurred_on": datetime.date(2023, 8, 1),
+        "summary": "Shelling.",
+        "citations": [CitationInput(source=SourceFactory())],
+        "verification_state": "verified",
+    }
+    before = _tables_snapshot()
+    with pytest.raises(TypeError, match="verification_state"):
+        incident_create_many(rows=[row])
+    assert _tables_snapshot() == before
 
 
 def test_unknown_is_not_zero():
@@ -314,7 +363,7 @@ def test_a_review_note_has_a_limit():
         incident_review(incident=created, state="rejected", note="x" * (REVIEW_NOTE_MAX_LENGTH + 1), actor=None)
     assert "verification_note" in caught.value.message_dict
     created.refresh_from_db()
-    assert created.verification_state == "reported"
+    assert created.verification_state == VerificationState.REPORTED
 
 
 def test_citations_are_capped_per_fact():

@@ -62,7 +62,12 @@ INCIDENT_TYPES = [
     ("attack_on_health_facility", 2),
     ("other", 1),
 ]
-STATES = [("verified", 60), ("reported", 30), ("disputed", 7), ("rejected", 3)]
+STATES = [
+    (VerificationState.VERIFIED, 60),
+    (VerificationState.REPORTED, 30),
+    (VerificationState.DISPUTED, 7),
+    (VerificationState.REJECTED, 3),
+]
 
 
 def _weighted(pairs, rng, k):
