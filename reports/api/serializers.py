@@ -221,6 +221,7 @@ INCIDENTS = Resource(
         Field("area_name", source="area__name_en", hashtag="#loc+name"),
         Field("occurred_on", "date", hashtag="#date+occurred"),
         Field("occurred_on_precision", hashtag="#date+occurred+precision"),
+        Field("occurred_until", "date", hashtag="#date+occurred+end"),
         Field("incident_type", hashtag="#event+type"),
         Field("fatalities", "int", hashtag="#affected+killed"),
         Field("fatalities_qualifier", hashtag="#affected+killed+qualifier"),
