@@ -266,6 +266,7 @@ class IncidentImporter(Importer):
     required_columns = ("incident_type", "occurred_on", "area_code", "summary", "source")
     optional_columns = (
         "occurred_on_precision",
+        "occurred_until",
         "latitude",
         "longitude",
         "geo_precision",
@@ -310,6 +311,7 @@ class IncidentImporter(Importer):
                 name="occurred_on_precision",
                 default="day",
             ),
+            "occurred_until": self.cell(row, "occurred_until", parse_date, errors),
             "area": self.lookup(row, "area_code", self.areas, errors, label=_("area with code")),
             "latitude": self.cell(row, "latitude", parse_float, errors),
             "longitude": self.cell(row, "longitude", parse_float, errors),

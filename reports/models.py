@@ -189,6 +189,11 @@ class Incident(Fact):
     occurred_on_precision = models.CharField(
         _("date precision"), max_length=8, choices=DatePrecision.choices, default=DatePrecision.DAY
     )
+    # The last day of an incident that spans several; null when it was one day, or not known.
+    occurred_until = models.DateField(
+        _("occurred until"), null=True, blank=True, validators=[not_before_earliest_fact_date],
+        help_text=_("The last day, for an incident of several days; empty when it was one day or is not known."),
+    )  # fmt: skip
     area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="incidents")
     # The area's oblast and raion (the area itself at that level, or its ancestor; null where
     # there is none), as ACLED's admin1 and admin2. Kept by the services from the area tree
@@ -279,6 +284,12 @@ class Incident(Fact):
             part_not_above_whole("children_injured", "injured", message=CHILDREN_ABOVE_TOTAL),
             point_constraint(),
             FieldCheckConstraint(
+                condition=Q(occurred_until__isnull=True) | Q(occurred_until__gte=F("occurred_on")),
+                name="%(app_label)s_%(class)s_ends_after_start",
+                field="occurred_until",
+                violation_error_message=_("An incident cannot end before the day it occurred on."),
+            ),
+            FieldCheckConstraint(
                 condition=Q(verification_state=VerificationState.REPORTED) | Q(verified_at__isnull=False),
                 name="%(app_label)s_%(class)s_review_has_date",
                 field="verified_at",
@@ -291,6 +302,7 @@ class Incident(Fact):
 
     def clean(self):
         date_not_in_future(self.occurred_on, "occurred_on")
+        date_not_in_future(self.occurred_until, "occurred_until")
 
 
 class EvacuationOrder(Fact):

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from evactrack.access.models import Organization
 from evactrack.kernel.constraints import check_constraint_errors
 from evactrack.kernel.db import RowsInvalid, reject_nul_characters, reject_nul_values
 from locations.models import Area

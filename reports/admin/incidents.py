@@ -44,6 +44,7 @@ class IncidentAdmin(FactAdmin):
         "incident_type",
         "occurred_on",
         "occurred_on_precision",
+        "occurred_until",
         "area_code",
         "latitude",
         "longitude",
@@ -79,7 +80,7 @@ class IncidentAdmin(FactAdmin):
     inlines = [citation_inline("incident")]
     fieldsets = (
         (None, {"fields": ("incident_type", "summary", "reporting_organization")}),
-        (_("When"), {"fields": (("occurred_on", "occurred_on_precision"),)}),
+        (_("When"), {"fields": (("occurred_on", "occurred_on_precision"), "occurred_until")}),
         (_("Where"), {"fields": ("area", ("latitude", "longitude"), "geo_precision")}),
         (
             _("Casualties (empty = unknown, not zero)"),

@@ -13,7 +13,10 @@ from rest_framework import serializers
 from rest_framework.settings import api_settings
 
 from evactrack.access.models import Organization
-from evactrack.kernel.api.columns import IsoDate, IsoDateTime, JSONObjectsText, JSONObjectText, UuidText
+from evactrack.kernel.api.columns import JSONObjectsText
+from evactrack.kernel.api.declarations import ExportOnly, Field, Resource
+from evactrack.kernel.api.exports import Column
+from locations.api.exports import admin_columns
 from locations.api.serializers import iso
 from locations.models import Area
 from reports.models import (
@@ -193,13 +196,61 @@ class FactSerializer(serializers.ModelSerializer):
         return citations_in(value)
 
 
-INCIDENT_FIELDS = [
-    "uid", "incident_type", "occurred_on", "occurred_on_precision", "area", "area_name", "latitude", "longitude",
-    "geo_precision", "fatalities", "fatalities_qualifier", "injured", "injured_qualifier", "children_killed",
-    "children_killed_qualifier", "children_injured", "children_injured_qualifier", "facility_type", "facility_name",
-    "reporting_organization", "verification_state", "verified_at", "verification_note", "summary", "citations",
-    "withheld", "created_at", "updated_at",
-]  # fmt: skip
+def incident_point_withheld(caller, row) -> bool:
+    """`row`: a dict with facility_type, latitude and reporting_organization_id."""
+    return caller is not None and point_withheld(
+        incident=row, sees_sensitive=caller.sees_sensitive, organization_id=caller.organization_id
+    )
+
+
+def incident_citation_rows():
+    return JSONObjectsText(
+        Citation.objects.filter(incident_id=OuterRef("id")),
+        source=Subquery(Source.objects.filter(pk=OuterRef("source_id")).order_by().values("slug")),
+        locator=F("locator"), note=F("note"),
+    )  # fmt: skip
+
+
+# Incidents, once: the single object, the list (its JSON written by the database), the CSV and
+# GeoJSON export. Order: the export's columns, then the fields only the API shows.
+INCIDENTS = Resource(
+    Incident,
+    [
+        Field("uid", "uuid", hashtag="#event+id"),
+        *map(ExportOnly, admin_columns(pcode="area__pcode", oblast="oblast", raion="raion")),
+        Field("area", source="area__code", column="area_code", hashtag="#loc+code"),
+        Field("area_name", source="area__name_en", hashtag="#loc+name"),
+        Field("occurred_on", "date", hashtag="#date+occurred"),
+        Field("occurred_on_precision", hashtag="#date+occurred+precision"),
+        Field("occurred_until", "date", hashtag="#date+occurred+end"),
+        Field("incident_type", hashtag="#event+type"),
+        Field("fatalities", "int", hashtag="#affected+killed"),
+        Field("fatalities_qualifier", hashtag="#affected+killed+qualifier"),
+        Field("injured", "int", hashtag="#affected+injured"),
+        Field("injured_qualifier", hashtag="#affected+injured+qualifier"),
+        Field("children_killed", "int", hashtag="#affected+killed+children"),
+        Field("children_killed_qualifier", hashtag="#affected+killed+children+qualifier"),
+        Field("children_injured", "int", hashtag="#affected+injured+children"),
+        Field("children_injured_qualifier", hashtag="#affected+injured+children+qualifier"),
+        Field("latitude", "float", hashtag="#geo+lat", withheld=True),
+        Field("longitude", "float", hashtag="#geo+lon", withheld=True),
+        Field("geo_precision", hashtag="#geo+precision"),
+        Field("verification_state", hashtag="#status+verification"),
+        Field("reporting_organization", source="reporting_organization__slug", hashtag="#org+reporting"),
+        Field("facility_type"),
+        Field("facility_name"),
+        Field("verified_at", "datetime"),
+        Field("verification_note"),
+        Field("summary"),
+        Field("citations", "nested", read=citations_out, rows=incident_citation_rows),
+        Field("withheld", "withheld"),
+        Field("created_at", "datetime"),
+        Field("updated_at", "datetime"),
+    ],
+    withholds=incident_point_withheld,
+    rule_reads=("facility_type", "latitude", "reporting_organization_id"),
+)
+INCIDENT_FIELDS = INCIDENTS.api_names
 
 
 class IncidentSerializer(FactSerializer):
@@ -223,83 +274,21 @@ class IncidentSerializer(FactSerializer):
                             "updated_at"]  # fmt: skip
 
     def to_representation(self, incident):
-        data = {name: getattr(incident, name) for name in INCIDENT_FIELDS if name not in INCIDENT_SHAPED_FIELDS}
-        data["uid"] = str(incident.uid)
-        for name in ("occurred_on", "verified_at", "created_at", "updated_at"):
-            data[name] = iso(getattr(incident, name))
-        data["area"] = getattr(incident, "area_code", None) or incident.area.code
-        data["area_name"] = getattr(incident, "area_name", None) or incident.area.name_en
-        data["reporting_organization"] = getattr(incident, "organization_slug", None) or (
-            incident.reporting_organization.slug if incident.reporting_organization_id else None
-        )
-        data["citations"] = citations_out(incident)
-        data["withheld"] = []
-        if incident_point_withheld(caller_of_context(self.context), vars(incident)):
-            data["latitude"] = data["longitude"] = None
-            data["withheld"] = list(POINT_FIELDS)
-        return data
+        return INCIDENTS.represent(incident, caller_of_context(self.context))
 
 
-# The fields to_representation writes itself; the others are the model's values as they are.
-INCIDENT_SHAPED_FIELDS = {
-    "uid", "occurred_on", "verified_at", "created_at", "updated_at", "area", "area_name", "reporting_organization",
-    "citations", "withheld",
-}  # fmt: skip
-# Left out of the list's JSON written by the database (JSONObjectText says why), added by Python.
-POINT_FIELDS = ("latitude", "longitude")
+# The fields the rule on withholding the point hides.
+POINT_FIELDS = INCIDENTS.withheld_names
 
 
 def incident_list_rows():
-    """What an incident list reads for each row of a page, as `.values()`: the row's JSON object
-    written by the database (evactrack.kernel.api.columns) but for the point, and what the rule on
-    withholding the point reads. The view runs it by id (RowsById), compiled once.
-
-    Turning a page's columns into Python values, then dicts, then JSON again cost more than
-    the database spent reading them. `to_representation` gives a single object the same
-    values; tests compare the two on both databases.
-    """
-
-    # Every related row by a correlated subquery on its primary key, not a join. SQLite then
-    # reads only the page's rows, and always by rowid: with a join, planner statistics taken
-    # while the sources table held one row made it scan every source for each citation once
-    # there were 20,000 (150 ms a page instead of 0.5).
-    def by_pk(model, column, field):
-        return Subquery(model.objects.filter(pk=OuterRef(column)).order_by().values(field))
-
-    plain = {name: F(name) for name in INCIDENT_FIELDS if name not in INCIDENT_SHAPED_FIELDS | set(POINT_FIELDS)}
-    citations = JSONObjectsText(
-        Citation.objects.filter(incident_id=OuterRef("id")),
-        source=by_pk(Source, "source_id", "slug"), locator=F("locator"), note=F("note"),
-    )  # fmt: skip
-    return Incident.objects.values(
-        "id", "reporting_organization_id", "facility_type", *POINT_FIELDS,
-        json=JSONObjectText(
-            uid=UuidText("uid"), occurred_on=IsoDate("occurred_on"), area=by_pk(Area, "area_id", "code"),
-            area_name=by_pk(Area, "area_id", "name_en"), **plain,
-            reporting_organization=by_pk(Organization, "reporting_organization_id", "slug"),
-            verified_at=IsoDateTime("verified_at"), citations=citations, created_at=IsoDateTime("created_at"),
-            updated_at=IsoDateTime("updated_at"),
-        ),
-    )  # fmt: skip
+    """What an incident list reads for each row of a page (INCIDENTS.list_rows); the view runs
+    it by id (RowsById), compiled once. Tests compare it with the single object on both databases."""
+    return INCIDENTS.list_rows()
 
 
 def incident_list_item(row: dict, caller) -> orjson.Fragment:
-    """One row of incident_list_rows() as the API shows it: the point, or its withholding, put
-    in front of the database's JSON object."""
-    withheld = incident_point_withheld(caller, row)
-    point = {
-        "latitude": None if withheld else row["latitude"],
-        "longitude": None if withheld else row["longitude"],
-        "withheld": list(POINT_FIELDS) if withheld else [],
-    }
-    return orjson.Fragment(orjson.dumps(point)[:-1] + b"," + row["json"][1:].encode())
-
-
-def incident_point_withheld(caller, row) -> bool:
-    """`row`: a dict with facility_type, latitude and reporting_organization_id."""
-    return caller is not None and point_withheld(
-        incident=row, sees_sensitive=caller.sees_sensitive, organization_id=caller.organization_id
-    )
+    return INCIDENTS.list_item(row, caller)
 
 
 class ReviewSerializer(serializers.Serializer):
@@ -375,10 +364,38 @@ class LiftSerializer(serializers.Serializer):
     lifted_on = serializers.DateField(required=False, allow_null=True, help_text="Default: today.")
 
 
-COUNT_FIELDS = [
-    "uid", "area", "area_name", "kind", "reference_date", "reference_date_precision", "total", "total_qualifier",
-    "children", "children_qualifier", "method", "summary", "citations", "withheld", "created_at", "updated_at",
-]  # fmt: skip
+def count_children_withheld(caller, values) -> bool:
+    return caller is not None and not caller.sees_sensitive and small_children(values["children"])
+
+
+# Population counts, once: the object (and so the list) and the export. The point is the area's.
+COUNTS = Resource(
+    PopulationCount,
+    [
+        Field("uid", "uuid", hashtag="#meta+id"),
+        *map(ExportOnly, admin_columns(pcode="area__pcode", path="area__path")),
+        Field("area", source="area__code", column="area_code", hashtag="#loc+code"),
+        Field("area_name", source="area__name_en", hashtag="#loc+name"),
+        Field("kind", hashtag="#population+kind"),
+        Field("reference_date", "date", hashtag="#date+reported"),
+        Field("reference_date_precision", hashtag="#date+reported+precision"),
+        Field("total", "int", hashtag="#population+total"),
+        Field("total_qualifier", hashtag="#population+total+qualifier"),
+        Field("children", "int", hashtag="#population+children", withheld=True),
+        Field("children_qualifier", hashtag="#population+children+qualifier"),
+        Field("method", hashtag="#meta+method"),
+        ExportOnly(Column("latitude", "#geo+lat", "area__latitude")),
+        ExportOnly(Column("longitude", "#geo+lon", "area__longitude")),
+        Field("summary"),
+        Field("citations", "nested", read=citations_out),
+        Field("withheld", "withheld"),
+        Field("created_at", "datetime"),
+        Field("updated_at", "datetime"),
+    ],
+    withholds=count_children_withheld,
+    rule_reads=("children",),
+)
+COUNT_FIELDS = COUNTS.api_names
 
 
 class PopulationCountSerializer(FactSerializer):
@@ -392,29 +409,7 @@ class PopulationCountSerializer(FactSerializer):
         read_only_fields = ["uid", "created_at", "updated_at"]
 
     def to_representation(self, count):
-        caller = caller_of_context(self.context)
-        data = {
-            "uid": str(count.uid),
-            "area": count.area.code,
-            "area_name": count.area.name_en,
-            "kind": count.kind,
-            "reference_date": iso(count.reference_date),
-            "reference_date_precision": count.reference_date_precision,
-            "total": count.total,
-            "total_qualifier": count.total_qualifier,
-            "children": count.children,
-            "children_qualifier": count.children_qualifier,
-            "method": count.method,
-            "summary": count.summary,
-            "citations": citations_out(count),
-            "withheld": [],
-            "created_at": iso(count.created_at),
-            "updated_at": iso(count.updated_at),
-        }
-        if caller is not None and not caller.sees_sensitive and small_children(count.children):
-            data["children"], data["children_qualifier"] = None, ""
-            data["withheld"] = ["children"]
-        return data
+        return COUNTS.represent(count, caller_of_context(self.context))
 
 
 class SourceSerializer(serializers.ModelSerializer):

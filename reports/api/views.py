@@ -1,6 +1,6 @@
 """Reports over the API. Views only choose rows and call services; rules live in the services."""
 
-from django.db.models import F, Prefetch, Q
+from django.db.models import Prefetch, Q
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
@@ -11,17 +11,17 @@ from rest_framework.response import Response
 
 from evactrack.access.choices import Role
 from evactrack.access.viewsets import ModelViewSet, ReadOnlyViewSet, idempotent
-from evactrack.kernel.api.columns import IsoDate, UuidText
 from evactrack.kernel.api.exceptions import flatten_errors
+from evactrack.kernel.api.exports import export_format, export_response
 from evactrack.kernel.api.filters import FilterBackend
 from evactrack.kernel.api.renderers import ExportNegotiation, FastJSONRenderer
 from evactrack.kernel.api.schema import ErrorSerializer
 from evactrack.kernel.api.statements import RowsById
-from locations.api.exports import Column, admin_columns, export_format, export_response
 from locations.models import Area
 from reports import services
 from reports.api.serializers import (
-    POINT_FIELDS,
+    COUNTS,
+    INCIDENTS,
     EvacuationOrderSerializer,
     IncidentSerializer,
     LiftSerializer,
@@ -31,8 +31,6 @@ from reports.api.serializers import (
     TombstoneSerializer,
     incident_list_item,
     incident_list_rows,
-    incident_point_withheld,
-    small_children,
 )
 from reports.choices import OrderState, Reliability, VerificationState
 from reports.filtersets import (
@@ -116,30 +114,10 @@ class FactViewSetMixin:
         }
 
 
-INCIDENT_EXPORT_COLUMNS = [
-    Column("uid", "#event+id", UuidText("uid")),
-    *admin_columns(pcode="area__pcode", oblast="oblast", raion="raion"),
-    Column("area_code", "#loc+code", "area__code"),
-    Column("area_name", "#loc+name", "area__name_en"),
-    Column("occurred_on", "#date+occurred", IsoDate("occurred_on")),
-    Column("occurred_on_precision", "#date+occurred+precision"),
-    Column("incident_type", "#event+type"),
-    Column("fatalities", "#affected+killed"),
-    Column("fatalities_qualifier", "#affected+killed+qualifier"),
-    Column("injured", "#affected+injured"),
-    Column("injured_qualifier", "#affected+injured+qualifier"),
-    Column("children_killed", "#affected+killed+children"),
-    Column("children_killed_qualifier", "#affected+killed+children+qualifier"),
-    Column("children_injured", "#affected+injured+children"),
-    Column("children_injured_qualifier", "#affected+injured+children+qualifier"),
-    Column("latitude", "#geo+lat"),
-    Column("longitude", "#geo+lon"),
-    Column("geo_precision", "#geo+precision"),
-    Column("verification_state", "#status+verification"),
-    Column("reporting_organization", "#org+reporting", "reporting_organization__slug"),
-]
+# Derived from the declaration (reports.api.serializers.INCIDENTS), as the list and the object are.
+INCIDENT_EXPORT_COLUMNS = INCIDENTS.export_columns()
 # What the rule on withholding the point reads besides the columns.
-INCIDENT_EXPORT_READS = ("facility_type", "reporting_organization_id")
+INCIDENT_EXPORT_READS = INCIDENTS.export_reads
 
 
 @extend_schema_view(
@@ -189,10 +167,7 @@ class IncidentViewSet(FactViewSetMixin, ModelViewSet):
         queryset = Incident.objects.all()
         if self.action != "list":
             # A single object's organization slug and area, in the same query.
-            queryset = queryset.annotate(
-                organization_slug=F("reporting_organization__slug"), area_code=F("area__code"),
-                area_name=F("area__name_en"),
-            )  # fmt: skip
+            queryset = queryset.annotate(**INCIDENTS.detail_annotations())
         caller = self.caller
         if not caller.sees_everything:
             visible = Q(verification_state=VerificationState.VERIFIED)
@@ -325,8 +300,7 @@ class IncidentViewSet(FactViewSetMixin, ModelViewSet):
         )
 
 
-def _point_hidden(row, context) -> tuple[str, ...]:
-    return POINT_FIELDS if incident_point_withheld(context.caller, row) else ()
+_point_hidden = INCIDENTS.export_hidden
 
 
 @extend_schema_view(create=extend_schema(parameters=[IDEMPOTENCY_KEY]))
@@ -367,22 +341,7 @@ class EvacuationOrderViewSet(FactViewSetMixin, ModelViewSet):
         return self._with_etag(Response(self.get_serializer(order).data), order)
 
 
-COUNT_EXPORT_COLUMNS = [
-    Column("uid", "#meta+id", UuidText("uid")),
-    *admin_columns(pcode="area__pcode", path="area__path"),
-    Column("area_code", "#loc+code", "area__code"),
-    Column("area_name", "#loc+name", "area__name_en"),
-    Column("kind", "#population+kind"),
-    Column("reference_date", "#date+reported", IsoDate("reference_date")),
-    Column("reference_date_precision", "#date+reported+precision"),
-    Column("total", "#population+total"),
-    Column("total_qualifier", "#population+total+qualifier"),
-    Column("children", "#population+children"),
-    Column("children_qualifier", "#population+children+qualifier"),
-    Column("method", "#meta+method"),
-    Column("latitude", "#geo+lat", "area__latitude"),
-    Column("longitude", "#geo+lon", "area__longitude"),
-]
+COUNT_EXPORT_COLUMNS = COUNTS.export_columns()
 COUNT_EXPORT_READS = ("area__path",)
 
 
@@ -430,8 +389,7 @@ class PopulationCountViewSet(FactViewSetMixin, ModelViewSet):
         )
 
 
-def _small_children_hidden(row, context) -> tuple[str, ...]:
-    return ("children",) if small_children(row["children"]) else ()
+_small_children_hidden = COUNTS.export_hidden
 
 
 @extend_schema_view(create=extend_schema(parameters=[IDEMPOTENCY_KEY]))

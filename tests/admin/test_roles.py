@@ -6,7 +6,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from evactrack.api.services import membership_set
+from evactrack.access.services import membership_set
 from reports.choices import VerificationState
 from reports.models import Incident
 from reports.services import incident_review

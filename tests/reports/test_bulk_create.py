@@ -4,8 +4,9 @@ import datetime
 
 import pytest
 
+from evactrack.kernel.db import RowsInvalid
 from reports.models import Citation, DirtyArea, PopulationCount
-from reports.services import CitationInput, RowsInvalid, population_count_create_many
+from reports.services import CitationInput, population_count_create_many
 from tests.factories import AreaFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db

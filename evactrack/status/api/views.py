@@ -16,12 +16,13 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from evactrack.access.viewsets import ReadOnlyViewSet
+from evactrack.kernel.api.exports import Column, export_format, export_response
 from evactrack.kernel.api.pagination import CursorPagination
 from evactrack.kernel.api.renderers import ExportNegotiation, FastJSONRenderer
 from evactrack.kernel.api.statements import RowsById
 from evactrack.status.choices import LEVEL_RANK, WITHHELD_CHILDREN, ChildrenWithheld, StatusLevel
 from evactrack.status.selectors import status_for_area, status_history, status_summary
-from locations.api.exports import Column, admin_columns, export_format, export_response
+from locations.api.exports import admin_columns
 from locations.api.serializers import (
     AREA_LIST_PLAIN,
     AREA_LIST_TEXT,
