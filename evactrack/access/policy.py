@@ -5,6 +5,8 @@ The one home of these rules for the API, the exports, the status figures and the
 
 from dataclasses import dataclass
 
+from django.conf import settings
+
 from evactrack.access.choices import ROLE_RANK, Role
 from evactrack.access.selectors import TokenHolder
 
@@ -28,6 +30,15 @@ class Caller:
     def sees_sensitive(self) -> bool:
         """Small child counts and exact points of vulnerable places."""
         return self.at_least(Role.COORDINATOR)
+
+    def withholds_child_count(self, value: int | None) -> bool:
+        """Whether this child count is withheld from this caller: a small one identifies
+        families (below EVACTRACK_SMALL_CHILD_COUNT), and only sensitive access shows it."""
+        return child_count_is_small(value) and not self.sees_sensitive
+
+
+def child_count_is_small(value: int | None) -> bool:
+    return value is not None and value < settings.EVACTRACK_SMALL_CHILD_COUNT
 
 
 def caller_of(request) -> Caller:

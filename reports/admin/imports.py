@@ -13,6 +13,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from evactrack.access.policy import child_count_is_small
 from reports.admin.access import sees_sensitive
 from reports.exporting import csv_response, export_value, xlsx_response
 from reports.importing import ImportFileError
@@ -158,14 +159,15 @@ class ImportExportMixin:
 
     def export_rows(self, request, queryset):
         hide_small = not sees_sensitive(request)
-        threshold = getattr(settings, "EVACTRACK_SMALL_CHILD_COUNT", 20)
         for obj in queryset.prefetch_related("citations__source").iterator(chunk_size=2000):
             withheld = self.export_withheld(request, obj)
             row = ["" if name in withheld else export_value(obj, name) for name in self.export_fields]
             if hide_small:
                 # Small child counts identify families: withheld from roles that cannot edit.
                 row = [
-                    "" if name.startswith("children") and isinstance(value, int) and value < threshold else value
+                    ""
+                    if name.startswith("children") and isinstance(value, int) and child_count_is_small(value)
+                    else value
                     for name, value in zip(self.export_fields, row, strict=True)
                 ]
             row.append("; ".join(f"{c.source.slug} {c.locator}".strip() for c in obj.citations.all()))

@@ -160,10 +160,6 @@ def caller_of_context(context):
     return context.get("caller")
 
 
-def small_children(value) -> bool:
-    return value is not None and value < settings.EVACTRACK_SMALL_CHILD_COUNT
-
-
 class FactSerializer(serializers.ModelSerializer):
     citations = CitationSerializer(
         many=True,
@@ -354,7 +350,7 @@ class EvacuationOrderSerializer(FactSerializer):
             "created_at": iso(order.created_at),
             "updated_at": iso(order.updated_at),
         }
-        if caller is not None and not caller.sees_sensitive and small_children(order.children_subject):
+        if caller is not None and caller.withholds_child_count(order.children_subject):
             data["children_subject"], data["children_subject_qualifier"] = None, ""
             data["withheld"] = ["children_subject"]
         return data
@@ -365,7 +361,7 @@ class LiftSerializer(serializers.Serializer):
 
 
 def count_children_withheld(caller, values) -> bool:
-    return caller is not None and not caller.sees_sensitive and small_children(values["children"])
+    return caller is not None and caller.withholds_child_count(values["children"])
 
 
 # Population counts, once: the object (and so the list) and the export. The point is the area's.

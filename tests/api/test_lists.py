@@ -136,7 +136,7 @@ def test_an_area_reads_the_same_in_a_list_and_alone(viewer, area):
 
 def test_a_level_in_code_order_is_read_from_one_index(viewer, area):
     """The area list by level reads the (level, code) index in order. With an index on level
-    alone SQLite sorted all 30,000 settlements for ?limit=1 (10 ms; 1.6 ms now)."""
+    alone SQLite sorted all 30,000 settlements for ?limit=1."""
     with CaptureQueriesContext(connection) as queries:
         assert viewer.get("/api/v1/areas/?level=settlement&limit=1").status_code == 200
     page = [query["sql"] for query in queries.captured_queries if "LIMIT" in query["sql"]][-1]  # the ids
@@ -362,7 +362,7 @@ def test_a_statement_compiled_once_runs_with_each_call_s_values(area):
 def test_incident_rows_read_related_rows_by_primary_key_whatever_the_statistics(coordinator, area):
     """The page's rows read their organization, area and sources by primary key. With joins,
     SQLite statistics taken while a table was tiny (ANALYZE) made it scan that whole table for
-    every row once the table grew: 150 ms instead of 0.5 for a page, with 20,000 sources.
+    every row once the table grew (a page hundreds of times slower with 20,000 sources).
     (Statistics this stale also let SQLite scan the three incidents here; the nightly
     statistics refresh keeps them current: evactrack.kernel.db.refresh_planner_statistics.)"""
     for _ in range(3):

@@ -1,11 +1,12 @@
 """Queries that Django compiles once and runs again with new parameters.
 
 Building and compiling a queryset costs Django a fixed amount of Python on every request:
-0.3 ms for a one-row lookup of an area by code, whose SQL SQLite answers in 0.01 ms, and more
-than the database spent on a page of 100 incidents for that page's rows (eight SQL
-expressions, evactrack.kernel.api.columns). When a query's text depends only on the database, it is
-compiled on first use and run again with each request's values as its parameters. The
-database's own statement cache (SQLite) or plan cache then sees the same text every time.
+for a one-row lookup of an area by code, many times what SQLite spends answering its SQL, and
+for a page of 100 incidents more than the database spends reading the page's rows (eight SQL
+expressions, evactrack.kernel.api.columns; figures in docs/BENCHMARKS.md). When a query's
+text depends only on the database, it is compiled on first use and run again with each
+request's values as its parameters. The database's own statement cache (SQLite) or plan cache
+then sees the same text every time.
 """
 
 from django.db import DEFAULT_DB_ALIAS, connections
