@@ -12,13 +12,14 @@ from unittest import mock
 
 import pytest
 from django.db import IntegrityError, models, transaction
-from django.utils import timezone
 
 from evactrack.access.models import Organization
 from evactrack.status import services
 from evactrack.status.compute import load_and_evaluate
 from evactrack.status.inputs import DESIGNATIONS, FACTS, INCIDENTS, ORDER_TARGETS, POPULATION_COUNTS, Input
 from evactrack.status.services import status_recompute_full
+from reports.choices import VerificationState
+from reports.services import incident_review
 from tests.factories import (
     AreaFactory,
     DesignationFactory,
@@ -35,17 +36,17 @@ DAY = datetime.timedelta(days=1)
 
 
 def incident(area, column):
-    return IncidentFactory(
+    created = IncidentFactory(
         area=area,
         occurred_on=AS_OF - 3 * DAY,
-        verification_state="verified",
-        verified_at=timezone.now(),
         fatalities=1,
         fatalities_qualifier="exact",
         injured=2,
         injured_qualifier="exact",
         reporting_organization=OrganizationFactory(),
     )
+    # Only the review service verifies.
+    return incident_review(incident=created, state=VerificationState.VERIFIED, actor=None)
 
 
 def population_count(area, column):

@@ -115,7 +115,10 @@ def test_a_worker_killed_mid_recompute_then_restarted_ends_like_an_undisturbed_r
     AreaStatus.objects.all().delete()
     StatusChange.objects.all().delete()
     RecomputeRun.objects.all().delete()
-    clean_broker.flushdb()  # the messages the writes enqueued: only the full recompute matters here
+    # The writes' marks and the messages they enqueued: only the full recompute matters here (a
+    # starting worker would otherwise recompute the marked areas itself).
+    DirtyArea.objects.all().delete()
+    clean_broker.flushdb()
 
     with status_table_blocked():
         doomed = processes("worker", name="doomed")
@@ -137,6 +140,7 @@ def test_a_worker_killed_mid_recompute_then_restarted_ends_like_an_undisturbed_r
 
 def test_of_two_concurrent_full_recomputes_one_is_put_off_and_served_by_the_other(processes, clean_broker):
     some_areas_with_inputs()
+    DirtyArea.objects.all().delete()  # as above: the full runs alone
     clean_broker.flushdb()
     processes("worker", name="first")
     processes("worker", name="second")
