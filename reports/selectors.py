@@ -4,12 +4,24 @@ from django.db.models import Q
 
 from locations.choices import AreaLevel
 from locations.models import Area
-from reports.choices import CountKind, FacilityType, TargetScope
+from reports.choices import CountKind, FacilityType, TargetScope, VerificationState
 from reports.models import OrderTarget, PopulationCount
 
 # Places where vulnerable people gather: their exact point is withheld from roles without
 # sensitive access unless the viewer's own organization reported it.
 VULNERABLE_FACILITIES = {FacilityType.HEALTH, FacilityType.EDUCATION, FacilityType.SHELTER}
+
+
+def incidents_visible(queryset, caller):
+    """The incidents of `queryset` a caller may read: all of them with the access policy's
+    `sees_everything` (coordinators and up); else the verified ones and those their own
+    organization reported. The API and the admin both read through this."""
+    if caller.sees_everything:
+        return queryset
+    visible = Q(verification_state=VerificationState.VERIFIED)
+    if caller.organization_id is not None:
+        visible |= Q(reporting_organization_id=caller.organization_id)
+    return queryset.filter(visible)
 
 
 def incident_point_withheld(*, incident: dict, sees_sensitive: bool, organization_id: int | None) -> bool:

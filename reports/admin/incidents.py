@@ -5,12 +5,12 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from evactrack.access.choices import Role
+from evactrack.access.policy import caller_of_user
 from evactrack.kernel.admin import ServiceAdmin
 from reports.admin.access import FIELD_ROLES, point_hidden, staff_role
 from reports.admin.facts import FACT_READONLY, FactAdmin, citation_inline
@@ -18,6 +18,7 @@ from reports.admin.filters import AreaSubtreeFilter
 from reports.choices import VerificationState
 from reports.importing import IncidentImporter
 from reports.models import Incident
+from reports.selectors import incidents_visible
 from reports.services import incident_create, incident_delete, incident_review, incident_update
 
 
@@ -105,14 +106,10 @@ class IncidentAdmin(FactAdmin):
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request).prefetch_related("area")
-        role, organization_id = staff_role(request)
-        if role == Role.VIEWER:
-            return queryset.filter(verification_state=VerificationState.VERIFIED)
-        if role == Role.PARTNER:
-            return queryset.filter(
-                Q(verification_state=VerificationState.VERIFIED) | Q(reporting_organization_id=organization_id)
-            )
-        return queryset
+        caller = caller_of_user(request.user)
+        if caller.role is None:
+            return queryset  # staff without a membership: their Django permissions govern them
+        return incidents_visible(queryset, caller)
 
     def has_add_permission(self, request):
         return ServiceAdmin.has_add_permission(self, request) and staff_role(request)[0] != Role.VIEWER

@@ -1,6 +1,6 @@
 """Reports over the API. Views only choose rows and call services; rules live in the services."""
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
@@ -41,6 +41,7 @@ from reports.filtersets import (
     TombstoneFilterSet,
 )
 from reports.models import EvacuationOrder, Incident, OrderTarget, PopulationCount, Source, Tombstone
+from reports.selectors import incidents_visible
 
 UUID_PATTERN = "[0-9a-fA-F-]{36}"
 BULK_MAX_ROWS = 1000
@@ -168,12 +169,7 @@ class IncidentViewSet(FactViewSetMixin, ModelViewSet):
         if self.action != "list":
             # A single object's organization slug and area, in the same query.
             queryset = queryset.annotate(**INCIDENTS.detail_annotations())
-        caller = self.caller
-        if not caller.sees_everything:
-            visible = Q(verification_state=VerificationState.VERIFIED)
-            if caller.organization_id is not None:
-                visible |= Q(reporting_organization_id=caller.organization_id)
-            queryset = queryset.filter(visible)
+        queryset = incidents_visible(queryset, self.caller)
         if getattr(self, "queryset_for_update", False):
             queryset = queryset.select_for_update(of=("self",))
         return queryset
