@@ -4,7 +4,7 @@ import datetime
 
 from rest_framework import serializers
 
-from evactrack.kernel.api.columns import IsoDateTime, datetime_text
+from evactrack.kernel.api.columns import datetime_text
 from locations.models import PATH_SEPARATOR, Area
 
 
@@ -31,19 +31,16 @@ class AreaSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def to_representation(self, area):
-        row = {name: getattr(area, name, None) for name in AREA_LIST_PLAIN}
-        row["list_updated_at"] = iso(area.updated_at)
-        return area_data(row)
+        return area_data({name: getattr(area, name, None) for name in AREA_LIST_FIELDS})
 
 
-# What an area list reads: these columns, and updated_at as text (AREA_LIST_TEXT).
-AREA_LIST_PLAIN = ["code", "pcode", "level", "category", "path", "name_uk", "name_en", "latitude", "longitude",
-                   "status_level"]  # fmt: skip
-AREA_LIST_TEXT = {"list_updated_at": IsoDateTime("updated_at")}
+# What an area list reads (`.values()`): status_level is annotated by the view.
+AREA_LIST_FIELDS = ["code", "pcode", "level", "category", "path", "name_uk", "name_en", "latitude", "longitude",
+                    "status_level", "updated_at"]  # fmt: skip
 
 
 def area_data(row: dict) -> dict:
-    """An area as the API shows it, from a row of AREA_LIST_PLAIN and AREA_LIST_TEXT. Built by
+    """An area as the API shows it, from a row of AREA_LIST_FIELDS. Built by
     hand: the settlement list is the API's hottest path, and DRF's generic field machinery
     costs more than the query. AreaSerializer's declared fields keep the schema."""
     return {
@@ -57,7 +54,7 @@ def area_data(row: dict) -> dict:
         "latitude": row["latitude"],
         "longitude": row["longitude"],
         "status": row["status_level"] or "normal",
-        "updated_at": row["list_updated_at"],
+        "updated_at": iso(row["updated_at"]),
     }
 
 

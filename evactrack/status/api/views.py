@@ -1,7 +1,7 @@
 """Areas over the API, addressed by code. Read-only: the gazetteer import writes the tree.
 
-These views live in the project's API package, not in locations/api/, because they read the
-status engine and reports: locations imports no other app, and no app imports the engine.
+These views live with the status engine, not in locations/api/, because they read the status
+and reports: locations imports no other app, and no app below the engine imports it.
 """
 
 import datetime
@@ -19,13 +19,11 @@ from evactrack.access.viewsets import ReadOnlyViewSet
 from evactrack.kernel.api.exports import Column, export_format, export_response
 from evactrack.kernel.api.pagination import CursorPagination
 from evactrack.kernel.api.renderers import ExportNegotiation, FastJSONRenderer
-from evactrack.kernel.api.statements import RowsById
 from evactrack.status.choices import LEVEL_RANK, WITHHELD_CHILDREN, ChildrenWithheld, StatusLevel
 from evactrack.status.selectors import status_for_area, status_history, status_summary
 from locations.api.exports import admin_columns
 from locations.api.serializers import (
-    AREA_LIST_PLAIN,
-    AREA_LIST_TEXT,
+    AREA_LIST_FIELDS,
     AreaSerializer,
     AreaStatusSerializer,
     StatusChangeSerializer,
@@ -114,14 +112,13 @@ class AreaViewSet(ReadOnlyViewSet):
     # Codes are unique and never reused: a stable cursor position.
     ordering = "code"
 
-    # A list page's rows, after the queryset below found their ids.
-    list_statement = RowsById(lambda: with_status_level(Area.objects).values("id", *AREA_LIST_PLAIN, **AREA_LIST_TEXT))
-
     def get_queryset(self):
-        return Area.objects.all() if self.action == "list" else with_status_level(Area.objects)
+        return with_status_level(Area.objects)
 
-    def row_data(self, row):
-        return area_data(row)
+    def list(self, request, *args, **kwargs):
+        # One dict per row from `.values()`: as fast here as compiled statements (docs/BENCHMARKS.md).
+        rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()).values(*AREA_LIST_FIELDS))
+        return self.get_paginated_response([area_data(row) for row in rows])
 
     def get_object(self):
         self.kwargs["code"] = self.kwargs["code"].upper()
