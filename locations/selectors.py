@@ -35,3 +35,14 @@ def ancestors_at_levels(paths, levels) -> dict[str, dict[str, int]]:
         for path, level, pk in Area.objects.filter(level__in=levels).values_list("path", "level", "id")
     }
     return {path: dict(found[prefix] for prefix in path_prefixes(path) if prefix in found) for path in set(paths)}
+
+
+def ancestors_by_path(paths) -> dict[str, list[dict]]:
+    """For each of these area paths, its ancestors from the oblast down to the parent (the
+    country left out: every area is in it), each as `{code, name_en, name_uk}`. One query."""
+    chains = {path: path.split(PATH_SEPARATOR)[1:-2] for path in set(paths)}
+    codes = {code for chain in chains.values() for code in chain}
+    named = {
+        row["code"]: row for row in Area.objects.filter(code__in=codes).order_by().values("code", "name_en", "name_uk")
+    }
+    return {path: [named[code] for code in chain if code in named] for path, chain in chains.items()}

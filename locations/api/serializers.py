@@ -1,11 +1,17 @@
-"""Areas as partners see them: addressed by code, the parent given by its code too."""
+"""Areas as partners see them: addressed by code, the parent given by its code too; and the
+resolver's answers (a place name → ranked candidate areas)."""
 
 import datetime
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from evactrack.kernel.api.columns import datetime_text
+from locations.choices import AreaLevel
+from locations.filtersets import CODE_MAX_LENGTH, area_by_code_or_error
 from locations.models import PATH_SEPARATOR, Area
+from locations.resolver import AMBIGUOUS, NOT_FOUND, RESOLVED, Resolution, resolve
+from locations.selectors import ancestors_by_path
 
 
 def parent_code(path: str) -> str | None:
@@ -110,3 +116,126 @@ class StatusSummarySerializer(serializers.Serializer):
         "null when no settlement at that level has a figure, and children_present null below coordinator "
         "when the sum holds a withheld figure.",
     )
+
+
+# The resolver over the API: `GET /api/v1/areas/resolve/` and its batch form.
+
+RESOLVE_LIMIT_DEFAULT = 10
+RESOLVE_LIMIT_MAX = 50
+RESOLVE_BATCH_MAX = 1000
+
+
+class LevelsField(serializers.ListField):
+    """Area levels, repeated (`level=settlement&level=hromada`) or comma-separated."""
+
+    child = serializers.ChoiceField(choices=AreaLevel.choices)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            data = [data]
+        if isinstance(data, list) and all(isinstance(item, str) for item in data):
+            data = [part.strip() for item in data for part in item.split(",") if part.strip()]
+        return super().to_internal_value(data)
+
+
+class ResolveQuerySerializer(serializers.Serializer):
+    """One place name to resolve, with the context that narrows it."""
+
+    q = serializers.CharField(max_length=200, help_text="A place name as written: any spelling, script or former name.")
+    within = serializers.CharField(
+        required=False, max_length=CODE_MAX_LENGTH, help_text="Code or P-code of an area: only candidates under it."
+    )
+    near = serializers.CharField(
+        required=False, max_length=60, help_text="lat,lon: candidates near this point rank higher."
+    )
+    level = LevelsField(required=False, help_text="Only areas at these levels.")
+    limit = serializers.IntegerField(
+        required=False, min_value=1, max_value=RESOLVE_LIMIT_MAX, default=RESOLVE_LIMIT_DEFAULT
+    )
+
+    def validate_within(self, value):
+        try:
+            return area_by_code_or_error(value, "within")
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict["within"]) from None
+
+    def validate_near(self, value):
+        try:
+            lat, lon = (float(part) for part in value.split(","))
+        except ValueError:
+            raise serializers.ValidationError("Give latitude,longitude, e.g. 49.71,37.61.") from None
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise serializers.ValidationError("Latitude -90..90, longitude -180..180.")
+        return lat, lon
+
+    def resolution(self) -> Resolution:
+        query = self.validated_data
+        return resolve(
+            query["q"],
+            within=query.get("within"),
+            near=query.get("near"),
+            levels=query.get("level") or None,
+            limit=query["limit"],
+        )
+
+
+class AncestorSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name_en = serializers.CharField()
+    name_uk = serializers.CharField()
+
+
+class CandidateSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    pcode = serializers.CharField()
+    level = serializers.ChoiceField(choices=AreaLevel.choices)
+    category = serializers.CharField()
+    name_uk = serializers.CharField()
+    name_en = serializers.CharField()
+    path = AncestorSerializer(many=True, help_text="The area's oblast down to its parent.")
+    score = serializers.FloatField(help_text="Higher ranks first; comparable within one answer only.")
+    match = serializers.CharField(help_text="How the text matched: official, official_spelling, alias, sounds_like…")
+    matched = serializers.CharField(help_text="The stored spelling the text matched.")
+    reason = serializers.CharField(help_text="Why the candidate scored as it did, in words.")
+
+
+class ResolutionSerializer(serializers.Serializer):
+    q = serializers.CharField()
+    outcome = serializers.ChoiceField(
+        choices=[RESOLVED, AMBIGUOUS, NOT_FOUND],
+        help_text="resolved: the first candidate is clearly ahead; ambiguous: give context (within, near, "
+        '"…, X raion"); not_found: no area has such a name.',
+    )
+    candidates = CandidateSerializer(many=True, help_text="Best first.")
+
+
+class ResolutionsSerializer(serializers.Serializer):
+    results = ResolutionSerializer(many=True, help_text="One answer per item, in the order sent.")
+
+
+def resolutions_data(texts: list[str], resolutions: list[Resolution]) -> list[dict]:
+    """Each resolution as the API shows it; the candidates' ancestors in one query for all."""
+    ancestors = ancestors_by_path(c.area.path for r in resolutions for c in r.candidates)
+    return [
+        {
+            "q": text,
+            "outcome": resolution.outcome,
+            "candidates": [
+                {
+                    "code": c.area.code,
+                    "pcode": c.area.pcode,
+                    "level": c.area.level,
+                    "category": c.area.category,
+                    "name_uk": c.area.name_uk,
+                    "name_en": c.area.name_en,
+                    "path": ancestors[c.area.path],
+                    "score": round(c.score, 3),
+                    "match": c.match,
+                    "matched": c.matched,
+                    "reason": "; ".join(c.reasons),
+                }
+                for c in resolution.candidates
+            ],
+        }
+        for text, resolution in zip(texts, resolutions, strict=True)
+    ]

@@ -8,7 +8,9 @@
    `handwritten` (news and Russian-based spellings written by hand), `holdout_variant`
    (GeoNames spellings withheld from the aliases that are variants of the official name) and
    `holdout_other` (withheld exonyms and former names: reported, not a target);
-3. names carried only by villages, five or more of them, asked without context: each must come
+3. the same lookups through the resolve endpoint (`POST /api/v1/areas/resolve/`): the same
+   answers, candidate for candidate, and the same accuracy;
+4. names carried only by villages, five or more of them, asked without context: each must come
    back "ambiguous", never a confident pick.
 
 The held-out variants are also reported in two halves by a hash of the row: "dev", whose
@@ -25,12 +27,17 @@ import time
 import zlib
 from collections import Counter, defaultdict
 
-from django.core.management.base import BaseCommand
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
 
+from evactrack.access.choices import Role
+from evactrack.access.services import membership_set, organization_upsert, token_issue
 from locations import gazetteer
+from locations.api.serializers import RESOLVE_BATCH_MAX
 from locations.models import Area, AreaAlias
 from locations.names import is_cyrillic
 from locations.resolver import AMBIGUOUS, RESOLVED, resolve
@@ -122,11 +129,13 @@ class Command(BaseCommand):
         outcomes = defaultdict(Counter)
         halves = defaultdict(Counter)
         missed = defaultdict(list)
+        answers = []
         for row in rows:
             wall, cpu = time.perf_counter(), time.process_time()
             result = resolve(row["text"], within=row["within"] or None)
             walls.append((time.perf_counter() - wall) * 1000)
             cpus.append((time.process_time() - cpu) * 1000)
+            answers.append((result.outcome, [c.area.code for c in result.candidates]))
             origin = row["origin"]
             outcome = _outcome(result, row["code"])
             total[origin] += 1
@@ -176,6 +185,47 @@ class Command(BaseCommand):
         for origin in TARGET_ORIGINS:
             for line in missed[origin][:failures]:
                 out(f"  failure [{origin}] {line}")
+        self._endpoint(out, rows, answers)
+
+    def _endpoint(self, out, rows, answers):
+        """The same lookups through `POST /api/v1/areas/resolve/` (in-process, batches of the
+        endpoint's maximum), as a viewer: its answers must be the resolver's, candidate for
+        candidate. The caller's rows are rolled back."""
+        expected_top = [(row["code"], row["origin"]) for row in rows]
+        agree, right, targets = 0, 0, 0
+        wall = time.perf_counter()
+        with transaction.atomic():
+            organization, _created = organization_upsert(slug="bench-resolve", name="bench", kind="ngo")
+            user = get_user_model().objects.create_user(username="bench-resolve")
+            membership_set(user=user, organization=organization, role=Role.VIEWER)
+            _token, raw_key = token_issue(user=user, name="bench")
+            client = APIClient(HTTP_AUTHORIZATION=f"Bearer {raw_key}")
+            for start in range(0, len(rows), RESOLVE_BATCH_MAX):
+                batch = rows[start : start + RESOLVE_BATCH_MAX]
+                items = [{"q": row["text"], **({"within": row["within"]} if row["within"] else {})} for row in batch]
+                response = client.post("/api/v1/areas/resolve/", items, format="json")
+                if response.status_code != 200:
+                    raise CommandError(f"resolve endpoint answered {response.status_code}: {response.content[:300]!r}")
+                for offset, result in enumerate(response.json()["results"]):
+                    index = start + offset
+                    got = (result["outcome"], [c["code"] for c in result["candidates"]])
+                    agree += got == answers[index]
+                    code, origin = expected_top[index]
+                    if origin in TARGET_ORIGINS:
+                        targets += 1
+                        right += got[0] == RESOLVED and got[1][0] == code
+            transaction.set_rollback(True)
+        seconds = time.perf_counter() - wall
+        resolver_right = sum(
+            answer[0] == RESOLVED and answer[1][0] == code
+            for answer, (code, origin) in zip(answers, expected_top, strict=True)
+            if origin in TARGET_ORIGINS
+        )
+        out(
+            f"Resolve endpoint (POST, batches of {RESOLVE_BATCH_MAX:,}): {len(rows)} lookups in {seconds:.1f} s; "
+            f"same answer as the resolver {agree}/{len(rows)}; variant spellings top-1 endpoint "
+            f"{right / max(targets, 1):.1%}, resolver {resolver_right / max(targets, 1):.1%}"
+        )
 
     def _leave_one_out(self, out):
         """The stored GeoNames variants, each withheld in turn, looked up in its oblast.

@@ -10,27 +10,36 @@ import django_filters
 from django.db.models import Count, F, Q, Sum
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from evactrack.access.choices import Role
 from evactrack.access.viewsets import ReadOnlyViewSet
+from evactrack.kernel.api.exceptions import flatten_errors
 from evactrack.kernel.api.exports import Column, export_format, export_response
 from evactrack.kernel.api.pagination import CursorPagination
 from evactrack.kernel.api.renderers import ExportNegotiation, FastJSONRenderer
+from evactrack.kernel.api.schema import ErrorSerializer
+from evactrack.kernel.db import RowsInvalid
 from evactrack.status.choices import LEVEL_RANK, WITHHELD_CHILDREN, ChildrenWithheld, StatusLevel
 from evactrack.status.selectors import status_for_area, status_history, status_summary
 from locations.api.exports import admin_columns
 from locations.api.serializers import (
     AREA_LIST_FIELDS,
+    RESOLVE_BATCH_MAX,
     AreaSerializer,
     AreaStatusSerializer,
+    ResolutionSerializer,
+    ResolutionsSerializer,
+    ResolveQuerySerializer,
     StatusChangeSerializer,
     StatusSummarySerializer,
     area_data,
     iso,
     parent_code,
+    resolutions_data,
 )
 from locations.choices import AreaLevel
 from locations.filtersets import AreaFilterSet
@@ -111,6 +120,7 @@ class AreaViewSet(ReadOnlyViewSet):
     lookup_value_regex = "[A-Za-z0-9-]{1,24}"
     # Codes are unique and never reused: a stable cursor position.
     ordering = "code"
+    action_roles = {"resolve": Role.VIEWER}
 
     def get_queryset(self):
         return with_status_level(Area.objects)
@@ -123,6 +133,93 @@ class AreaViewSet(ReadOnlyViewSet):
     def get_object(self):
         self.kwargs["code"] = self.kwargs["code"].upper()
         return super().get_object()
+
+    @extend_schema(
+        methods=["GET"],
+        summary="Resolve a place name to areas: resolved, ambiguous or not found, candidates ranked",
+        parameters=[
+            OpenApiParameter(
+                "q",
+                OpenApiTypes.STR,
+                OpenApiParameter.QUERY,
+                required=True,
+                description="A place name as written: any spelling, script or former name; a trailing "
+                '", X raion" or "(X oblast)" is context.',
+                examples=[
+                    OpenApiExample("news spelling", value="Kupyansk"),
+                    OpenApiExample("Russian form", value="Kharkov"),
+                    OpenApiExample("former name", value="Artemivsk"),
+                    OpenApiExample("with context", value="Shevchenkove, Kupiansk raion"),
+                ],
+            ),
+            OpenApiParameter(
+                "within",
+                OpenApiTypes.STR,
+                OpenApiParameter.QUERY,
+                description="Code or P-code of an area: only candidates under it (e.g. UA63).",
+            ),
+            OpenApiParameter(
+                "near",
+                OpenApiTypes.STR,
+                OpenApiParameter.QUERY,
+                description="lat,lon: candidates near the point rank higher (e.g. 49.71,37.61).",
+            ),
+            OpenApiParameter(
+                "level",
+                OpenApiTypes.STR,
+                OpenApiParameter.QUERY,
+                many=True,
+                enum=AreaLevel.values,
+                description="Only areas at these levels (repeat, or separate by commas).",
+            ),
+            OpenApiParameter(
+                "limit",
+                OpenApiTypes.INT,
+                OpenApiParameter.QUERY,
+                description="At most this many candidates (default 10, at most 50).",
+            ),
+        ],
+        responses={200: ResolutionSerializer, 400: ErrorSerializer},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary=f"Resolve up to {RESOLVE_BATCH_MAX:,} place names at once, each answered in order",
+        request=ResolveQuerySerializer(many=True),
+        responses={200: ResolutionsSerializer, 400: ErrorSerializer},
+        examples=[
+            OpenApiExample(
+                "a spreadsheet's place names",
+                request_only=True,
+                value=[
+                    {"q": "Kupyansk"},
+                    {"q": "Shevchenkove", "within": "UA6308"},
+                    {"q": "Izyum", "near": "49.2,37.3"},
+                ],
+            )
+        ],
+    )
+    # Any role may resolve, by GET or by POST (the batch form is a read too).
+    @action(detail=False, methods=["get", "post"], pagination_class=None, filter_backends=[])
+    def resolve(self, request):
+        if request.method == "GET":
+            query = ResolveQuerySerializer(data=request.query_params)
+            query.is_valid(raise_exception=True)
+            return Response(resolutions_data([query.validated_data["q"]], [query.resolution()])[0])
+        if not isinstance(request.data, list) or not 1 <= len(request.data) <= RESOLVE_BATCH_MAX:
+            raise ValidationError(
+                {"non_field_errors": [_("Send a JSON array of 1 to %(max)d items.") % {"max": RESOLVE_BATCH_MAX}]}
+            )
+        queries, errors = [], {}
+        for index, item in enumerate(request.data):
+            query = ResolveQuerySerializer(data=item)
+            if query.is_valid():
+                queries.append(query)
+            else:
+                errors[index] = flatten_errors(query.errors)
+        if errors:
+            raise RowsInvalid(errors)
+        texts = [query.validated_data["q"] for query in queries]
+        return Response({"results": resolutions_data(texts, [query.resolution() for query in queries])})
 
     @extend_schema(
         summary="Export areas (CSV with HXL hashtags, or GeoJSON), streamed",
