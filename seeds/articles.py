@@ -2,9 +2,10 @@
 
 The articles themselves stay outside the repository (`../shared/seeds/`). To check that no
 seed text copies them, and that every locator names a paragraph or sentence that exists, the
-repository keeps `data/articles.json`: per article, its paragraph and sentence counts and the
-truncated SHA-256 of each run of 9 normalised words. A hash cannot be read back into the
-article's words, and the check runs wherever the repository is (CI has no `../shared`).
+repository keeps `data/articles.json`: per article, its paragraph and sentence counts, the
+figures each paragraph states, and the truncated SHA-256 of each run of 9 normalised words.
+A hash cannot be read back into the article's words, and the check runs wherever the
+repository is (CI has no `../shared`).
 `python manage.py seed_articles DIR` rebuilds the file from the articles.
 """
 
@@ -68,6 +69,22 @@ def sentences(text: str) -> list[str]:
     return [s for s in re.split(r"(?<=[.!?”])\s+(?=[A-Z“])", text.strip()) if s]
 
 
+def numbers(text: str) -> list[str]:
+    """The figures a text states in digits, thousands separators dropped ("12,000" → "12000"),
+    years left out: a note's figures must be its paragraph's, a year may come from elsewhere."""
+    found = re.findall(r"\d+(?:[,\u202f\u00a0 ]\d{3}\b)*", unicodedata.normalize("NFKC", text))
+    plain = {re.sub(r"\D", "", n) for n in found}
+    return sorted(n for n in plain if not re.fullmatch(r"(19|20)\d\d", n))
+
+
+def locator_units(text: str) -> dict[str, str]:
+    """Locator → text: ¶1… for the paragraphs, or s1… for the sentences of a one-paragraph article."""
+    found = paragraphs(text)
+    if len(found) == 1:
+        return {f"s{i}": sentence for i, sentence in enumerate(sentences(text), 1)}
+    return {f"¶{i}": paragraph for i, paragraph in enumerate(found, 1)}
+
+
 def fingerprint(directory: Path) -> dict:
     """The content of data/articles.json, from the article files in `directory`."""
     articles = {}
@@ -78,6 +95,9 @@ def fingerprint(directory: Path) -> dict:
             "source": ARTICLE_SOURCES[path.name[:3]],
             "paragraphs": len(paragraphs(text)),
             "sentences": len(sentences(text)),
+            # The figures each paragraph (or sentence) states, so a note's figures can be
+            # checked against the paragraph its locator names.
+            "numbers": {unit: found for unit, part in locator_units(text).items() if (found := numbers(part))},
             "shingles": sorted({shingle_hash(s) for s in shingles(text)}),
         }
     return articles

@@ -14,6 +14,7 @@ from seeds.articles import (
     copied_runs,
     fingerprint,
     fingerprint_load,
+    numbers,
     shingle_hash,
     shingles,
     words,
@@ -118,3 +119,20 @@ def test_the_readme_table_is_the_seed_file():
     table = readme.split(BEGIN, 1)[1].split(END, 1)[0].strip()
     assert table == facts_table(), "run: manage.py seed_readme"
     assert table.count("\n") - 1 == len(citations())
+
+
+def test_every_figure_of_a_note_is_in_the_paragraph_its_locator_names():
+    """A locator pointing at the wrong paragraph shows when the note's figures are not there."""
+    articles = {article["source"]: article for article in fingerprint_load().values()}
+    checked = 0
+    for key, citation in citations():
+        stated = set(articles[citation["source"]]["numbers"].get(str(citation["locator"]), []))
+        missing = set(numbers(citation["note"])) - stated
+        assert not missing, (key, citation["locator"], f"{sorted(missing)} not in that paragraph")
+        checked += bool(numbers(citation["note"]))
+    assert checked >= 5  # the check reads something: 443, 12,000, 600, 25,000, 90 km…
+
+
+def test_a_figure_in_the_wrong_paragraph_is_caught():
+    assert numbers("About 12,000 people, over 600 of them children, in 2023.") == ["12000", "600"]
+    assert set(numbers("Nearly 12,000 asked to leave.")) - set(fingerprint_load()["001"]["numbers"].get("¶2", []))
