@@ -48,6 +48,14 @@ def test_loading_twice_writes_no_row(seeded):
     assert sum(summary.created.values()) == 0 and sum(summary.updated.values()) == 0
 
 
+def test_the_row_digest_sees_a_save_that_changes_nothing_but_updated_at(seeded):
+    """The check above can fail: saving an unchanged source moves updated_at and adds a history row."""
+    before = every_row()
+    Source.objects.first().save()
+    changed = changed_tables(before, every_row())
+    assert set(changed) == {Source._meta.db_table, Source.history.model._meta.db_table}
+
+
 def test_areas_have_real_codes_ancestors_and_pcodes(seeded):
     kupiansk = Area.objects.get(code=KUPIANSK)
     assert kupiansk.name_en == "Kupiansk" and kupiansk.pcode == "UA6308009001"
