@@ -126,10 +126,7 @@ class _Loader:
         row = dict(row)
         key = row.pop("key")
         with _naming(section, key):
-            citations = [
-                CitationInput(source=self.sources[c["source"]], locator=str(c["locator"]), note=c.get("note", ""))
-                for c in row.pop("citations")
-            ]
+            citations = [_citation(c, self.sources) for c in row.pop("citations")]
             fields = self._resolve(row)
             fields["summary"] = " ".join(fields["summary"].split())
             existing = model.objects.filter(uid=seed_uid(key)).first()
@@ -146,6 +143,10 @@ class _Loader:
         """Turn codes and slugs into objects; areas are named by code only, never by name."""
         if "area" in row:
             row["area"] = _area(row["area"])
+        if "issuer" in row:
+            # Orders name their issuer in text only (no organization field yet): the seed file
+            # names the organization, so the text is always that organization's name.
+            row["issuing_authority"] = Organization.objects.get(slug=row.pop("issuer")).name
         if "reporting_organization" in row:
             row["reporting_organization"] = Organization.objects.get(slug=row["reporting_organization"])
         if "targets" in row:
@@ -153,6 +154,25 @@ class _Loader:
         if "destinations" in row:
             row["destinations"] = [_area(code) for code in row["destinations"]]
         return row
+
+
+CITATION_KEYS = {"source", "locator", "note"}
+
+
+def _citation(row: dict, sources: dict) -> CitationInput:
+    """A citation of the seed file. In a YAML flow mapping an unquoted comma ends the note and
+    makes the rest a key of its own ({note: About 12,000 people} is {"note": "About 12",
+    "000 people": None}): an unknown key is refused instead of storing half a note."""
+    unknown = set(row) - CITATION_KEYS
+    if unknown:
+        raise SeedError(
+            f"citation {row.get('source')} {row.get('locator')}: unknown keys {sorted(unknown)} "
+            "(quote a note that holds a comma)"
+        )
+    note = row.get("note", "")
+    if not isinstance(note, str):
+        raise SeedError(f"citation {row.get('source')} {row.get('locator')}: the note is not text (quote it)")
+    return CitationInput(source=sources[row["source"]], locator=str(row["locator"]), note=note)
 
 
 def _outcome(created: bool, *, changed: bool) -> str:
