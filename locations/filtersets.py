@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
 from evactrack.kernel.api.filters import UtcDateTimeFilter
+from evactrack.kernel.api.pagination import MAX_PAGE_SIZE
 from evactrack.kernel.api.statements import Statement
 from locations.choices import AreaCategory, AreaLevel
 from locations.geo import EARTH_RADIUS_KM
@@ -23,6 +24,8 @@ from locations.models import Area
 from locations.resolver import search_areas
 
 MAX_NEAR_KM = 500.0
+# A search (`q`) answers one ranked page: the most candidates it considers.
+SEARCH_CANDIDATES_MAX = MAX_PAGE_SIZE + 1
 # django-filter's CharFilter has no bound; codes are at most 24 characters.
 CODE_MAX_LENGTH = 24
 # PostgreSQL's integer maximum; SQLite has none, and an id above it names no row on either.
@@ -133,7 +136,14 @@ class AreaFilterSet(django_filters.FilterSet):
     within = django_filters.CharFilter(
         method="filter_within", help_text=_("Code of an area: every area under it, at any depth, and itself.")
     )
-    q = django_filters.CharFilter(method="filter_q", max_length=200, help_text=_("Any spelling of a name."))
+    q = django_filters.CharFilter(
+        method="filter_q",
+        max_length=200,
+        help_text=_(
+            "Any spelling of a name. Answers one page, best match first (no cursor): `truncated` "
+            "says whether more areas matched than `limit`. GET /api/v1/areas/resolve/ says which one is meant."
+        ),
+    )
     near = NearFilter(help_text=_("lat,lon,km: areas with a point within km of the point."))
     updated_since = UtcDateTimeFilter(field_name="updated_at", lookup_expr="gte")
 
@@ -149,5 +159,14 @@ class AreaFilterSet(django_filters.FilterSet):
 
     def filter_q(self, queryset, name, value):
         # The gazetteer's resolver: every spelling (Kupyansk, Купянск, a typo), ambiguous
-        # candidates kept; the list's own ordering (by code, for the cursor) then applies.
-        return search_areas(queryset, value)
+        # candidates kept, best first. `within` and `level` narrow the candidates before the
+        # cut (they filter the rows again afterwards, which changes nothing); one more than a
+        # page can hold, so that the list can tell a cut page from a complete one.
+        within, levels = self.form.cleaned_data.get("within"), self.form.cleaned_data.get("level")
+        return search_areas(
+            queryset,
+            value,
+            within=area_by_code_or_error(within, "within") if within else None,
+            levels=levels or None,
+            limit=SEARCH_CANDIDATES_MAX,
+        )

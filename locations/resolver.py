@@ -535,18 +535,19 @@ def _candidate_points(areas) -> dict[int, tuple[float, float]]:
     return points
 
 
-def search_areas(queryset, text: str, *, limit: int = 50):
+def search_areas(queryset, text: str, *, within=None, levels=None, limit: int = 50):
     """For the admin's and the API's search box: the areas `text` may name, best first.
 
     A code or P-code prefix ("UA6308") matches by prefix; anything else goes through resolve()
-    and keeps every candidate, in rank order (a search shows the ambiguous ones too).
+    and keeps its first `limit` candidates, in rank order (a search shows the ambiguous ones
+    too). `within` and `levels` narrow the candidates before that cut, as in resolve().
     """
     text = " ".join((text or "").split())
     if not text:
         return queryset
     if _CODE.match(text):
         return queryset.filter(Q(code__startswith=text.upper()) | Q(pcode__startswith=text.upper()))
-    ids = [candidate.area.pk for candidate in resolve(text, limit=limit).candidates]
+    ids = [candidate.area.pk for candidate in resolve(text, within=within, levels=levels, limit=limit).candidates]
     if not ids:
         return queryset.none()
     order = Case(*[When(pk=pk, then=Value(rank)) for rank, pk in enumerate(ids)], output_field=IntegerField())

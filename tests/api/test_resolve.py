@@ -149,3 +149,45 @@ def test_resolve_is_not_taken_for_an_area_code(small_gazetteer, viewer):  # noqa
     answer = viewer.get(URL, {"q": "Kupiansk"})
     assert answer.status_code == 200
     assert "outcome" in answer.json()
+
+
+# The area list's `q`: one ranked page, narrowed before the cut, and honest about a cut.
+
+AREAS = "/api/v1/areas/"
+
+
+def test_a_search_lists_the_best_match_first(small_gazetteer, viewer):  # noqa: F811
+    page = viewer.get(AREAS, {"q": "Kupyansk"}).json()
+    assert page["ranked"] is True and page["next"] is None
+    assert [row["code"] for row in page["results"]][:3] == _resolver_answer({"q": "Kupyansk"})[1][:3]
+    assert page["results"][0]["code"] == KUPIANSK
+
+
+def test_a_search_within_an_area_narrows_before_the_cut(small_gazetteer, viewer):  # noqa: F811
+    everywhere = viewer.get(AREAS, {"q": "Shevchenkove", "limit": 1000}).json()["results"]
+    inside = [row["code"] for row in everywhere if row["code"].startswith("UA63")]
+    page = viewer.get(AREAS, {"q": "Shevchenkove", "within": "UA63", "limit": 1}).json()
+    assert page["results"][0]["code"] in inside
+    assert page["truncated"] is (len(inside) > 1)
+    whole = viewer.get(AREAS, {"q": "Shevchenkove", "within": "UA63", "limit": 1000}).json()
+    assert sorted(row["code"] for row in whole["results"]) == sorted(inside)
+    assert whole["truncated"] is False
+
+
+def test_a_cut_search_says_so(small_gazetteer, viewer):  # noqa: F811
+    whole = viewer.get(AREAS, {"q": "Shevchenkove", "limit": 1000}).json()
+    assert len(whole["results"]) >= 2 and whole["truncated"] is False
+    cut = viewer.get(AREAS, {"q": "Shevchenkove", "limit": len(whole["results"]) - 1}).json()
+    assert cut["truncated"] is True
+    assert [row["code"] for row in cut["results"]] == [row["code"] for row in whole["results"]][:-1]
+
+
+def test_a_search_filtered_by_level_keeps_only_that_level(small_gazetteer, viewer):  # noqa: F811
+    rows = viewer.get(AREAS, {"q": "Kupiansk", "level": "raion"}).json()["results"]
+    assert [row["code"] for row in rows] == [KUPIANSK_RAION]
+
+
+def test_a_search_takes_no_cursor(small_gazetteer, viewer):  # noqa: F811
+    answer = viewer.get(AREAS, {"q": "Kupiansk", "cursor": "cD0x"})
+    assert answer.status_code == 400
+    assert "cursor" in answer.json()["fields"]

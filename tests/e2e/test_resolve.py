@@ -38,3 +38,21 @@ def test_a_spreadsheet_of_names_is_answered_in_order(partner):
     items = [{"q": text} for text in EXPECTED] * 250
     results = partner.json("POST", "/api/v1/areas/resolve/", json_body=items)["results"]
     assert [(r["outcome"], r["candidates"][0]["code"]) for r in results] == [EXPECTED[i["q"]] for i in items]
+
+
+def test_the_area_search_never_cuts_silently(partner):
+    # Every settlement of the name, the country over and inside one oblast, as the list of
+    # settlements by name (a plain filter) finds them.
+    named = {
+        row["code"]
+        for row in partner.all_pages("/api/v1/areas/", params={"level": "settlement", "limit": 1000})
+        if row["name_en"] == "Shevchenkove"
+    }
+    assert len(named) > 50
+    page = partner.json("GET", "/api/v1/areas/", params={"q": "Shevchenkove", "limit": 1000})
+    assert page["truncated"] is False
+    assert named <= {row["code"] for row in page["results"]}
+    inside = partner.json("GET", "/api/v1/areas/", params={"q": "Shevchenkove", "within": "UA63", "limit": 1000})
+    assert {row["code"] for row in inside["results"] if row["level"] == "settlement"} == {
+        code for code in named if code.startswith("UA63")
+    }
