@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from evactrack.access.choices import Role
 from evactrack.kernel.api.statements import RowsById, Statement
 from locations.models import Area
 from reports.choices import FacilityType, VerificationState
@@ -380,3 +381,42 @@ def test_incident_rows_read_related_rows_by_primary_key_whatever_the_statistics(
     scans = [line for line in plan.splitlines() if ("SCAN" in line or "Seq Scan" in line)
              and not any(name in line.replace("'", " ") for name in fine)]  # fmt: skip
     assert not scans, plan
+
+
+# ?count=true: the number of matching rows, what the caller may see, bounded.
+
+
+def test_count_is_the_rows_of_every_page_the_caller_may_see(api, area, other_org):
+    for _ in range(3):
+        IncidentFactory(area=area)  # unverified, reported by nobody: staff only
+    for _ in range(2):
+        IncidentFactory(area=area, reporting_organization=other_org)  # another organization's
+    url = reverse("api:incident-list")
+    for role, expected in ((Role.COORDINATOR, 5), (Role.PARTNER, 0), (Role.PARTNER, 2)):
+        client = api(role, other_org) if expected == 2 else api(role)
+        page = client.get(url, {"count": "true", "limit": 1}).json()
+        assert (page["count"], page["count_is_lower_bound"]) == (expected, False)
+        assert len(page["results"]) == min(expected, 1)
+    filtered = api(Role.COORDINATOR).get(url, {"count": "true", "reporting_organization": other_org.slug}).json()
+    assert filtered["count"] == 2
+
+
+def test_count_beyond_the_cap_is_a_lower_bound(coordinator, area, monkeypatch):
+    monkeypatch.setattr("evactrack.kernel.api.pagination.COUNT_MAX", 2)
+    for _ in range(3):
+        IncidentFactory(area=area)
+    page = coordinator.get(reverse("api:incident-list"), {"count": "true"}).json()
+    assert (page["count"], page["count_is_lower_bound"]) == (2, True)
+
+
+@pytest.mark.parametrize("value", ["false", None])
+def test_no_count_unless_asked(coordinator, area, value):
+    params = {} if value is None else {"count": value}
+    page = coordinator.get(reverse("api:area-list"), params).json()
+    assert "count" not in page
+
+
+def test_count_takes_true_or_false(coordinator):
+    answer = coordinator.get(reverse("api:area-list"), {"count": "yes"})
+    assert answer.status_code == 400
+    assert "count" in answer.json()["fields"]

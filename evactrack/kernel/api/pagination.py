@@ -6,6 +6,10 @@ from rest_framework import exceptions, pagination
 from evactrack.kernel.api.exceptions import InvalidCursor
 
 MAX_PAGE_SIZE = 1000
+# `?count=true` counts the matching rows up to this many: counting reads every matching row, and
+# the cap keeps that bounded on a list of a million (beyond it the count is a lower bound).
+COUNT_MAX = 100_000
+COUNT_PARAM = "count"
 
 
 class CursorPagination(pagination.CursorPagination):
@@ -20,7 +24,39 @@ class CursorPagination(pagination.CursorPagination):
 
     def paginate_queryset(self, queryset, request, view=None):
         self.model = queryset.model
+        self.count = matching_rows(queryset, request)
         return super().paginate_queryset(queryset, request, view)
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        if self.count is not None:
+            response.data["count"] = min(self.count, COUNT_MAX)
+            response.data["count_is_lower_bound"] = self.count > COUNT_MAX
+        return response
+
+    def get_paginated_response_schema(self, schema):
+        paginated = super().get_paginated_response_schema(schema)
+        paginated["properties"]["count"] = {
+            "type": "integer",
+            "description": f"With count=true: the matching rows (all pages), counted up to {COUNT_MAX:,}.",
+        }
+        paginated["properties"]["count_is_lower_bound"] = {
+            "type": "boolean",
+            "description": f"With count=true: more than {COUNT_MAX:,} rows match; count says {COUNT_MAX:,}.",
+        }
+        return paginated
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            *super().get_schema_operation_parameters(view),
+            {
+                "name": COUNT_PARAM,
+                "required": False,
+                "in": "query",
+                "description": f"true: also answer the number of matching rows (counted up to {COUNT_MAX:,}).",
+                "schema": {"type": "boolean"},
+            },
+        ]
 
     def decode_cursor(self, request):
         """The cursor, or 400. DRF checks only the cursor's framing (404 when it fails) and puts
@@ -48,3 +84,13 @@ class CursorPagination(pagination.CursorPagination):
         if declared and not has_ordering_filter:
             return (declared,) if isinstance(declared, str) else tuple(declared)
         return super().get_ordering(request, queryset, view)
+
+
+def matching_rows(queryset, request) -> int | None:
+    """The number of rows `?count=true` asks for (at most COUNT_MAX + 1 are counted), or None."""
+    value = request.query_params.get(COUNT_PARAM)
+    if value is None or value == "false":
+        return None
+    if value != "true":
+        raise exceptions.ValidationError({COUNT_PARAM: ["Give true or false."]})
+    return queryset.order_by()[: COUNT_MAX + 1].count()

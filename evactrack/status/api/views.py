@@ -19,7 +19,7 @@ from evactrack.access.choices import Role
 from evactrack.access.viewsets import ReadOnlyViewSet
 from evactrack.kernel.api.exceptions import flatten_errors
 from evactrack.kernel.api.exports import Column, export_format, export_response
-from evactrack.kernel.api.pagination import CursorPagination
+from evactrack.kernel.api.pagination import CursorPagination, matching_rows
 from evactrack.kernel.api.renderers import ExportNegotiation, FastJSONRenderer
 from evactrack.kernel.api.schema import ErrorSerializer
 from evactrack.kernel.db import RowsInvalid
@@ -140,15 +140,11 @@ class AreaViewSet(ReadOnlyViewSet):
             raise ValidationError({"cursor": [_("A search (q) answers one page: leave the cursor out.")]})
         limit = self.paginator.get_page_size(request)
         rows = list(areas[: limit + 1])
-        return Response(
-            {
-                "next": None,
-                "previous": None,
-                "ranked": True,
-                "truncated": len(rows) > limit,
-                "results": [area_data(row) for row in rows[:limit]],
-            }
-        )
+        page = {"next": None, "previous": None, "ranked": True, "truncated": len(rows) > limit}
+        count = matching_rows(areas, request)
+        if count is not None:
+            page.update(count=count, count_is_lower_bound=False)
+        return Response({**page, "results": [area_data(row) for row in rows[:limit]]})
 
     def get_object(self):
         self.kwargs["code"] = self.kwargs["code"].upper()
