@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from evactrack.status.services import status_recompute_full
+from reports.services import order_lift
 from tests.factories import AreaFactory, IncidentFactory, OrderFactory, PopulationCountFactory
 
 pytestmark = pytest.mark.django_db
@@ -37,6 +38,18 @@ def test_status_filters(viewer, ordered):
     assert codes(viewer.get(url + "status_min=advisory")) == [area.code]
     rows = viewer.get(url).json()["results"]
     assert {row["code"]: row["status"] for row in rows} == {area.code: "evacuation_mandatory", quiet.code: "normal"}
+
+
+def test_areas_whose_status_changed_since(viewer, ordered):
+    area, quiet, order = ordered
+    url = reverse("api:area-list")
+    before = timezone.now()
+    assert codes(viewer.get(url, {"status_changed_since": before.isoformat()})) == []
+    order_lift(order=order, lifted_on=datetime.date(2023, 8, 20))
+    status_recompute_full()
+    changed = codes(viewer.get(url, {"status_changed_since": before.isoformat()}))
+    assert area.code in changed and quiet.code not in changed
+    assert viewer.get(url, {"status_changed_since": "yesterday"}).status_code == 400
 
 
 def test_area_status_history_and_as_of(viewer, coordinator, ordered):

@@ -19,6 +19,7 @@ from evactrack.access.choices import Role
 from evactrack.access.viewsets import ReadOnlyViewSet
 from evactrack.kernel.api.exceptions import flatten_errors
 from evactrack.kernel.api.exports import Column, export_format, export_response
+from evactrack.kernel.api.filters import UtcDateTimeFilter
 from evactrack.kernel.api.pagination import CursorPagination, matching_rows
 from evactrack.kernel.api.renderers import ExportNegotiation, FastJSONRenderer
 from evactrack.kernel.api.schema import ErrorSerializer
@@ -60,8 +61,16 @@ class AreaApiFilterSet(AreaFilterSet):
         choices=StatusLevel.choices, method="filter_status_min", help_text=_("Current status at least this level.")
     )
 
+    # The stored status row is rewritten only when the status (level, reasons, figures) changes,
+    # and computed_at with it: the time a partner's mirror of the statuses last had to move.
+    status_changed_since = UtcDateTimeFilter(
+        field_name="status__computed_at",
+        lookup_expr="gte",
+        help_text=_("Areas whose status (level, reasons or figures) changed at or after this time."),
+    )
+
     class Meta(AreaFilterSet.Meta):
-        fields = [*AreaFilterSet.Meta.fields, "has_active_order", "status", "status_min"]
+        fields = [*AreaFilterSet.Meta.fields, "has_active_order", "status", "status_min", "status_changed_since"]
 
     def filter_has_active_order(self, queryset, name, value):
         covered = area_has_active_order()
