@@ -8,7 +8,10 @@ import orjson
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from evactrack.access import services
@@ -16,8 +19,9 @@ from evactrack.access.permissions import RolePermission
 from evactrack.access.policy import caller_of
 from evactrack.kernel.api.conditional import check_if_match, etag_of, not_modified
 from evactrack.kernel.api.exceptions import PayloadTooLarge
+from evactrack.kernel.api.exports import export_format, export_response
 from evactrack.kernel.api.filters import FilterBackend
-from evactrack.kernel.api.renderers import dumps
+from evactrack.kernel.api.renderers import ExportNegotiation, FastJSONRenderer, dumps
 
 IDEMPOTENCY_KEY_MAX_LENGTH = 255
 # Statuses not worth replaying: the same request may well succeed when retried.
@@ -208,6 +212,46 @@ class WriteMixin:
         lookup = getattr(instance, self.lookup_field)
         response["Location"] = request.build_absolute_uri(f"{request.path.rstrip('/')}/{lookup}/")
         return self._with_etag(response, instance)
+
+
+class ExportMixin:
+    """`…/export/?format=csv|geojson`: the list's rows, chosen by the list's filters, streamed as
+    the resource's export columns. A viewset declares `export_filename`, `export_columns`, what
+    the columns read besides themselves (`export_reads`), the order (`export_ordering`), and
+    `export_withheld(row, context)` when some columns are withheld from callers who may not see
+    sensitive fields."""
+
+    export_filename: str
+    export_columns: list
+    export_reads: tuple[str, ...] = ()
+    export_ordering = "id"
+    export_withheld = None
+
+    @extend_schema(
+        summary="Export the list's rows (CSV with HXL hashtags, or GeoJSON), streamed",
+        parameters=[
+            OpenApiParameter(
+                "format", OpenApiTypes.STR, OpenApiParameter.QUERY, enum=["csv", "geojson"],
+                description="csv (with an HXL hashtag row) or geojson (FeatureCollection).",
+            )
+        ],
+        # The list's filters choose the exported rows.
+        filters=True,
+        responses={(200, "text/csv"): OpenApiTypes.STR, (200, "application/geo+json"): OpenApiTypes.OBJECT},
+    )  # fmt: skip
+    @action(detail=False, methods=["get"], renderer_classes=[FastJSONRenderer],
+            content_negotiation_class=ExportNegotiation, pagination_class=None)  # fmt: skip
+    def export(self, request):
+        withheld = self.export_withheld
+        return export_response(
+            fmt=export_format(request),
+            filename=self.export_filename,
+            columns=self.export_columns,
+            queryset=self.filter_queryset(self.get_queryset()).order_by(self.export_ordering),
+            caller=self.caller,
+            reads=self.export_reads,
+            withheld=None if withheld is None or self.caller.sees_sensitive else withheld,
+        )
 
 
 class ReadOnlyViewSet(ApiViewSetMixin, viewsets.ReadOnlyModelViewSet):

@@ -10,11 +10,9 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from evactrack.access.choices import Role
-from evactrack.access.viewsets import ModelViewSet, ReadOnlyViewSet, idempotent
+from evactrack.access.viewsets import ExportMixin, ModelViewSet, ReadOnlyViewSet, idempotent
 from evactrack.kernel.api.exceptions import flatten_errors
-from evactrack.kernel.api.exports import export_format, export_response
 from evactrack.kernel.api.filters import FilterBackend
-from evactrack.kernel.api.renderers import ExportNegotiation, FastJSONRenderer
 from evactrack.kernel.api.schema import ErrorSerializer
 from evactrack.kernel.api.statements import RowsById
 from locations.models import Area
@@ -51,10 +49,6 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER,
     description="Any unique string (a UUID). Retrying with the same key and body returns the stored response "
     "instead of creating a second row; kept 24 hours, scoped to your client.",
-)  # fmt: skip
-FORMAT = OpenApiParameter(
-    "format", OpenApiTypes.STR, OpenApiParameter.QUERY, enum=["csv", "geojson"],
-    description="csv (with an HXL hashtag row) or geojson (FeatureCollection).",
 )  # fmt: skip
 ORDERING_ID = OpenApiParameter(
     "ordering", OpenApiTypes.STR, OpenApiParameter.QUERY, enum=["id", "-id"],
@@ -143,12 +137,17 @@ INCIDENT_EXPORT_READS = INCIDENTS.export_reads
         ],
     ),
 )
-class IncidentViewSet(FactViewSetMixin, ModelViewSet):
+class IncidentViewSet(FactViewSetMixin, ExportMixin, ModelViewSet):
     """Incidents. Partners see verified incidents plus every report of their own organization,
     and edit or delete only their own organization's reports still awaiting review."""
 
     serializer_class = IncidentSerializer
     filterset_class = IncidentFilterSet
+    export_filename = "incidents"
+    export_columns = INCIDENT_EXPORT_COLUMNS
+    export_reads = INCIDENT_EXPORT_READS
+    # The exact point of a vulnerable place, withheld from other organizations (the declaration's rule).
+    export_withheld = INCIDENTS.export_hidden
     filter_backends = [FilterBackend, IdOrdering]
     action_roles = {
         "create": Role.PARTNER,
@@ -275,29 +274,6 @@ class IncidentViewSet(FactViewSetMixin, ModelViewSet):
     def dispute(self, request, uid=None):
         return self._review(request, VerificationState.DISPUTED)
 
-    @extend_schema(
-        summary="Export incidents (CSV with HXL hashtags, or GeoJSON), streamed",
-        parameters=[FORMAT],
-        # The list's filters choose the exported rows.
-        filters=True,
-        responses={(200, "text/csv"): OpenApiTypes.STR, (200, "application/geo+json"): OpenApiTypes.OBJECT},
-    )
-    @action(detail=False, methods=["get"], renderer_classes=[FastJSONRenderer],
-            content_negotiation_class=ExportNegotiation, pagination_class=None)  # fmt: skip
-    def export(self, request):
-        return export_response(
-            fmt=export_format(request),
-            filename="incidents",
-            columns=INCIDENT_EXPORT_COLUMNS,
-            queryset=self.filter_queryset(self.get_queryset()).order_by("id"),
-            caller=self.caller,
-            reads=INCIDENT_EXPORT_READS,
-            withheld=None if self.caller.sees_sensitive else _point_hidden,
-        )
-
-
-_point_hidden = INCIDENTS.export_hidden
-
 
 @extend_schema_view(create=extend_schema(parameters=[IDEMPOTENCY_KEY]))
 class EvacuationOrderViewSet(FactViewSetMixin, ModelViewSet):
@@ -342,12 +318,16 @@ COUNT_EXPORT_READS = ("area__path",)
 
 
 @extend_schema_view(create=extend_schema(parameters=[IDEMPOTENCY_KEY]))
-class PopulationCountViewSet(FactViewSetMixin, ModelViewSet):
+class PopulationCountViewSet(FactViewSetMixin, ExportMixin, ModelViewSet):
     """Population counts. Everyone reads; coordinators write. Child counts under the
     small-count threshold are withheld from roles without sensitive access."""
 
     serializer_class = PopulationCountSerializer
     filterset_class = PopulationCountFilterSet
+    export_filename = "population-counts"
+    export_columns = COUNT_EXPORT_COLUMNS
+    export_reads = COUNT_EXPORT_READS
+    export_withheld = COUNTS.export_hidden
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
     def get_queryset(self):
@@ -363,29 +343,6 @@ class PopulationCountViewSet(FactViewSetMixin, ModelViewSet):
         return services.population_count_update(
             count=serializer.instance, actor=self.request.user, **serializer.validated_data
         )
-
-    @extend_schema(
-        summary="Export population counts (CSV with HXL hashtags, or GeoJSON), streamed",
-        parameters=[FORMAT],
-        # The list's filters choose the exported rows.
-        filters=True,
-        responses={(200, "text/csv"): OpenApiTypes.STR, (200, "application/geo+json"): OpenApiTypes.OBJECT},
-    )
-    @action(detail=False, methods=["get"], renderer_classes=[FastJSONRenderer],
-            content_negotiation_class=ExportNegotiation, pagination_class=None)  # fmt: skip
-    def export(self, request):
-        return export_response(
-            fmt=export_format(request),
-            filename="population-counts",
-            columns=COUNT_EXPORT_COLUMNS,
-            queryset=self.filter_queryset(self.get_queryset()).order_by("id"),
-            caller=self.caller,
-            reads=COUNT_EXPORT_READS,
-            withheld=None if self.caller.sees_sensitive else _small_children_hidden,
-        )
-
-
-_small_children_hidden = COUNTS.export_hidden
 
 
 @extend_schema_view(create=extend_schema(parameters=[IDEMPOTENCY_KEY]))

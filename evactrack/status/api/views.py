@@ -16,12 +16,11 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from evactrack.access.choices import Role
-from evactrack.access.viewsets import ReadOnlyViewSet
+from evactrack.access.viewsets import ExportMixin, ReadOnlyViewSet
 from evactrack.kernel.api.exceptions import flatten_errors
-from evactrack.kernel.api.exports import Column, export_format, export_response
+from evactrack.kernel.api.exports import Column
 from evactrack.kernel.api.filters import UtcDateTimeFilter
 from evactrack.kernel.api.pagination import CursorPagination, matching_rows
-from evactrack.kernel.api.renderers import ExportNegotiation, FastJSONRenderer
 from evactrack.kernel.api.schema import ErrorSerializer
 from evactrack.kernel.db import RowsInvalid
 from evactrack.status.choices import LEVEL_RANK, WITHHELD_CHILDREN, ChildrenWithheld, StatusLevel
@@ -120,7 +119,7 @@ class HistoryPagination(CursorPagination):
         return self.ordering
 
 
-class AreaViewSet(ReadOnlyViewSet):
+class AreaViewSet(ExportMixin, ReadOnlyViewSet):
     """The administrative tree: countries, oblasts, raions, hromadas, settlements, city districts."""
 
     serializer_class = AreaSerializer
@@ -130,6 +129,10 @@ class AreaViewSet(ReadOnlyViewSet):
     # Codes are unique and never reused: a stable cursor position.
     ordering = "code"
     action_roles = {"resolve": Role.VIEWER}
+    export_filename = "areas"
+    export_columns = AREA_EXPORT_COLUMNS
+    export_reads = ("path",)
+    export_ordering = "code"
 
     def get_queryset(self):
         return with_status_level(Area.objects)
@@ -245,27 +248,6 @@ class AreaViewSet(ReadOnlyViewSet):
             raise RowsInvalid(errors)
         texts = [query.validated_data["q"] for query in queries]
         return Response({"results": resolutions_data(texts, [query.resolution() for query in queries])})
-
-    @extend_schema(
-        summary="Export areas (CSV with HXL hashtags, or GeoJSON), streamed",
-        parameters=[
-            OpenApiParameter("format", OpenApiTypes.STR, OpenApiParameter.QUERY, enum=["csv", "geojson"]),
-        ],
-        # The list's filters choose the exported rows.
-        filters=True,
-        responses={(200, "text/csv"): OpenApiTypes.STR, (200, "application/geo+json"): OpenApiTypes.OBJECT},
-    )
-    @action(detail=False, methods=["get"], renderer_classes=[FastJSONRenderer],
-            content_negotiation_class=ExportNegotiation, pagination_class=None)  # fmt: skip
-    def export(self, request):
-        return export_response(
-            fmt=export_format(request),
-            filename="areas",
-            columns=AREA_EXPORT_COLUMNS,
-            queryset=self.filter_queryset(self.get_queryset()).order_by("code"),
-            caller=self.caller,
-            reads=("path",),
-        )
 
     @extend_schema(
         summary="An area's status now, or at a past date (as_of)",
