@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from evactrack.kernel.db import FieldCheckConstraint, choices_constraint
-from evactrack.status.choices import ChangeOrigin, ChildrenWithheld, RunKind, StatusLevel
+from evactrack.status.choices import ChangeOrigin, ChildrenWithheld, RunKind, StatusLevel, who_must_leave_label
 from locations.models import Area
 from reports.choices import IncidentType, VerificationState
 
@@ -192,6 +192,10 @@ class WhoMustLeave(models.Model):
 
     class Meta:
         abstract = True
+
+    @property
+    def who_must_leave(self) -> str:
+        return who_must_leave_label(self.level, self.level_for_everyone, self.group_levels)
 
     @property
     def sentence(self) -> str:

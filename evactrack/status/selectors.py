@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from evactrack.status.choices import StatusLevel
+from evactrack.status.choices import StatusLevel, who_must_leave_label
 from evactrack.status.compute import BLANK, Scope, load_and_evaluate, roll_up
 from evactrack.status.engine import reasons_sentence
 from evactrack.status.models import AreaStatus, StatusChange
@@ -38,6 +38,10 @@ class StatusView:
     # What applies to the whole population, and the groups an order puts worse off than that.
     level_for_everyone: str = StatusLevel.NORMAL
     group_levels: dict = field(default_factory=dict)
+
+    @property
+    def who_must_leave(self) -> str:
+        return who_must_leave_label(self.level, self.level_for_everyone, self.group_levels)
 
     @property
     def sentence(self) -> str:
