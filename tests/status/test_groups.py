@@ -19,7 +19,7 @@ from evactrack.status.engine import (
 )
 from evactrack.status.models import AreaStatus
 from evactrack.status.selectors import status_history
-from evactrack.status.services import status_recompute_dirty, status_recompute_full
+from evactrack.status.services import status_history_rebuild, status_recompute_dirty, status_recompute_full
 from reports.choices import PopulationGroup
 from reports.services import order_update
 from tests.factories import AreaFactory, IncidentFactory, OrderFactory, default_hromada
@@ -177,3 +177,18 @@ def test_a_change_in_group_level_alone_appends_history():
     assert (last.level, last.reasons) == (previous.level, previous.reasons)
     assert (previous.level_for_everyone, previous.group_levels) == (StatusLevel.ADVISORY, {CHILDREN: MANDATORY})
     assert (last.level_for_everyone, last.group_levels) == (MANDATORY, {})
+
+
+@pytest.mark.django_db
+def test_a_rebuilt_history_names_the_group_and_its_change():
+    settlement = AreaFactory()
+    OrderFactory(area=settlement, effective_from=D(2023, 8, 10), population_group=CHILDREN)
+    OrderFactory(area=settlement, effective_from=D(2023, 9, 1))  # then everyone must leave
+    status_history_rebuild(since=D(2023, 8, 1))
+    steps = [(c.as_of, c.level, c.level_for_everyone, c.group_levels) for c in status_history(area=settlement)]
+    assert steps == [
+        (D(2023, 8, 10), MANDATORY, "normal", {CHILDREN: MANDATORY}),
+        (D(2023, 9, 1), MANDATORY, MANDATORY, {}),
+    ]
+    current = AreaStatus.objects.get(area=settlement)
+    assert (current.level_for_everyone, current.group_levels) == (MANDATORY, {})
