@@ -62,7 +62,7 @@ class EvactrackAdminSite(admin.AdminSite):
 
 def dashboard_data() -> dict:
     """Counts per status level, the map's points, the latest changes and the jobs' health."""
-    from evactrack.status.choices import LEVEL_RANK, StatusLevel
+    from evactrack.status.choices import LEVEL_RANK, StatusLevel, who_must_leave_label
     from evactrack.status.models import AreaStatus, RecomputeRun, StatusChange
     from reports.choices import VerificationState
     from reports.models import DirtyArea, Incident
@@ -91,7 +91,15 @@ def dashboard_data() -> dict:
     statuses = (
         AreaStatus.objects.exclude(level=StatusLevel.NORMAL)
         .filter(area__latitude__isnull=False)
-        .values_list("area__code", "area__name_en", "area__latitude", "area__longitude", "level")
+        .values_list(
+            "area__code",
+            "area__name_en",
+            "area__latitude",
+            "area__longitude",
+            "level",
+            "level_for_everyone",
+            "group_levels",
+        )
     )
     points = sorted(statuses[: MAP_POINTS_MAX * 2], key=lambda row: -LEVEL_RANK[row[4]])[:MAP_POINTS_MAX]
     dirty = DirtyArea.objects.aggregate(waiting=Count("area_id"), oldest=Min("marked_at"))
@@ -107,8 +115,19 @@ def dashboard_data() -> dict:
         ],
         "status_columns": StatusLevel.choices[1:],
         "map_points": [
-            {"code": code, "name": name, "lat": lat, "lon": lon, "level": level, "colour": LEVEL_COLOURS[level]}
-            for code, name, lat, lon, level in points
+            {
+                "code": code,
+                "name": name,
+                "lat": lat,
+                "lon": lon,
+                "level": level,
+                # Who must leave, in the staff member's language: the tooltip's words.
+                "who": who_must_leave_label(level, everyone, groups),
+                "colour": LEVEL_COLOURS[level],
+                # Ringed in the worst level, filled with everyone's: a group-only order stands out.
+                "fill": LEVEL_COLOURS[everyone],
+            }
+            for code, name, lat, lon, level, everyone, groups in points
         ],
         "latest_changes": StatusChange.objects.select_related("area").order_by("-recorded_at", "-id")[:15],
         "last_run": last_run,

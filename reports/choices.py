@@ -62,10 +62,16 @@ class OrderKind(models.TextChoices):
 
 
 class PopulationGroup(models.TextChoices):
+    """Who an order obliges or advises to leave, as Ukrainian orders name them."""
+
     EVERYONE = "everyone", _("everyone")
     CHILDREN_WITH_GUARDIANS = "children_with_guardians", _("children with their parents or guardians")
-    LIMITED_MOBILITY = "limited_mobility", _("people with limited mobility")
+    FAMILIES_WITH_CHILDREN = "families_with_children", _("families with children")
+    # Orders say "low-mobility groups" (маломобільні групи): people with disabilities among them.
+    LIMITED_MOBILITY = "limited_mobility", _("people with limited mobility or disabilities")
     ELDERLY = "elderly", _("older people")
+    # Hospitals, care homes, boarding schools: moved by the institution, not by households.
+    INSTITUTIONS = "institutions", _("people in institutions (hospitals, care homes)")
 
 
 class OrderState(models.TextChoices):

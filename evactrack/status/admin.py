@@ -33,31 +33,54 @@ class PolicyAdmin(admin.ModelAdmin):
         policy_save(policy=obj)
 
 
-@admin.register(AreaStatus)
-class AreaStatusAdmin(ReadOnlyAdmin):
-    list_display = ["area", "level", "score", "people_present", "people_subject", "as_of", "computed_at"]
-    list_filter = ["level", "area__level"]
-    search_fields = ["area__code", "area__name_en", "area__name_uk"]
-    list_select_related = ["area"]
-    readonly_fields = ["sentence"]
+class WhoMustLeaveColumns:
+    """A status's levels in words: the worst for anyone, for everyone, and per population group."""
+
+    @admin.display(description=_("who must leave"))
+    def who_must_leave(self, obj):
+        return obj.who_must_leave
 
     @admin.display(description=_("why"))
     def sentence(self, obj):
         return obj.sentence
+
+
+@admin.register(AreaStatus)
+class AreaStatusAdmin(WhoMustLeaveColumns, ReadOnlyAdmin):
+    list_display = [
+        "area",
+        "level",
+        "level_for_everyone",
+        "who_must_leave",
+        "score",
+        "people_present",
+        "people_subject",
+        "as_of",
+        "computed_at",
+    ]
+    list_filter = ["level", "level_for_everyone", "area__level"]
+    search_fields = ["area__code", "area__name_en", "area__name_uk"]
+    list_select_related = ["area"]
+    readonly_fields = ["who_must_leave", "sentence"]
 
 
 @admin.register(StatusChange)
-class StatusChangeAdmin(ReadOnlyAdmin):
-    list_display = ["area", "as_of", "previous_level", "level", "origin", "recorded_at"]
-    list_filter = ["level", "origin", "area__level"]
+class StatusChangeAdmin(WhoMustLeaveColumns, ReadOnlyAdmin):
+    list_display = [
+        "area",
+        "as_of",
+        "previous_level",
+        "level",
+        "level_for_everyone",
+        "who_must_leave",
+        "origin",
+        "recorded_at",
+    ]
+    list_filter = ["level", "level_for_everyone", "origin", "area__level"]
     search_fields = ["area__code", "area__name_en", "area__name_uk"]
     list_select_related = ["area"]
     date_hierarchy = "as_of"
-    readonly_fields = ["sentence"]
-
-    @admin.display(description=_("why"))
-    def sentence(self, obj):
-        return obj.sentence
+    readonly_fields = ["who_must_leave", "sentence"]
 
 
 @admin.register(RecomputeRun)

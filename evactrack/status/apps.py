@@ -8,5 +8,5 @@ class StatusConfig(AppConfig):
     verbose_name = _("Area status")
 
     def ready(self):
-        # Registers SQLite's hashtext() for every new connection.
-        from evactrack.status import fingerprint  # noqa: F401
+        # Register, for every new SQLite connection, hashtext() and the real parameter limit.
+        from evactrack.status import compute, fingerprint  # noqa: F401

@@ -1,7 +1,12 @@
 """Choices of the status engine: the ordered status vocabulary and the kinds of recompute runs."""
 
+from collections.abc import Mapping
+
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from reports.choices import PopulationGroup
 
 
 class StatusLevel(models.TextChoices):
@@ -25,6 +30,23 @@ LEVEL_HEADLINE = {
     StatusLevel.EVACUATION_MANDATORY: "Mandatory evacuation",
     StatusLevel.NO_ACCESS: "No access",
 }
+
+
+def who_must_leave_label(level: str, level_for_everyone: str, group_levels: Mapping[str, str]) -> str:
+    """Who must leave, in the active language, for the admin and the dashboard: the level alone when
+    it applies to everyone, else each group's level and then everyone's ("children with their
+    parents or guardians: evacuation mandatory; everyone: normal")."""
+    if not group_levels:
+        return str(StatusLevel(level).label)
+    parts = [
+        (str(PopulationGroup(group).label) if group in PopulationGroup.values else group, group_level)
+        for group, group_level in group_levels.items()
+    ]
+    parts.append((str(PopulationGroup.EVERYONE.label), level_for_everyone))
+    return "; ".join(
+        gettext("%(who)s: %(level)s") % {"who": who, "level": StatusLevel(group_level).label}
+        for who, group_level in parts
+    )
 
 
 class RunKind(models.TextChoices):

@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 
 import orjson
 from django.db import connection, transaction
+from django.db.backends.signals import connection_created
 from django.db.models import Count, OuterRef, Q, Subquery
+from django.dispatch import receiver
 from django.utils import timezone
 
 from evactrack.status.choices import WITHHELD_CHILDREN, ChangeOrigin, StatusLevel
@@ -48,6 +50,21 @@ COPY_FROM_ROWS = 500
 # appended for it until something applies.
 BLANK = AreaResult(level=StatusLevel.NORMAL, score=0.0, reasons=[], figures=Figures())
 BLANK_CHANGE_DIGEST = BLANK.digests()[1]
+
+
+@receiver(connection_created)
+def _sqlite_parameters(sender, connection, **kwargs):
+    """Let Django batch SQLite writes by the limit of the SQLite it runs on, not by 999.
+
+    Django 5.2 assumes SQLite's old limit of 999 parameters a statement (SQLite before 3.32; 3.32
+    and later allow 32,766, distributions often 250,000), so a status row of 20 columns went 49 to
+    a statement and a write's statements grew with the number of rows.
+    """
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        connection.features.max_query_params = max(limit, connection.features.max_query_params)
 
 
 @dataclass(frozen=True)
@@ -264,7 +281,13 @@ def roll_up(computation: Computation, *, outside_children: dict[int, list[ChildS
     for area in order:
         children = [
             ChildStatus(
-                areas[child].code, areas[child].name, results[child].level, results[child].score, results[child].figures
+                areas[child].code,
+                areas[child].name,
+                results[child].level,
+                results[child].score,
+                results[child].figures,
+                level_for_everyone=results[child].level_for_everyone,
+                group_levels=results[child].group_levels,
             )
             for child in children_of.get(area.id, ())
         ]
@@ -289,6 +312,8 @@ def load_outside_children(computation: Computation) -> dict[int, list[ChildStatu
             "code",
             "name_en",
             "status__level",
+            "status__level_for_everyone",
+            "status__group_levels",
             "status__score",
             "status__people_present",
             "status__people_present_missing",
@@ -302,7 +327,7 @@ def load_outside_children(computation: Computation) -> dict[int, list[ChildStatu
         )
     )
     outside: dict[int, list[ChildStatus]] = defaultdict(list)
-    for parent_id, code, name, level, score, *figures, children_withheld in rows:
+    for parent_id, code, name, level, level_for_everyone, group_levels, score, *figures, children_withheld in rows:
         if level is None:
             # Never computed yet: counts as normal with nothing known until the next full run.
             outside[parent_id].append(ChildStatus(code, name, StatusLevel.NORMAL, 0.0, Figures()))
@@ -310,7 +335,17 @@ def load_outside_children(computation: Computation) -> dict[int, list[ChildStatu
         present_withheld, subject_withheld = WITHHELD_CHILDREN[children_withheld]
         withheld = [False, present_withheld, False, subject_withheld]
         values = [Figure(figures[i], figures[i + 1], withheld[i // 2]) for i in range(0, 8, 2)]
-        outside[parent_id].append(ChildStatus(code, name, level, score, Figures(*values)))
+        outside[parent_id].append(
+            ChildStatus(
+                code,
+                name,
+                level,
+                score,
+                Figures(*values),
+                level_for_everyone=level_for_everyone,
+                group_levels=group_levels or {},
+            )
+        )
     return outside
 
 
@@ -369,6 +404,18 @@ def write_rows(model, rows: list[dict], *, upsert: bool = False) -> None:
             )
 
 
+def result_fields(result: AreaResult) -> dict:
+    """The fields a status row and a history row share, from one result."""
+    return {
+        "level": result.level,
+        "level_for_everyone": result.level_for_everyone,
+        "group_levels": dict(result.group_levels),
+        "score": result.score,
+        "reasons": result.reasons,
+        **result.figures.as_fields(),
+    }
+
+
 @dataclass
 class WriteResult:
     rows_written: int = 0
@@ -407,8 +454,7 @@ def persist(computation: Computation, *, origin: str = ChangeOrigin.LIVE, record
         ):
             # Nothing applies and nothing is known: an absent row already says so.
             continue
-        common = {"area_id": area_id, "level": result.level, "score": result.score, "reasons": result.reasons}
-        common.update(result.figures.as_fields())
+        common = {"area_id": area_id, **result_fields(result)}
         rows.append(
             {
                 **common,

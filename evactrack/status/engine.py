@@ -9,6 +9,11 @@ Decisions a coordinator should know (also in docs/STATUS.md):
   territories of active hostilities still receives evacuation convoys, so access exists and
   leaving is advised; a mandatory order over the same area outranks it. Only occupation
   closes access in this model.
+- Who must leave: `level` is the worst level that applies to anyone. `level_for_everyone` is the
+  level of what applies to the whole population (designations, orders for everyone, incidents);
+  `group_levels` names each population group an order puts worse off than that (a children-only
+  order: `{"children_with_guardians": "evacuation_mandatory"}`). A parent takes the worst of its
+  children's for each, group by group.
 - Designations and orders targeting a subtree apply to every area in it; incidents count for
   the area they are recorded on (parents see them through the roll-up).
 - Reasons name only what was known at as_of: a designation or order in force is named with its
@@ -52,7 +57,15 @@ ORDER_LEVEL = {
     OrderKind.MANDATORY: StatusLevel.EVACUATION_MANDATORY,
     OrderKind.RECOMMENDED: StatusLevel.EVACUATION_RECOMMENDED,
 }
-CHILD_GROUPS = {PopulationGroup.EVERYONE, PopulationGroup.CHILDREN_WITH_GUARDIANS}
+# The groups whose orders cover every child (families with children are all the children with
+# their families): the children subject to such an order are the children present.
+CHILD_GROUPS = {
+    PopulationGroup.EVERYONE,
+    PopulationGroup.CHILDREN_WITH_GUARDIANS,
+    PopulationGroup.FAMILIES_WITH_CHILDREN,
+}
+# Groups in the order the sentence and the admin name them.
+GROUP_ORDER = {group: index for index, group in enumerate(PopulationGroup.values)}
 
 
 @dataclass(frozen=True)
@@ -200,6 +213,9 @@ class Evaluation:
     level: str
     score: float
     reasons: list
+    # What applies to the whole population, and the groups an order puts worse off than that.
+    level_for_everyone: str = StatusLevel.NORMAL
+    group_levels: Mapping[str, str] = field(default_factory=dict)
     # Whether the area's own orders oblige everyone / children to leave: drives the figures.
     covers_everyone: bool = False
     covers_children: bool = False
@@ -213,13 +229,20 @@ class Evaluation:
 
 @dataclass(frozen=True)
 class ChildStatus:
-    """What a parent needs of a child: its level, score and figures."""
+    """What a parent needs of a child: its levels, score and figures."""
 
     code: str
     name: str
     level: str
     score: float
     figures: Figures
+    # None: the child's level applies to everyone (no group named).
+    level_for_everyone: str | None = None
+    group_levels: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.level_for_everyone is None:
+            object.__setattr__(self, "level_for_everyone", self.level)
 
 
 @dataclass(frozen=True)
@@ -229,16 +252,31 @@ class AreaResult:
     reasons: list
     figures: Figures
     recheck_on: datetime.date | None = None
+    # None: `level` applies to everyone (no group named).
+    level_for_everyone: str | None = None
+    group_levels: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.level_for_everyone is None:
+            object.__setattr__(self, "level_for_everyone", self.level)
 
     def digests(self, cache: dict | None = None) -> tuple[str, str]:
-        """(digest of everything stored, digest of level + reasons): what decides a write and a history row.
+        """(digest of everything stored, digest of levels + reasons): what decides a write and a history row.
 
         `cache` (keyed by the reasons list's identity) saves serializing reasons shared by many areas.
         """
-        key = (self.level, id(self.reasons))
+        groups = tuple(sorted(self.group_levels.items()))
+        key = (self.level, self.level_for_everyone, groups, id(self.reasons))
         change = cache.get(key) if cache is not None else None
         if change is None:
-            change = orjson.dumps([self.level, self.reasons], option=orjson.OPT_SORT_KEYS)
+            # Without a group, level_for_everyone is the level: such a status digests as it did
+            # before groups were judged, so stored rows without one are not rewritten as changed.
+            parts = (
+                [self.level, self.reasons]
+                if not groups
+                else [self.level, self.reasons, self.level_for_everyone, groups]
+            )
+            change = orjson.dumps(parts, option=orjson.OPT_SORT_KEYS)
             if cache is not None:
                 cache[key] = change
         whole = orjson.dumps([self.score, self.figures._fields, self.recheck_on], option=orjson.OPT_SORT_KEYS)
@@ -380,7 +418,8 @@ def evaluate(inputs: AreaInputs, rules: PolicyRules, as_of: datetime.date) -> Ev
     """The area's own level, score and reasons at as_of, before its children are considered."""
     if not (inputs.designations or inputs.orders or inputs.incidents):
         return NOTHING_APPLIES
-    level = StatusLevel.NORMAL
+    everyone = StatusLevel.NORMAL  # what applies to the whole population
+    by_group: dict[str, str] = {}  # what group orders add, group by group
     ranked = []  # (rank, order of kinds, date, uid, reason): a stable order for digests and sentences
     recheck = []  # the days on which one of these facts starts or stops counting
     for designation in inputs.designations:
@@ -388,7 +427,7 @@ def evaluate(inputs: AreaInputs, rules: PolicyRules, as_of: datetime.date) -> Ev
         if not designation_in_force(designation, as_of):
             continue
         caused = DESIGNATION_LEVEL.get(designation.kind, StatusLevel.NORMAL)
-        level = worse(level, caused)
+        everyone = worse(everyone, caused)
         reason = {
             "kind": "designation",
             "designation": designation.kind,
@@ -404,7 +443,10 @@ def evaluate(inputs: AreaInputs, rules: PolicyRules, as_of: datetime.date) -> Ev
         recheck += [order.effective_from, order.lifted_on, order.effective_until and order.effective_until + DAY]
         if order_in_force(order, as_of):
             caused = ORDER_LEVEL.get(order.kind, StatusLevel.NORMAL)
-            level = worse(level, caused)
+            if order.population_group == PopulationGroup.EVERYONE:
+                everyone = worse(everyone, caused)
+            else:
+                by_group[order.population_group] = worse(by_group.get(order.population_group, caused), caused)
             any_order = True
             covers_everyone |= order.population_group == PopulationGroup.EVERYONE
             covers_children |= order.population_group in CHILD_GROUPS
@@ -445,13 +487,16 @@ def evaluate(inputs: AreaInputs, rules: PolicyRules, as_of: datetime.date) -> Ev
     incident_level, score, incident_reason, incident_recheck = _incident_reason(inputs.incidents, rules, as_of)
     recheck += incident_recheck
     if incident_reason is not None:
-        level = worse(level, incident_level)
+        everyone = worse(everyone, incident_level)
         ranked.append((LEVEL_RANK[incident_level], 2, "", "", incident_reason))
     ranked.sort(key=lambda item: (-item[0], item[1], item[2], item[3]))
+    group_levels = groups_worse_than(everyone, by_group)
     return Evaluation(
-        level=level,
+        level=functools.reduce(worse, group_levels.values(), everyone),
         score=score,
         reasons=[item[-1] for item in ranked],
+        level_for_everyone=everyone,
+        group_levels=group_levels,
         covers_everyone=covers_everyone,
         covers_children=covers_children,
         any_order=any_order,
@@ -462,6 +507,16 @@ def evaluate(inputs: AreaInputs, rules: PolicyRules, as_of: datetime.date) -> Ev
 
 
 NOTHING_APPLIES = Evaluation(level=StatusLevel.NORMAL, score=0.0, reasons=[])
+
+
+def groups_worse_than(everyone: str, by_group: Mapping[str, str]) -> dict[str, str]:
+    """The groups whose level is worse than what applies to everyone, in the vocabulary's order:
+    a group order no stronger than an order for everyone tells nobody anything more."""
+    return {
+        group: by_group[group]
+        for group in sorted(by_group, key=lambda group: GROUP_ORDER.get(group, len(GROUP_ORDER)))
+        if LEVEL_RANK[by_group[group]] > LEVEL_RANK[everyone]
+    }
 
 
 def _max(a: int | None, b: int | None) -> int | None:
@@ -520,6 +575,8 @@ def area_result(
             score=own.score,
             reasons=own.reasons,
             recheck_on=own.recheck_on,
+            level_for_everyone=own.level_for_everyone,
+            group_levels=own.group_levels,
             figures=Figures(
                 people_present,
                 children_present,
@@ -529,10 +586,14 @@ def area_result(
         )
     # The evaluation's reasons may be shared with siblings: extended by copy, never in place.
     level, score, reasons = own.level, own.score, own.reasons
+    everyone, by_group = own.level_for_everyone, dict(own.group_levels)
     worst_child = StatusLevel.NORMAL
     for child in children:
         worst_child = worse(worst_child, child.level)
         score = max(score, child.score)
+        everyone = worse(everyone, child.level_for_everyone)
+        for group, group_level in child.group_levels.items():
+            by_group[group] = worse(by_group.get(group, group_level), group_level)
     if worst_child != StatusLevel.NORMAL:
         at_worst = sorted((child for child in children if child.level == worst_child), key=lambda c: (c.name, c.code))
         reasons = [
@@ -572,6 +633,8 @@ def area_result(
         level=level,
         score=round(score, 2),
         reasons=reasons,
+        level_for_everyone=everyone,
+        group_levels=groups_worse_than(everyone, by_group),
         figures=Figures(people_present, children_present, people_subject, children_subject),
         # Children judge their own dates: a child whose result changes brings its ancestors along.
         recheck_on=own.recheck_on,
@@ -608,8 +671,16 @@ def _branch_subject(stated, covered, own_present, children, which) -> Figure:
 
 GROUP_WORDS = {
     PopulationGroup.CHILDREN_WITH_GUARDIANS: "children with their parents or guardians",
-    PopulationGroup.LIMITED_MOBILITY: "people with limited mobility",
+    PopulationGroup.LIMITED_MOBILITY: "people with limited mobility or disabilities",
     PopulationGroup.ELDERLY: "older people",
+    PopulationGroup.INSTITUTIONS: "people in institutions (hospitals, care homes)",
+    PopulationGroup.FAMILIES_WITH_CHILDREN: "families with children",
+}
+# Who must leave, for a group whose level is worse than everyone's. Group orders are mandatory or
+# recommended; the other levels never name a group but read plainly if one ever does.
+GROUP_HEADLINE = {
+    StatusLevel.EVACUATION_MANDATORY: "mandatory evacuation of {group}",
+    StatusLevel.EVACUATION_RECOMMENDED: "evacuation recommended for {group}",
 }
 DESIGNATION_WORDS = {ControlKind.OCCUPIED: "occupied", ControlKind.ACTIVE_HOSTILITIES: "active hostilities"}
 
@@ -658,12 +729,41 @@ def reason_words(reason: dict, level: str) -> str:
     return str(reason)
 
 
-def reasons_sentence(level: str, reasons: Sequence[dict]) -> str:
+def who_must_leave(level_for_everyone: str, group_levels: Mapping[str, str]) -> str:
+    """The headline when an order names a group: each group's level, then what holds for everyone.
+
+    'Mandatory evacuation of children with their parents or guardians; normal for everyone else'
+    (nothing else applies), '…; evacuation recommended for everyone' (the rest must not stay either).
+    """
+    parts = [
+        GROUP_HEADLINE.get(group_level, f"{LEVEL_HEADLINE.get(group_level, group_level).lower()} for {{group}}").format(
+            group=GROUP_WORDS.get(group, group)
+        )
+        for group, group_level in group_levels.items()
+    ]
+    if level_for_everyone == StatusLevel.NORMAL:
+        parts.append("normal for everyone else")
+    else:
+        parts.append(f"{LEVEL_HEADLINE.get(level_for_everyone, level_for_everyone).lower()} for everyone")
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:]
+
+
+def reasons_sentence(
+    level: str,
+    reasons: Sequence[dict],
+    *,
+    level_for_everyone: str | None = None,
+    group_levels: Mapping[str, str] | None = None,
+) -> str:
     """What a coordinator reads.
 
-    'Mandatory evacuation: order of the …, active since …; 3 verified incidents in 14 days'.
+    'Mandatory evacuation: order of the …, active since …; 3 verified incidents in 14 days'. When
+    an order names a group worse off than everyone, the headline says who must leave (who_must_leave).
     """
     headline = LEVEL_HEADLINE.get(level, level)
+    if group_levels:
+        headline = who_must_leave(level_for_everyone or StatusLevel.NORMAL, group_levels)
     if not reasons:
         return f"{headline}: nothing active."
     return f"{headline}: " + "; ".join(reason_words(reason, level) for reason in reasons)

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from evactrack.kernel.db import FieldCheckConstraint, choices_constraint
-from evactrack.status.choices import ChangeOrigin, ChildrenWithheld, RunKind, StatusLevel
+from evactrack.status.choices import ChangeOrigin, ChildrenWithheld, RunKind, StatusLevel, who_must_leave_label
 from locations.models import Area
 from reports.choices import IncidentType, VerificationState
 
@@ -172,7 +172,41 @@ class StatusFigures(models.Model):
         abstract = True
 
 
-class AreaStatus(StatusFigures):
+class WhoMustLeave(models.Model):
+    """Who a status applies to: `level` (on each status model) is the worst for anyone; these
+    say what applies to the whole population and which groups an order puts worse off."""
+
+    level_for_everyone = models.CharField(
+        _("level for everyone"),
+        max_length=24,
+        choices=StatusLevel.choices,
+        default=StatusLevel.NORMAL,
+        help_text=_("What applies to the whole population: orders for everyone, designations, incidents."),
+    )
+    group_levels = models.JSONField(
+        _("levels of population groups"),
+        default=dict,
+        blank=True,
+        help_text=_("Each population group whose level is worse than the level for everyone, and its level."),
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def who_must_leave(self) -> str:
+        return who_must_leave_label(self.level, self.level_for_everyone, self.group_levels)
+
+    @property
+    def sentence(self) -> str:
+        from evactrack.status.engine import reasons_sentence
+
+        return reasons_sentence(
+            self.level, self.reasons, level_for_everyone=self.level_for_everyone, group_levels=self.group_levels
+        )
+
+
+class AreaStatus(WhoMustLeave, StatusFigures):
     """The current status of one area. Rewritten only when something in it changed."""
 
     area = models.OneToOneField(
@@ -207,20 +241,15 @@ class AreaStatus(StatusFigures):
         ]
         constraints = [
             choices_constraint("level", StatusLevel.choices),
+            choices_constraint("level_for_everyone", StatusLevel.choices),
             choices_constraint("children_withheld", ChildrenWithheld.choices),
         ]
 
     def __str__(self):
         return f"{self.area_id}: {self.level}"
 
-    @property
-    def sentence(self) -> str:
-        from evactrack.status.engine import reasons_sentence
 
-        return reasons_sentence(self.level, self.reasons)
-
-
-class StatusChange(StatusFigures):
+class StatusChange(WhoMustLeave, StatusFigures):
     """One step of an area's timeline: appended when its level or reasons change, never edited."""
 
     area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.CASCADE, related_name="status_changes")
@@ -242,6 +271,7 @@ class StatusChange(StatusFigures):
         ]
         constraints = [
             choices_constraint("level", StatusLevel.choices),
+            choices_constraint("level_for_everyone", StatusLevel.choices),
             choices_constraint("origin", ChangeOrigin.choices),
             choices_constraint("children_withheld", ChildrenWithheld.choices),
             FieldCheckConstraint(
@@ -254,12 +284,6 @@ class StatusChange(StatusFigures):
 
     def __str__(self):
         return f"{self.area_id} {self.as_of}: {self.previous_level or '∅'} → {self.level}"
-
-    @property
-    def sentence(self) -> str:
-        from evactrack.status.engine import reasons_sentence
-
-        return reasons_sentence(self.level, self.reasons)
 
 
 class RecomputeRun(models.Model):

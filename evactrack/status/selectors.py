@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from evactrack.status.choices import StatusLevel
+from evactrack.status.choices import StatusLevel, who_must_leave_label
 from evactrack.status.compute import BLANK, Scope, load_and_evaluate, roll_up
 from evactrack.status.engine import reasons_sentence
 from evactrack.status.models import AreaStatus, StatusChange
@@ -35,10 +35,19 @@ class StatusView:
     computed: bool  # True when judged on the fly for a past date, False when read from AreaStatus
     computed_at: datetime.datetime | None = None
     extra: dict = field(default_factory=dict)
+    # What applies to the whole population, and the groups an order puts worse off than that.
+    level_for_everyone: str = StatusLevel.NORMAL
+    group_levels: dict = field(default_factory=dict)
+
+    @property
+    def who_must_leave(self) -> str:
+        return who_must_leave_label(self.level, self.level_for_everyone, self.group_levels)
 
     @property
     def sentence(self) -> str:
-        return reasons_sentence(self.level, self.reasons)
+        return reasons_sentence(
+            self.level, self.reasons, level_for_everyone=self.level_for_everyone, group_levels=self.group_levels
+        )
 
 
 def status_for_area(*, area: Area, as_of: datetime.date | None = None) -> StatusView:
@@ -63,12 +72,22 @@ def status_for_area(*, area: Area, as_of: datetime.date | None = None) -> Status
             figures,
             computed=False,
             computed_at=status.computed_at,
+            level_for_everyone=status.level_for_everyone,
+            group_levels=status.group_levels,
         )
     computation = load_and_evaluate(scope=Scope(path=area.path), rules=policy_rules_active(), as_of=as_of)
     roll_up(computation)
     result = computation.results[area.pk]
     return StatusView(
-        area.code, as_of, result.level, result.score, result.reasons, result.figures.as_fields(), computed=True
+        area.code,
+        as_of,
+        result.level,
+        result.score,
+        result.reasons,
+        result.figures.as_fields(),
+        computed=True,
+        level_for_everyone=result.level_for_everyone,
+        group_levels=dict(result.group_levels),
     )
 
 

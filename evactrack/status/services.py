@@ -30,6 +30,7 @@ from evactrack.status.compute import (
     load_and_evaluate,
     load_outside_children,
     persist,
+    result_fields,
     roll_up,
     write_rows,
 )
@@ -397,10 +398,10 @@ def status_history_rebuild(
         rebuilt.delete()
         last_ids = StatusChange.objects.values("area_id").annotate(last=Max("id")).values_list("last", flat=True)
         previous = {
-            area_id: (level, _change_digest(level, reasons))
-            for area_id, level, reasons in StatusChange.objects.filter(id__in=list(last_ids)).values_list(
-                "area_id", "level", "reasons"
-            )
+            area_id: (level, _change_digest(level, reasons, everyone, groups))
+            for area_id, level, reasons, everyone, groups in StatusChange.objects.filter(
+                id__in=list(last_ids)
+            ).values_list("area_id", "level", "reasons", "level_for_everyone", "group_levels")
         }
         dates = history_dates(since=since, until=until, rules=rules)
         computation, recorded_at, outside = None, timezone.now(), None
@@ -422,13 +423,10 @@ def status_history_rebuild(
                     {
                         "area_id": area_id,
                         "as_of": as_of,
-                        "level": result.level,
                         "previous_level": before_level,
-                        "score": result.score,
-                        "reasons": result.reasons,
                         "origin": ChangeOrigin.REBUILD,
                         "recorded_at": recorded_at,
-                        **result.figures.as_fields(),
+                        **result_fields(result),
                     }
                 )
                 previous[area_id] = (result.level, change_digest)
@@ -448,8 +446,15 @@ def _ancestors_of(paths) -> dict[int, str]:
     return dict(Area.objects.filter(code__in=codes).values_list("id", "path"))
 
 
-def _change_digest(level: str, reasons: list) -> str:
-    return AreaResult(level=level, score=0, reasons=reasons, figures=BLANK.figures).digests()[1]
+def _change_digest(level: str, reasons: list, level_for_everyone: str, group_levels: dict) -> str:
+    return AreaResult(
+        level=level,
+        score=0,
+        reasons=reasons,
+        figures=BLANK.figures,
+        level_for_everyone=level_for_everyone,
+        group_levels=group_levels or {},
+    ).digests()[1]
 
 
 def area_status_delete_all() -> int:

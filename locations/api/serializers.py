@@ -3,6 +3,7 @@ resolver's answers (a place name → ranked candidate areas)."""
 
 import datetime
 
+import orjson
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
@@ -28,21 +29,31 @@ def iso(value):
 
 class AreaSerializer(serializers.ModelSerializer):
     parent = serializers.CharField(read_only=True, allow_null=True, help_text="Code of the parent area.")
-    status = serializers.CharField(read_only=True, help_text="Current status level (normal when never computed).")
+    status = serializers.CharField(
+        read_only=True, help_text="Current status level, the worst for anyone (normal when never computed)."
+    )
+    status_for_everyone = serializers.CharField(
+        read_only=True, help_text="Current status level for the whole population (normal when never computed)."
+    )
+    status_group_levels = serializers.DictField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="Population groups whose current level is worse than status_for_everyone, with their level.",
+    )
 
     class Meta:
         model = Area
         fields = ["code", "pcode", "level", "category", "parent", "name_uk", "name_en", "latitude", "longitude",
-                  "status", "updated_at"]  # fmt: skip
+                  "status", "status_for_everyone", "status_group_levels", "updated_at"]  # fmt: skip
         read_only_fields = fields
 
     def to_representation(self, area):
         return area_data({name: getattr(area, name, None) for name in AREA_LIST_FIELDS})
 
 
-# What an area list reads (`.values()`): status_level is annotated by the view.
+# What an area list reads (`.values()`): the status_* columns are annotated by the view.
 AREA_LIST_FIELDS = ["code", "pcode", "level", "category", "path", "name_uk", "name_en", "latitude", "longitude",
-                    "status_level", "updated_at"]  # fmt: skip
+                    "status_level", "status_for_everyone", "status_group_levels", "updated_at"]  # fmt: skip
 
 
 def area_data(row: dict) -> dict:
@@ -60,8 +71,17 @@ def area_data(row: dict) -> dict:
         "latitude": row["latitude"],
         "longitude": row["longitude"],
         "status": row["status_level"] or "normal",
+        "status_for_everyone": row["status_for_everyone"] or "normal",
+        "status_group_levels": _json_object(row["status_group_levels"]),
         "updated_at": iso(row["updated_at"]),
     }
+
+
+def _json_object(value) -> dict:
+    """A JSON column as read: decoded by the ORM (a dict), or text; {} for an area without a status."""
+    if not value:
+        return {}
+    return value if isinstance(value, dict) else orjson.loads(value)
 
 
 class StatusFiguresSerializer(serializers.Serializer):
@@ -75,12 +95,30 @@ class StatusFiguresSerializer(serializers.Serializer):
     children_subject_missing = serializers.IntegerField()
 
 
-class AreaStatusSerializer(serializers.Serializer):
+LEVELS_HELP = "normal, advisory, evacuation_recommended, evacuation_mandatory, no_access"
+
+
+class WhoMustLeaveSerializer(serializers.Serializer):
+    """The levels of a status: the worst for anyone, for everyone, and per population group."""
+
+    level = serializers.CharField(help_text=f"The worst level that applies to anyone: {LEVELS_HELP}.")
+    level_for_everyone = serializers.CharField(
+        help_text="The level that applies to the whole population (orders for everyone, control designations, "
+        "incidents); below `level` when an order names only a group."
+    )
+    group_levels = serializers.DictField(
+        child=serializers.CharField(),
+        help_text="Each population group an order names (an order's population_group) whose level is worse than "
+        'level_for_everyone, with that level, e.g. {"children_with_guardians": "evacuation_mandatory"}; '
+        "{} when none.",
+    )
+
+
+class AreaStatusSerializer(WhoMustLeaveSerializer):
     """An area's status at a date: stored (today) or computed on the fly (a past `as_of`)."""
 
     area = serializers.CharField()
     as_of = serializers.DateField()
-    level = serializers.CharField(help_text="normal, advisory, evacuation_recommended, evacuation_mandatory, no_access")
     score = serializers.FloatField()
     sentence = serializers.CharField(help_text="The reasons in words a coordinator can read.")
     reasons = serializers.ListField(child=serializers.DictField(), help_text="The orders, designations, incidents.")
@@ -94,9 +132,8 @@ class AreaStatusSerializer(serializers.Serializer):
     )
 
 
-class StatusChangeSerializer(serializers.Serializer):
+class StatusChangeSerializer(WhoMustLeaveSerializer):
     as_of = serializers.DateField()
-    level = serializers.CharField()
     previous_level = serializers.CharField()
     score = serializers.FloatField()
     sentence = serializers.CharField()

@@ -91,8 +91,12 @@ def status_level_q(levels) -> Q:
 
 
 def with_status_level(areas):
-    """The current status level with each area, in the same query (LEFT JOIN)."""
-    return areas.annotate(status_level=F("status__level"))
+    """The current status levels with each area, in the same query (LEFT JOIN)."""
+    return areas.annotate(
+        status_level=F("status__level"),
+        status_for_everyone=F("status__level_for_everyone"),
+        status_group_levels=F("status__group_levels"),
+    )
 
 
 AREA_EXPORT_COLUMNS = [
@@ -277,6 +281,8 @@ class AreaViewSet(ExportMixin, ReadOnlyViewSet):
                 {
                     "as_of": change.as_of.isoformat(),
                     "level": change.level,
+                    "level_for_everyone": change.level_for_everyone,
+                    "group_levels": change.group_levels,
                     "previous_level": change.previous_level,
                     "score": change.score,
                     "sentence": change.sentence,
@@ -334,6 +340,8 @@ def status_data(caller, view) -> dict:
         "area": view.area_code,
         "as_of": view.as_of.isoformat(),
         "level": view.level,
+        "level_for_everyone": view.level_for_everyone,
+        "group_levels": view.group_levels,
         "score": view.score,
         "sentence": view.sentence,
         "reasons": reasons_for(caller, view.reasons),
