@@ -185,6 +185,16 @@ class Importer:
     model = None
     required_columns: tuple[str, ...] = ()
     optional_columns: tuple[str, ...] = ()
+    # The columns that cite a source; an export writes all of a row's citations in one column.
+    citation_columns: tuple[str, ...] = ("source", "locator")
+
+    @classmethod
+    def fact_columns(cls) -> tuple[str, ...]:
+        """The fact's own columns, in the import's order (uid and citations apart): the columns an
+        export of the same rows writes, so that a spreadsheet's columns are declared once."""
+        skipped = {*cls.citation_columns, "uid"}
+        return tuple(column for column in (*cls.required_columns, *cls.optional_columns) if column not in skipped)
+
     # Model field (as the services name it in errors) → the column the user must fix.
     field_columns: dict[str, str] = {}
 

@@ -16,19 +16,7 @@ class PopulationCountAdmin(FactAdmin):
     update_service = staticmethod(population_count_update)
     instance_kwarg = "count"
     importer = PopulationCountImporter
-    export_fields = (
-        "uid",
-        "area_code",
-        "kind",
-        "reference_date",
-        "reference_date_precision",
-        "total",
-        "total_qualifier",
-        "children",
-        "children_qualifier",
-        "method",
-        "summary",
-    )
+    export_fields = ("uid", *PopulationCountImporter.fact_columns())
 
     list_display = ("area", "kind", "reference_date", "total", "total_qualifier", "children", "method", "sources")
     list_filter = ("kind", AreaSubtreeFilter, "method", "total_qualifier")

@@ -40,28 +40,8 @@ class IncidentAdmin(FactAdmin):
     update_service = staticmethod(incident_update)
     instance_kwarg = "incident"
     importer = IncidentImporter
-    export_fields = (
-        "uid",
-        "incident_type",
-        "occurred_on",
-        "occurred_on_precision",
-        "occurred_until",
-        "area_code",
-        "latitude",
-        "longitude",
-        "geo_precision",
-        *[
-            column
-            for name in ("fatalities", "injured", "children_killed", "children_injured")
-            for column in (name, f"{name}_qualifier")
-        ],
-        "facility_type",
-        "facility_name",
-        "organization",
-        "summary",
-        "verification_state",
-        "verification_note",
-    )
+    # The import's columns, then the review, which only the review queue changes.
+    export_fields = ("uid", *IncidentImporter.fact_columns(), "verification_state", "verification_note")
 
     list_display = ("occurred_on", "incident_type", "area", "verification_state", "fatalities", "injured", "sources")
     list_filter = (
