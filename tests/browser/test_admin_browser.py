@@ -1,15 +1,20 @@
 """The admin in a real browser: log in, verify from the queue, create an order by typing a
 spelling, see the status change after a recompute, switch to Ukrainian, screenshot the dashboard."""
 
+import datetime
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Permission
 
+from evactrack.access.choices import Role
+from evactrack.access.services import membership_set
 from evactrack.status.models import AreaStatus
 from evactrack.status.services import status_recompute_dirty, status_recompute_full
 from evactrack.status.tasks import recompute_dirty
 from reports.models import EvacuationOrder, Incident
+from reports.services import order_lift
 from tests.admin.data import kupiansk_with_facts
 from tests.browser.conftest import PASSWORD, log_in
 from tests.celery_processes import wait_for
@@ -21,8 +26,13 @@ SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
 
 @pytest.fixture
 def kupiansk(django_user_model):
-    django_user_model.objects.create_user("coordinator", password=PASSWORD, is_staff=True, is_superuser=True)
-    return kupiansk_with_facts()
+    """The article facts, and a coordinator as a deployment makes one: staff, not a superuser,
+    with the model permissions an administrator grants and a coordinator's membership."""
+    facts = kupiansk_with_facts()
+    user = django_user_model.objects.create_user("coordinator", password=PASSWORD, is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label__in=("reports", "locations", "status")))
+    membership_set(user=user, organization=facts.organization, role=Role.COORDINATOR)
+    return facts
 
 
 def test_log_in_and_verify_an_incident_from_the_queue(page, kupiansk):
@@ -55,7 +65,10 @@ def worker(request):
 
 
 def test_create_an_order_by_typing_kupyansk_and_see_the_status_change(page, kupiansk, worker):
+    # The hromada's order for everyone lifted: only the order typed below will oblige anyone.
+    order_lift(order=kupiansk.order, lifted_on=datetime.date(2023, 8, 17))
     status_recompute_dirty()  # the status before the new order
+    assert not AreaStatus.objects.filter(area=kupiansk.city, level="evacuation_mandatory").exists()
     log_in(page)
     page.goto(f"{page.base_url}/admin/reports/evacuationorder/add/")
     page.fill("#id_title", "Families with children must leave Kupiansk")
@@ -85,6 +98,11 @@ def test_create_an_order_by_typing_kupyansk_and_see_the_status_change(page, kupi
     )
     page.goto(f"{page.base_url}/admin/locations/area/{kupiansk.city.pk}/change/")
     assert "evacuation mandatory" in page.inner_text("#area-status h2").lower()
+    # A children-only order: the page says who must leave, not that everyone must.
+    assert "children" in page.inner_text("#who-must-leave").lower()
+    status = AreaStatus.objects.get(area=kupiansk.city)
+    assert status.level_for_everyone != "evacuation_mandatory"
+    assert status.group_levels == {"children_with_guardians": "evacuation_mandatory"}
     assert "Families with children must leave Kupiansk" in page.inner_text("#area-orders")
 
 
