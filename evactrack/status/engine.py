@@ -767,3 +767,54 @@ def reasons_sentence(
     if not reasons:
         return f"{headline}: nothing active."
     return f"{headline}: " + "; ".join(reason_words(reason, level) for reason in reasons)
+
+
+def settlement_distribution(groups: Iterable[tuple[str, int, int | None, int]]) -> dict[str, dict]:
+    """How the settlements below an area spread over the levels: `{level: {"settlements": n,
+    "people": sum, "people_missing": n}}`, every level listed, from (level, settlements, sum of
+    the known people-present counts, settlements without a count) groups (a level may repeat).
+
+    Above the settlement a worst-of level says little (two villages make an oblast "mandatory");
+    this says how many places, and how many people, each level holds. When no settlement at a
+    level has a count, `people` is None, not 0.
+    """
+    spread = {level: {"settlements": 0, "people": 0, "people_missing": 0} for level in StatusLevel.values}
+    for level, settlements, people, missing in groups:
+        entry = spread[level]
+        entry["settlements"] += settlements
+        entry["people"] += people or 0
+        entry["people_missing"] += missing
+    for entry in spread.values():
+        if entry["settlements"] and entry["people_missing"] == entry["settlements"]:
+            entry["people"] = None
+    return spread
+
+
+def distribution_words(spread: Mapping[str, dict]) -> str:
+    """'Mandatory evacuation in 3 of 1,732 settlements (12,000 people counted, 1 without a count);
+    advisory in 40 of 1,732 (no population count); the rest normal', worst level first."""
+    total = sum(entry["settlements"] for entry in spread.values())
+    parts = []
+    for level in reversed(StatusLevel.values):
+        entry = spread.get(level)
+        if level == StatusLevel.NORMAL or not entry or not entry["settlements"]:
+            continue
+        headline = LEVEL_HEADLINE[level] if not parts else LEVEL_HEADLINE[level].lower()
+        where = (
+            f"{entry['settlements']:,} of {total:,} settlements"
+            if not parts
+            else f"{entry['settlements']:,} of {total:,}"
+        )
+        parts.append(f"{headline} in {where} ({_people_words(entry)})")
+    if not parts:
+        return f"Normal in all {total:,} settlements"
+    return "; ".join(parts) + ("; the rest normal" if spread[StatusLevel.NORMAL]["settlements"] else "")
+
+
+def _people_words(entry: Mapping) -> str:
+    if entry["people"] is None:
+        return "no population count"
+    counted = f"{entry['people']:,} people"
+    if entry["people_missing"]:
+        return f"{counted} counted, {entry['people_missing']:,} without a count"
+    return counted

@@ -11,15 +11,19 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from evactrack.status.choices import StatusLevel, who_must_leave_label
 from evactrack.status.compute import BLANK, Scope, load_and_evaluate, roll_up
-from evactrack.status.engine import reasons_sentence
+from evactrack.status.engine import distribution_words, reasons_sentence, settlement_distribution
 from evactrack.status.models import AreaStatus, StatusChange
 from evactrack.status.services import policy_rules_active
+from locations.choices import AreaLevel
 from locations.models import Area
+
+# Areas with no settlements below them: their status is their own, not a spread.
+LEAF_LEVELS = (AreaLevel.SETTLEMENT, AreaLevel.CITY_DISTRICT)
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,8 @@ class StatusView:
     # What applies to the whole population, and the groups an order puts worse off than that.
     level_for_everyone: str = StatusLevel.NORMAL
     group_levels: dict = field(default_factory=dict)
+    # Above the settlement: how the settlements below spread over the levels (engine.settlement_distribution).
+    distribution: dict | None = None
 
     @property
     def who_must_leave(self) -> str:
@@ -45,9 +51,13 @@ class StatusView:
 
     @property
     def sentence(self) -> str:
-        return reasons_sentence(
+        worst = reasons_sentence(
             self.level, self.reasons, level_for_everyone=self.level_for_everyone, group_levels=self.group_levels
         )
+        if self.distribution is None:
+            return worst
+        # Above the settlement the spread leads: the worst-of level alone overstates an oblast.
+        return f"{distribution_words(self.distribution)}. Most severe: {worst}"
 
 
 def status_for_area(*, area: Area, as_of: datetime.date | None = None) -> StatusView:
@@ -61,7 +71,16 @@ def status_for_area(*, area: Area, as_of: datetime.date | None = None) -> Status
     if as_of is None or as_of == today:
         status = AreaStatus.objects.filter(area=area).first()
         if status is None:
-            return StatusView(area.code, today, BLANK.level, 0.0, [], BLANK.figures.as_fields(), computed=False)
+            return StatusView(
+                area.code,
+                today,
+                BLANK.level,
+                0.0,
+                [],
+                BLANK.figures.as_fields(),
+                computed=False,
+                distribution=stored_distribution(area),
+            )
         figures = {name: getattr(status, name) for name in BLANK.figures.as_fields()}
         return StatusView(
             area.code,
@@ -74,10 +93,17 @@ def status_for_area(*, area: Area, as_of: datetime.date | None = None) -> Status
             computed_at=status.computed_at,
             level_for_everyone=status.level_for_everyone,
             group_levels=status.group_levels,
+            distribution=stored_distribution(area),
         )
     computation = load_and_evaluate(scope=Scope(path=area.path), rules=policy_rules_active(), as_of=as_of)
     roll_up(computation)
     result = computation.results[area.pk]
+    distribution = None
+    if area.level not in LEAF_LEVELS:
+        results = [computation.results[pk] for pk in _settlements_under(area).values_list("id", flat=True)]
+        distribution = settlement_distribution(
+            (r.level, 1, r.figures.people_present.value, r.figures.people_present.value is None) for r in results
+        )
     return StatusView(
         area.code,
         as_of,
@@ -88,6 +114,31 @@ def status_for_area(*, area: Area, as_of: datetime.date | None = None) -> Status
         computed=True,
         level_for_everyone=result.level_for_everyone,
         group_levels=dict(result.group_levels),
+        distribution=distribution,
+    )
+
+
+def _settlements_under(area: Area):
+    return Area.objects.within(area).filter(level=AreaLevel.SETTLEMENT).order_by()
+
+
+def stored_distribution(area: Area) -> dict | None:
+    """The spread of the settlements under `area` over their stored levels; None for a
+    settlement itself. One query. A settlement without a stored status is normal."""
+    if area.level in LEAF_LEVELS:
+        return None
+    rows = (
+        _settlements_under(area)
+        .values("status__level")
+        .annotate(
+            settlements=Count("id"),
+            people=Sum("status__people_present"),
+            # A settlement without a stored status has no count either (a LEFT JOIN's null).
+            missing=Count("id", filter=Q(status__people_present__isnull=True)),
+        )
+    )
+    return settlement_distribution(
+        (row["status__level"] or StatusLevel.NORMAL, row["settlements"], row["people"], row["missing"]) for row in rows
     )
 
 

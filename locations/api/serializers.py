@@ -119,6 +119,13 @@ class AreaStatusSerializer(WhoMustLeaveSerializer):
 
     area = serializers.CharField()
     as_of = serializers.DateField()
+    distribution = serializers.DictField(
+        allow_null=True,
+        child=serializers.DictField(),
+        help_text="Above the settlement: {level: {settlements, people, people_missing}} over the settlements "
+        "below (people: the sum of the known people-present counts, null when none at that level has one; "
+        "people_missing: settlements without a count). Null for a settlement. The sentence leads with it.",
+    )
     score = serializers.FloatField()
     sentence = serializers.CharField(help_text="The reasons in words a coordinator can read.")
     reasons = serializers.ListField(child=serializers.DictField(), help_text="The orders, designations, incidents.")

@@ -120,3 +120,26 @@ def test_history_runs_the_same_queries_for_1_and_50_changes(viewer, area):
     fifty, fifty_rows = queries()
     assert (one_rows, fifty_rows) == (1, 50)
     assert len(one) == len(fifty), "\n".join(["--- 1 change:", *one, "--- 50 changes:", *fifty])
+
+
+def test_a_parent_status_leads_with_how_its_settlements_spread(viewer, ordered):
+    area, _quiet, _order = ordered
+    status = viewer.get(reverse("api:area-status", args=["UA98010010000000003"])).json()  # the hromada
+    spread = status["distribution"]
+    assert spread["evacuation_mandatory"] == {"settlements": 1, "people": 900, "people_missing": 0}
+    # The quiet village has no count: unknown, not 0.
+    assert spread["normal"] == {"settlements": 1, "people": None, "people_missing": 1}
+    assert spread["no_access"] == {"settlements": 0, "people": 0, "people_missing": 0}
+    assert status["sentence"].startswith("Mandatory evacuation in 1 of 2 settlements (900 people); the rest normal.")
+    assert "Most severe: Mandatory evacuation" in status["sentence"]
+    # A settlement's status is its own: no spread.
+    assert viewer.get(reverse("api:area-status", args=[area.code])).json()["distribution"] is None
+
+
+def test_a_past_spread_is_judged_like_the_past_status(viewer, ordered):
+    before_the_order = viewer.get(reverse("api:area-status", args=["UA"]), {"as_of": "2023-08-01"}).json()
+    assert before_the_order["computed"] is True
+    assert before_the_order["distribution"]["evacuation_mandatory"]["settlements"] == 0
+    during = viewer.get(reverse("api:area-status", args=["UA"]), {"as_of": "2023-08-15"}).json()
+    assert during["distribution"]["evacuation_mandatory"]["settlements"] == 1
+    assert during["distribution"] == viewer.get(reverse("api:area-status", args=["UA"])).json()["distribution"]

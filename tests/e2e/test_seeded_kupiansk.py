@@ -34,3 +34,20 @@ def test_kupiansk_history_is_paginated(partner):
     assert len(page["results"]) == 1 and page["next"]
     second = partner.json("GET", page["next"])
     assert second["results"] and second["results"][0] != page["results"][0]
+
+
+KUPIANSK_RAION = "UA63080000000032022"
+
+
+def test_kupiansk_raion_in_august_2023_says_how_many_settlements_must_leave(partner):
+    status = partner.json("GET", f"/api/v1/areas/{KUPIANSK_RAION}/status/", params={"as_of": "2023-08-15"})
+    mandatory = status["distribution"]["evacuation_mandatory"]
+    assert mandatory["settlements"] >= 1, status["distribution"]
+    assert status["sentence"].startswith("Mandatory evacuation in "), status["sentence"]
+
+
+def test_ukraine_leads_with_the_spread_not_the_worst_village(partner):
+    status = partner.json("GET", "/api/v1/areas/UA/status/")
+    total = sum(entry["settlements"] for entry in status["distribution"].values())
+    assert total > 25_000
+    assert "settlements" in status["sentence"].split(".")[0] and f"{total:,}" in status["sentence"]

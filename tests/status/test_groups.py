@@ -14,8 +14,10 @@ from evactrack.status.engine import (
     DesignationFact,
     Figures,
     area_result,
+    distribution_words,
     evaluate,
     reasons_sentence,
+    settlement_distribution,
 )
 from evactrack.status.models import AreaStatus
 from evactrack.status.selectors import status_history
@@ -192,3 +194,18 @@ def test_a_rebuilt_history_names_the_group_and_its_change():
     ]
     current = AreaStatus.objects.get(area=settlement)
     assert (current.level_for_everyone, current.group_levels) == (MANDATORY, {})
+
+
+def test_a_distribution_keeps_unknown_apart_from_zero():
+    spread = settlement_distribution(
+        [("evacuation_mandatory", 2, 1200, 1), ("advisory", 3, None, 3), ("normal", 10, 500, 0), ("advisory", 1, 40, 0)]
+    )
+    assert spread["evacuation_mandatory"] == {"settlements": 2, "people": 1200, "people_missing": 1}
+    assert spread["advisory"] == {"settlements": 4, "people": 40, "people_missing": 3}
+    assert spread["no_access"] == {"settlements": 0, "people": 0, "people_missing": 0}
+    assert settlement_distribution([("advisory", 2, None, 2)])["advisory"]["people"] is None
+    assert distribution_words(spread) == (
+        "Mandatory evacuation in 2 of 16 settlements (1,200 people counted, 1 without a count); "
+        "advisory in 4 of 16 (40 people counted, 3 without a count); the rest normal"
+    )
+    assert distribution_words(settlement_distribution([("normal", 5, None, 5)])) == "Normal in all 5 settlements"

@@ -342,6 +342,7 @@ def status_data(caller, view) -> dict:
         "level": view.level,
         "level_for_everyone": view.level_for_everyone,
         "group_levels": view.group_levels,
+        "distribution": view.distribution,
         "score": view.score,
         "sentence": view.sentence,
         "reasons": reasons_for(caller, view.reasons),
