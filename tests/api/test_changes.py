@@ -293,3 +293,16 @@ def test_imports_write_one_entry_per_row(area, source):
     assert check.ok, check.errors
     importer.save(check, actor=None)
     assert list(Change.objects.order_by("id")[before:].values_list("type", "uid")) == [("order", str(order.uid))]
+
+
+def test_beat_stamps_too(area, source):
+    from django_celery_beat.models import PeriodicTask
+
+    from reports.tasks import STAMP_CHANGES, stamp_changes
+
+    schedule = PeriodicTask.objects.get(task=STAMP_CHANGES)
+    assert (schedule.enabled, schedule.interval.every, schedule.interval.period) == (True, 10, "seconds")
+    IncidentFactory(area=area, source=source)
+    assert stamp_changes.apply().get() == {"stamped": 2}  # the source and the incident
+    assert stamp_changes.apply().get() == {"stamped": 0}
+    assert not Change.objects.filter(seq__isnull=True).exists()
