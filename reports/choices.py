@@ -116,3 +116,20 @@ class Reliability(models.TextChoices):
     D = "d", _("D — not usually reliable")
     E = "e", _("E — unreliable")
     F = "f", _("F — reliability cannot be judged")
+
+
+class ChangeType(models.TextChoices):
+    """What the change feed (/api/v1/changes/) reports on; designations and area status come later."""
+
+    INCIDENT = "incident", _("incident")
+    ORDER = "order", _("evacuation order")
+    POPULATION_COUNT = "population_count", _("population count")
+    SOURCE = "source", _("source")
+
+
+class Audience(models.TextChoices):
+    """Who may read an object, before or after a change (reports.selectors.audience_of)."""
+
+    NOBODY = "nobody", _("nobody: it does not exist")
+    RESTRICTED = "restricted", _("coordinators, and its organization if it has one")
+    EVERYONE = "everyone", _("every role")

@@ -9,7 +9,7 @@ Incidents and counts come in thousands, so they use the services' bulk path: eac
 checked with reports.services.fact_errors (the model's rules, check constraints evaluated in
 Python), then incident_create_many / population_count_create_many insert all rows with their
 citations and history and mark their areas dirty once. Order targets go through
-order_targets_set, one order at a time.
+order_update, one order at a time.
 """
 
 import csv
@@ -33,7 +33,7 @@ from reports.services import (
     TargetInput,
     fact_errors,
     incident_create_many,
-    order_targets_set,
+    order_update,
     population_count_create_many,
 )
 
@@ -479,7 +479,9 @@ class OrderTargetImporter(Importer):
         for _number, prepared in check.prepared:
             by_order.setdefault(prepared["order"].pk, (prepared["order"], []))[1].append(prepared["target"])
         for order, targets in by_order.values():
-            order_targets_set(order=order, targets=targets)
+            # The order service, not order_targets_set alone: the order's history, updated_at and
+            # change-feed entry follow its targets.
+            order_update(order=order, targets=targets, actor=actor)
         return len(check.prepared)
 
 

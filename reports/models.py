@@ -30,6 +30,8 @@ from evactrack.kernel.db import (
 from locations.choices import AreaLevel
 from locations.models import Area
 from reports.choices import (
+    Audience,
+    ChangeType,
     ControlKind,
     CountKind,
     CountMethod,
@@ -615,3 +617,50 @@ class Tombstone(models.Model):
 
     def __str__(self):
         return f"{self.resource} {self.uid} deleted {self.deleted_at}"
+
+
+class Change(models.Model):
+    """One write of one object, for the change feed (/api/v1/changes/).
+
+    Written by the services in the same transaction as the change, without a `seq`: the feed
+    stamps committed entries with increasing seqs (reports.services.changes_stamp) and hands
+    out only stamped ones, so the order of seqs is the order in which entries became visible.
+    Each entry keeps who could read the object before and after the change (its audience and
+    organization), so the feed tells a caller that lost sight of an object to remove it, and
+    never names one to a caller who could read it at neither moment.
+    """
+
+    seq = models.BigIntegerField(_("sequence"), null=True, blank=True, editable=False)
+    type = models.CharField(_("type"), max_length=16, choices=ChangeType.choices)
+    # A fact's uid; a source's slug (what its detail URL is addressed by).
+    uid = models.CharField(_("public id"), max_length=100)
+    at = models.DateTimeField(_("changed at"), default=timezone.now)
+    before = models.CharField(_("audience before"), max_length=16, choices=Audience.choices)
+    before_organization = models.ForeignKey(
+        Organization, verbose_name=_("organization before"), null=True, blank=True, related_name="+",
+        on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
+    )  # fmt: skip
+    after = models.CharField(_("audience after"), max_length=16, choices=Audience.choices)
+    after_organization = models.ForeignKey(
+        Organization, verbose_name=_("organization after"), null=True, blank=True, related_name="+",
+        on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
+    )  # fmt: skip
+
+    class Meta:
+        verbose_name = _("change")
+        verbose_name_plural = _("changes")
+        ordering = ["id"]
+        indexes = [
+            # What the stamper looks for: few rows at any time, so a small partial index.
+            models.Index(fields=["id"], condition=Q(seq__isnull=True), name="reports_change_unstamped"),
+        ]
+        constraints = [
+            # Also the feed's index: every read is a range of seqs.
+            models.UniqueConstraint(fields=["seq"], name="%(app_label)s_%(class)s_unique_seq"),
+            choices_constraint("type", ChangeType.choices),
+            choices_constraint("before", Audience.choices),
+            choices_constraint("after", Audience.choices),
+        ]
+
+    def __str__(self):
+        return f"{self.type} {self.uid} #{self.seq or '-'}"

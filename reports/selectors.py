@@ -4,7 +4,7 @@ from django.db.models import Q
 
 from locations.choices import AreaLevel
 from locations.models import Area
-from reports.choices import CountKind, FacilityType, TargetScope, VerificationState
+from reports.choices import Audience, CountKind, FacilityType, OrderState, TargetScope, VerificationState
 from reports.models import OrderTarget, PopulationCount
 
 # Places where vulnerable people gather: their exact point is withheld from roles without
@@ -21,6 +21,36 @@ def incidents_visible(queryset, caller):
     visible = Q(verification_state=VerificationState.VERIFIED)
     if caller.organization_id is not None:
         visible |= Q(reporting_organization_id=caller.organization_id)
+    return queryset.filter(visible)
+
+
+def incident_audience(incident) -> tuple[str, int | None]:
+    """Who may read this incident, as (audience, organization): incidents_visible's rule
+    stated of one incident instead of a caller. Verified: everyone; else coordinators and the
+    reporting organization. The change feed records it before and after every write."""
+    if incident.verification_state == VerificationState.VERIFIED:
+        return Audience.EVERYONE, None
+    return Audience.RESTRICTED, incident.reporting_organization_id
+
+
+def order_audience(order) -> tuple[str, int | None]:
+    """Drafts: coordinators only; every other order: everyone (as the orders endpoint lists them)."""
+    return (Audience.RESTRICTED, None) if order.state == OrderState.DRAFT else (Audience.EVERYONE, None)
+
+
+NOBODY = (Audience.NOBODY, None)
+EVERYONE = (Audience.EVERYONE, None)
+
+
+def changes_visible(queryset, caller):
+    """The change entries of `queryset` that may be named to this caller: those of an object
+    the caller could read before or after the change (the audiences incident_audience and
+    order_audience gave). Coordinators read every object, so every entry."""
+    if caller.sees_everything:
+        return queryset
+    visible = Q(before=Audience.EVERYONE) | Q(after=Audience.EVERYONE)
+    if caller.organization_id is not None:
+        visible |= Q(before_organization_id=caller.organization_id) | Q(after_organization_id=caller.organization_id)
     return queryset.filter(visible)
 
 

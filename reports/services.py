@@ -29,11 +29,20 @@ from evactrack.kernel.constraints import check_constraint_errors
 from evactrack.kernel.db import RowsInvalid, reject_nul_characters, reject_nul_values
 from locations.models import Area
 from locations.selectors import ancestors_at_levels
-from reports.choices import CountKind, CountMethod, OrderState, Reliability, TargetScope, VerificationState
+from reports.choices import (
+    ChangeType,
+    CountKind,
+    CountMethod,
+    OrderState,
+    Reliability,
+    TargetScope,
+    VerificationState,
+)
 from reports.models import (
     CITATIONS_PER_FACT_MAX,
     CITED_FACT_FIELDS,
     LOCATED_LEVELS,
+    Change,
     Citation,
     ControlDesignation,
     DirtyArea,
@@ -46,6 +55,7 @@ from reports.models import (
     Source,
     Tombstone,
 )
+from reports.selectors import EVERYONE, NOBODY, incident_audience, order_audience
 
 logger = logging.getLogger(__name__)
 
@@ -177,6 +187,68 @@ def dirty_recompute_request_take() -> None:
     DirtyRecomputeRequest.objects.filter(requested_at__isnull=False).update(requested_at=None)
 
 
+# --- the change feed -----------------------------------------------------------------------
+
+# The key of the transaction-level advisory lock that lets one stamper run at a time (any
+# constant no other code uses: "evac" in ASCII).
+CHANGES_STAMP_LOCK = 0x65766163
+
+Audience = tuple[str, int | None]
+
+
+def changes_record(*, type: str, changes: Iterable[tuple[object, Audience, Audience]]) -> None:
+    """Write the feed's entries for these changes, (uid, audience before, audience after) each,
+    in the caller's transaction: they commit with the change or not at all. One INSERT per 1,000.
+
+    Entries carry no seq: changes_stamp gives one once they are committed."""
+    now = timezone.now()
+    Change.objects.bulk_create(
+        [
+            Change(
+                type=type,
+                uid=str(uid),
+                at=now,
+                before=before[0],
+                before_organization_id=before[1],
+                after=after[0],
+                after_organization_id=after[1],
+            )
+            for uid, before, after in changes
+        ],
+        batch_size=1000,
+    )
+
+
+def changes_stamp() -> int:
+    """Give every committed entry without a seq the next seqs, in id order; returns how many.
+
+    Why a client that keeps the feed's `next_after` misses nothing: a seq is given only to an
+    entry already committed, by one stamper at a time (PostgreSQL: pg_advisory_xact_lock, held
+    to the stamper's commit; SQLite: the write lock, which the project's BEGIN IMMEDIATE takes
+    at once), each starting above the highest seq any earlier stamper committed. So an entry
+    committed after a read gets a seq above every seq that read could hand out, whatever order
+    the writers' transactions committed in. (Seqs taken at insert, from a sequence, would not
+    do: a transaction can take a lower number and commit after a read handed out a higher one.)
+    A writer never touches a stamped row, so stamping blocks no write.
+    """
+    if not Change.objects.filter(seq__isnull=True).exists():
+        return 0  # the usual case, read from the partial index without any lock
+    table = Change._meta.db_table
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHANGES_STAMP_LOCK])
+        # Read under the lock, so no other stamper moves it before this one commits.
+        cursor.execute(f"SELECT COALESCE(MAX(seq), 0) FROM {table}")
+        (top,) = cursor.fetchone()
+        cursor.execute(
+            f"UPDATE {table} SET seq = %s + numbered.n "
+            f"FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY id) AS n FROM {table} WHERE seq IS NULL) AS numbered "
+            f"WHERE {table}.id = numbered.id",
+            [top],
+        )
+        return cursor.rowcount
+
+
 # --- shared plumbing -------------------------------------------------------------------------
 
 
@@ -306,6 +378,7 @@ def source_upsert(
         source = Source(slug=slug)
     _apply(source, {"title": title, **fields})
     _save(source, actor=actor)
+    changes_record(type=ChangeType.SOURCE, changes=[(slug, NOBODY if created else EVERYONE, EVERYONE)])
     return source, created
 
 
@@ -372,6 +445,7 @@ def incident_create(
     (fields,) = _with_oblast_and_raion([fields])
     incident = _fact_create(Incident, citations=citations, actor=actor, uid=uid, fields=fields)
     areas_mark_dirty(areas=[incident.area])
+    changes_record(type=ChangeType.INCIDENT, changes=[(incident.uid, NOBODY, incident_audience(incident))])
     return incident
 
 
@@ -432,10 +506,11 @@ def incident_update(
 
 
 def _incident_save(*, incident: Incident, citations, actor, fields: dict) -> Incident:
-    previous_area = incident.area
+    previous_area, before = incident.area, incident_audience(incident)
     (fields,) = _with_oblast_and_raion([fields])
     _fact_update(incident, citations=citations, actor=actor, fields=fields)
     areas_mark_dirty(areas={previous_area, incident.area})
+    changes_record(type=ChangeType.INCIDENT, changes=[(incident.uid, before, incident_audience(incident))])
     return incident
 
 
@@ -462,6 +537,7 @@ def incident_delete(*, incident: Incident, actor=None) -> None:
     if actor is not None and getattr(actor, "pk", None):
         incident._history_user = actor
     Tombstone.objects.create(resource="incident", uid=incident.uid, organization_id=incident.reporting_organization_id)
+    changes_record(type=ChangeType.INCIDENT, changes=[(incident.uid, incident_audience(incident), NOBODY)])
     incident.delete()
     areas_mark_dirty(areas=[area])
 
@@ -617,7 +693,16 @@ def _facts_create_many(model, *, rows: list[dict], actor=None, change_reason: st
         **history,
     )
     areas_mark_dirty(areas={fact.area for fact in facts})
+    change_type, audience = FEED_TYPES[model]
+    changes_record(type=change_type, changes=[(fact.uid, NOBODY, audience(fact)) for fact in facts])
     return facts
+
+
+# The feed's type of each fact a bulk create writes, and the audience of a new one.
+FEED_TYPES = {
+    Incident: (ChangeType.INCIDENT, incident_audience),
+    PopulationCount: (ChangeType.POPULATION_COUNT, lambda count: EVERYONE),
+}
 
 
 # --- evacuation orders ------------------------------------------------------------------------
@@ -672,6 +757,7 @@ def order_create(
     order_targets_set(order=order, targets=targets)
     order.destination_areas.set(destinations)
     citations_set(fact=order, citations=citations)
+    changes_record(type=ChangeType.ORDER, changes=[(order.uid, NOBODY, order_audience(order))])
     return order
 
 
@@ -720,6 +806,7 @@ def order_update(
         children_subject=children_subject,
         children_subject_qualifier=children_subject_qualifier,
     )
+    before = order_audience(order)
     _apply(order, fields)
     _save(order, actor=actor)
     if targets is not None:
@@ -730,6 +817,7 @@ def order_update(
         order.destination_areas.set(destinations)
     if citations is not None:
         citations_set(fact=order, citations=citations)
+    changes_record(type=ChangeType.ORDER, changes=[(order.uid, before, order_audience(order))])
     return order
 
 
@@ -814,6 +902,7 @@ def population_count_create(
     )
     count = _fact_create(PopulationCount, citations=citations, actor=actor, uid=uid, fields=fields)
     areas_mark_dirty(areas=[count.area])
+    changes_record(type=ChangeType.POPULATION_COUNT, changes=[(count.uid, NOBODY, EVERYONE)])
     return count
 
 
@@ -850,6 +939,7 @@ def population_count_update(
     previous_area = count.area
     _fact_update(count, citations=citations, actor=actor, fields=fields)
     areas_mark_dirty(areas={previous_area, count.area})
+    changes_record(type=ChangeType.POPULATION_COUNT, changes=[(count.uid, EVERYONE, EVERYONE)])
     return count
 
 

@@ -1,9 +1,10 @@
-"""Tables the admin shows but never writes: citations, order targets, dirty marks, deleted facts."""
+"""Tables the admin shows but never writes: citations, order targets, dirty marks, deleted facts,
+the change feed."""
 
 from django.contrib import admin
 
 from evactrack.kernel.admin import ReadOnlyAdmin
-from reports.models import Citation, DirtyArea, DirtyRecomputeRequest, OrderTarget, Tombstone
+from reports.models import Change, Citation, DirtyArea, DirtyRecomputeRequest, OrderTarget, Tombstone
 
 
 @admin.register(Citation)
@@ -42,4 +43,14 @@ class TombstoneAdmin(ReadOnlyAdmin):
 
     list_display = ("resource", "uid", "organization", "deleted_at")
     list_filter = ("resource",)
+    search_fields = ("=uid",)
+
+
+@admin.register(Change)
+class ChangeAdmin(ReadOnlyAdmin):
+    """The change feed's entries: what changed, who could read it before and after, its seq."""
+
+    ordering = ("-id",)
+    list_display = ("id", "seq", "type", "uid", "at", "before", "after")
+    list_filter = ("type",)
     search_fields = ("=uid",)

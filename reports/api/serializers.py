@@ -19,6 +19,7 @@ from evactrack.kernel.api.exports import Column
 from locations.api.exports import admin_columns
 from locations.api.serializers import iso
 from locations.models import Area
+from reports.choices import ChangeType
 from reports.models import (
     CITATIONS_PER_FACT_MAX,
     CITED_FACT_FIELDS,
@@ -432,3 +433,48 @@ class TombstoneSerializer(serializers.ModelSerializer):
     class Meta:
         model = Tombstone
         fields = ["resource", "uid", "deleted_at"]
+
+
+CHANGES_LIMIT_MAX = 1000
+
+
+class ChangeQuerySerializer(serializers.Serializer):
+    """The change feed's query: where to start, how many, which types."""
+
+    after = serializers.IntegerField(
+        min_value=0, max_value=2**63 - 1, default=0, help_text="The `next_after` of your previous call; 0 at first."
+    )
+    limit = serializers.IntegerField(min_value=1, max_value=CHANGES_LIMIT_MAX, default=100)
+    types = serializers.CharField(
+        required=False,
+        max_length=200,
+        help_text="Comma-separated: any of incident, order, population_count, source. Default: all.",
+    )
+
+    def validate_types(self, value):
+        names = [name.strip() for name in value.split(",")]
+        unknown = [name for name in names if name not in ChangeType.values]
+        if unknown:
+            raise serializers.ValidationError(
+                _("Unknown type %(names)s; use %(known)s.")
+                % {"names": ", ".join(repr(name) for name in unknown), "known": ", ".join(ChangeType.values)}
+            )
+        return sorted(set(names))
+
+
+class ChangeSerializer(serializers.Serializer):
+    """One entry of the feed (documentation: the view writes the rows itself)."""
+
+    seq = serializers.IntegerField()
+    type = serializers.ChoiceField(choices=ChangeType.choices)
+    uid = serializers.CharField(help_text="The object's uid; a source's slug.")
+    action = serializers.ChoiceField(choices=["upsert", "remove"])
+    at = serializers.DateTimeField(help_text="When the change was written.")
+    data = serializers.JSONField(
+        allow_null=True, help_text="The object as its detail endpoint returns it to you; null for remove."
+    )
+
+
+class ChangePageSerializer(serializers.Serializer):
+    results = ChangeSerializer(many=True)
+    next_after = serializers.IntegerField(help_text="Send it as `after` next time.")

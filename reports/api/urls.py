@@ -8,5 +8,6 @@ router.register("orders", views.EvacuationOrderViewSet, basename="order")
 router.register("population-counts", views.PopulationCountViewSet, basename="population-count")
 router.register("sources", views.SourceViewSet, basename="source")
 router.register("deletions", views.DeletionViewSet, basename="deletion")
+router.register("changes", views.ChangeViewSet, basename="change")
 
 urlpatterns = router.urls

@@ -1,25 +1,33 @@
 """Reports over the API. Views only choose rows and call services; rules live in the services."""
 
-from django.db.models import Prefetch
+from collections import defaultdict
+
+from django.db.models import Max, Prefetch
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import exceptions, status
+from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from evactrack.access.choices import Role
+from evactrack.access.permissions import RolePermission
+from evactrack.access.policy import caller_of
 from evactrack.access.viewsets import ExportMixin, ModelViewSet, ReadOnlyViewSet, idempotent
 from evactrack.kernel.api.exceptions import flatten_errors
 from evactrack.kernel.api.filters import FilterBackend
-from evactrack.kernel.api.schema import ErrorSerializer
+from evactrack.kernel.api.schema import AutoSchema, ErrorSerializer
 from evactrack.kernel.api.statements import RowsById
+from locations.api.serializers import iso
 from locations.models import Area
 from reports import services
 from reports.api.serializers import (
     COUNTS,
     INCIDENTS,
+    ChangePageSerializer,
+    ChangeQuerySerializer,
+    ChangeSerializer,
     EvacuationOrderSerializer,
     IncidentSerializer,
     LiftSerializer,
@@ -30,7 +38,7 @@ from reports.api.serializers import (
     incident_list_item,
     incident_list_rows,
 )
-from reports.choices import OrderState, Reliability, VerificationState
+from reports.choices import ChangeType, OrderState, Reliability, VerificationState
 from reports.filtersets import (
     EvacuationOrderFilterSet,
     IncidentFilterSet,
@@ -38,8 +46,8 @@ from reports.filtersets import (
     SourceFilterSet,
     TombstoneFilterSet,
 )
-from reports.models import EvacuationOrder, Incident, OrderTarget, PopulationCount, Source, Tombstone
-from reports.selectors import incidents_visible
+from reports.models import Change, EvacuationOrder, Incident, OrderTarget, PopulationCount, Source, Tombstone
+from reports.selectors import changes_visible, incidents_visible
 
 UUID_PATTERN = "[0-9a-fA-F-]{36}"
 BULK_MAX_ROWS = 1000
@@ -400,3 +408,110 @@ class DeletionViewSet(ReadOnlyViewSet):
     queryset = Tombstone.objects.all()
     ordering = "id"
     lookup_value_regex = "[0-9]+"
+
+
+# The viewset whose single object each type of entry carries, and the field its URL is keyed by.
+CHANGE_OBJECTS = {
+    ChangeType.INCIDENT: (IncidentViewSet, "uid"),
+    ChangeType.ORDER: (EvacuationOrderViewSet, "uid"),
+    ChangeType.POPULATION_COUNT: (PopulationCountViewSet, "uid"),
+    ChangeType.SOURCE: (SourceViewSet, "slug"),
+}
+
+
+class ChangeFeedSchema(AutoSchema):
+    """The feed's list answers one object (results and next_after), not an array of them."""
+
+    def _is_list_view(self, serializer=None) -> bool:
+        return False
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Changes after a position, in commit order: the sync feed",
+        operation_id="v1_changes_list",
+        parameters=[ChangeQuerySerializer],
+        responses={200: ChangePageSerializer, 400: ErrorSerializer},
+    )
+)
+class ChangeViewSet(viewsets.GenericViewSet):
+    """The change feed: every write of an incident, order, population count or source, in the
+    order the entries became visible; keep `next_after` and send it as `after` next time.
+
+    Why nothing is missed (reports.services.changes_stamp): entries are written without a seq
+    in the writer's transaction; this read first stamps the committed ones, one stamper at a
+    time, each above every seq already handed out. It then reads the highest seq M, and the
+    caller's entries in (after, M]: every entry up to M is committed and stamped, and any entry
+    stamped later gets a seq above M. A page short of `limit` thus covers everything up to M,
+    and next_after is M; a full page ends at its last seq.
+
+    Each entry is named to a caller who could read the object before or after the change
+    (reports.selectors.changes_visible); it comes as `upsert` with the object as its detail
+    endpoint shows this caller now (the same viewset's queryset and serializer, so the same
+    visibility and withholding), else as `remove`.
+    """
+
+    serializer_class = ChangeSerializer
+    # Only a list: not ApiViewSetMixin, whose retrieve would make the router add a detail route.
+    permission_classes = [RolePermission]
+    filter_backends = []
+    pagination_class = None
+    http_method_names = ["get", "head", "options"]
+    schema = ChangeFeedSchema()
+
+    @property
+    def caller(self):
+        return caller_of(self.request)
+
+    def list(self, request):
+        query = ChangeQuerySerializer(data=self._query())
+        query.is_valid(raise_exception=True)
+        after, limit = query.validated_data["after"], query.validated_data["limit"]
+        types = query.validated_data.get("types")
+        services.changes_stamp()
+        # M first, then the rows up to M: a stamp committed in between is left for next time.
+        top = Change.objects.filter(seq__isnull=False).aggregate(top=Max("seq"))["top"] or 0
+        entries = Change.objects.filter(seq__gt=after, seq__lte=top)
+        if types:
+            entries = entries.filter(type__in=types)
+        entries = list(changes_visible(entries, self.caller).order_by("seq")[:limit])
+        current = self._current(entries)
+        results = []
+        for entry in entries:
+            data = current.get((entry.type, entry.uid))
+            results.append(
+                {
+                    "seq": entry.seq,
+                    "type": entry.type,
+                    "uid": entry.uid,
+                    "action": "remove" if data is None else "upsert",
+                    "at": iso(entry.at),
+                    "data": data,
+                }
+            )
+        next_after = entries[-1].seq if len(entries) == limit else max(after, top)
+        response = Response({"results": results, "next_after": next_after})
+        response["Vary"] = "Authorization, Cookie"
+        return response
+
+    def _query(self) -> dict:
+        params = self.request.query_params
+        query = {name: params[name] for name in ("after", "limit") if name in params}
+        if "types" in params:
+            query["types"] = ",".join(params.getlist("types"))
+        return query
+
+    def _current(self, entries) -> dict:
+        """The entries' objects this caller may read now, as their detail endpoints show them:
+        (type, uid) → data. One read (with its prefetches) per type."""
+        wanted = defaultdict(set)
+        for entry in entries:
+            wanted[entry.type].add(entry.uid)
+        current = {}
+        for change_type, uids in wanted.items():
+            viewset, key = CHANGE_OBJECTS[change_type]
+            view = viewset(request=self.request, format_kwarg=None, action="retrieve", args=(), kwargs={})
+            objects = list(view.get_queryset().filter(**{f"{key}__in": uids}))
+            for instance, data in zip(objects, view.get_serializer(objects, many=True).data, strict=True):
+                current[(change_type, str(getattr(instance, key)))] = data
+        return current

@@ -22,7 +22,7 @@ def kupiansk(db):
 
 def instance_of(model, data):
     """One stored row of each model, from the Kupiansk data."""
-    from reports.models import Citation, DirtyArea, DirtyRecomputeRequest, OrderTarget, Tombstone
+    from reports.models import Change, Citation, DirtyArea, DirtyRecomputeRequest, OrderTarget, Tombstone
 
     by_model = {
         "area": data.city,
@@ -38,6 +38,7 @@ def instance_of(model, data):
         "dirtyarea": DirtyArea.objects.first(),
         "dirtyrecomputerequest": DirtyRecomputeRequest.objects.get_or_create(pk=1)[0],
         "tombstone": Tombstone.objects.create(resource="incident", uid=uuid.uuid4()),
+        "change": Change.objects.first(),
     }
     return by_model[model._meta.model_name]
 
