@@ -16,6 +16,7 @@ OBLASTS = {
     "worker": "UA61",  # Ternopil
     "exports": "UA53",  # Poltava
     "times": "UA26",  # Ivano-Frankivsk
+    "sync": "UA05",  # Vinnytsia
 }
 
 
