@@ -191,3 +191,11 @@ def test_a_search_takes_no_cursor(small_gazetteer, viewer):  # noqa: F811
     answer = viewer.get(AREAS, {"q": "Kupiansk", "cursor": "cD0x"})
     assert answer.status_code == 400
     assert "cursor" in answer.json()["fields"]
+
+
+def test_a_search_count_at_the_candidate_cap_is_a_lower_bound(small_gazetteer, viewer, monkeypatch):  # noqa: F811
+    whole = viewer.get(AREAS, {"q": "Shevchenkove", "count": "true"}).json()
+    assert whole["count"] == len(whole["results"]) and whole["count_is_lower_bound"] is False
+    monkeypatch.setattr("locations.filtersets.SEARCH_CANDIDATES_MAX", 2)
+    capped = viewer.get(AREAS, {"q": "Shevchenkove", "count": "true"}).json()
+    assert (capped["count"], capped["count_is_lower_bound"]) == (2, True)

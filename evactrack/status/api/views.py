@@ -25,6 +25,7 @@ from evactrack.kernel.api.schema import ErrorSerializer
 from evactrack.kernel.db import RowsInvalid
 from evactrack.status.choices import LEVEL_RANK, WITHHELD_CHILDREN, ChildrenWithheld, StatusLevel
 from evactrack.status.selectors import status_for_area, status_history, status_summary
+from locations import filtersets as area_filters
 from locations.api.exports import admin_columns
 from locations.api.serializers import (
     AREA_LIST_FIELDS,
@@ -159,7 +160,8 @@ class AreaViewSet(ExportMixin, ReadOnlyViewSet):
         page = {"next": None, "previous": None, "ranked": True, "truncated": len(rows) > limit}
         count = matching_rows(areas, request)
         if count is not None:
-            page.update(count=count, count_is_lower_bound=False)
+            # The resolver hands over at most SEARCH_CANDIDATES_MAX areas: a full hand may hold back more.
+            page.update(count=count, count_is_lower_bound=count >= area_filters.SEARCH_CANDIDATES_MAX)
         return Response({**page, "results": [area_data(row) for row in rows[:limit]]})
 
     def get_object(self):
