@@ -11,7 +11,11 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from locations.choices import AreaLevel
 from locations.models import Area
+
+# The country whose settlements the dashboard's headline spreads over the levels.
+HOME_COUNTRY = "UA"
 
 # Points drawn on the map: the areas whose status is not normal, worst first. Beyond this the
 # map would be unreadable and the page heavy; the counts above it cover everything.
@@ -60,10 +64,48 @@ class EvactrackAdminSite(admin.AdminSite):
         return TemplateResponse(request, "admin/evactrack/dashboard.html", context)
 
 
+def _settlement_spread(country) -> dict:
+    """The country's settlements per level (with their people) and the same spread per oblast:
+    what the headline says instead of a worst-of count (two villages make an oblast "mandatory")."""
+    from evactrack.status.choices import StatusLevel
+    from evactrack.status.selectors import distribution_by_child, stored_distribution
+
+    if country is None:
+        return {"settlement_levels": [], "settlement_columns": [], "oblast_rows": []}
+    spread = stored_distribution(country)
+    settlement_levels = [
+        {"value": value, "label": label, "colour": LEVEL_COLOURS[value], **spread[value]}
+        for value, label in reversed(StatusLevel.choices)
+    ]
+    names = dict(Area.objects.filter(parent=country).values_list("code", "name_en"))
+    ids = dict(Area.objects.filter(parent=country).values_list("code", "id"))
+    oblast_rows = []
+    for code, oblast_spread in distribution_by_child(country).items():
+        total = sum(entry["settlements"] for entry in oblast_spread.values())
+        oblast_rows.append(
+            {
+                "code": code,
+                "id": ids[code],
+                "name": names[code],
+                "settlements": total,
+                # Worst level first, as the headline: no access, mandatory, recommended, advisory.
+                "cells": [oblast_spread[value] for value, _label in reversed(StatusLevel.choices[1:])],
+            }
+        )
+    # The oblasts with the most settlements at the worst levels first.
+    oblast_rows.sort(key=lambda row: ([-cell["settlements"] for cell in row["cells"]], row["name"]))
+    return {
+        "settlement_levels": settlement_levels,
+        "settlement_columns": list(reversed(StatusLevel.choices[1:])),
+        "oblast_rows": oblast_rows,
+    }
+
+
 def dashboard_data() -> dict:
     """Counts per status level, the map's points, the latest changes and the jobs' health."""
     from evactrack.status.choices import LEVEL_RANK, StatusLevel, who_must_leave_label
     from evactrack.status.models import AreaStatus, RecomputeRun, StatusChange
+    from evactrack.status.selectors import LEAF_LEVELS
     from reports.choices import VerificationState
     from reports.models import DirtyArea, Incident
 
@@ -88,9 +130,11 @@ def dashboard_data() -> dict:
     table: dict[str, dict[str, int]] = {}
     for row in by_area_level:
         table.setdefault(row["area__level"], {})[row["level"]] = row["n"]
+    # Settlements and city districts only: a raion's or an oblast's dot would paint its worst
+    # village's level over the whole area; the tables below give their spread instead.
     statuses = (
         AreaStatus.objects.exclude(level=StatusLevel.NORMAL)
-        .filter(area__latitude__isnull=False)
+        .filter(area__latitude__isnull=False, area__level__in=LEAF_LEVELS)
         .values_list(
             "area__code",
             "area__name_en",
@@ -107,7 +151,9 @@ def dashboard_data() -> dict:
     # are not (the engine keeps that table small), so the newest computed status dates those.
     last_run = RecomputeRun.objects.filter(skipped=False).order_by("-started_at").first()
     last_computed = AreaStatus.objects.aggregate(at=Max("computed_at"))["at"]
+    country = Area.objects.filter(level=AreaLevel.COUNTRY, code=HOME_COUNTRY).first()
     return {
+        **_settlement_spread(country),
         "levels": levels,
         "area_levels": [
             {"level": area_level, "counts": [counts.get(value, 0) for value, _label in StatusLevel.choices[1:]]}

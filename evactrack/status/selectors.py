@@ -4,6 +4,8 @@
   from the dated inputs, the area's subtree only).
 - status_history(area=, since=, until=): the area's timeline, oldest first.
 - status_summary(area=): how many areas under it sit at each level, by area level.
+- stored_distribution(area), distribution_by_child(area): how the settlements below spread over
+  the levels, for an area and for each of its children (a country's oblasts).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Substr
 from django.utils import timezone
 
 from evactrack.status.choices import StatusLevel, who_must_leave_label
@@ -140,6 +143,35 @@ def stored_distribution(area: Area) -> dict | None:
     return settlement_distribution(
         (row["status__level"] or StatusLevel.NORMAL, row["settlements"], row["people"], row["missing"]) for row in rows
     )
+
+
+def distribution_by_child(area: Area) -> dict[str, dict]:
+    """{child code: its settlement distribution} for every child of `area` (a country's oblasts),
+    from one grouped query. A child without settlements below it has none (all levels zero)."""
+    children = dict(Area.objects.filter(parent=area).values_list("code", "path"))
+    if not children:
+        return {}
+    # Every child's code has the same length (KATOTTG, ISO 3166-2): its path prefix is a fixed slice.
+    lengths = {len(path) for path in children.values()}
+    if len(lengths) != 1:
+        return {code: stored_distribution(Area.objects.get(code=code)) for code in children}
+    prefix = Substr("path", 1, lengths.pop())
+    rows = (
+        _settlements_under(area)
+        .annotate(prefix=prefix)
+        .values("prefix", "status__level")
+        .annotate(
+            settlements=Count("id"),
+            people=Sum("status__people_present"),
+            missing=Count("id", filter=Q(status__people_present__isnull=True)),
+        )
+    )
+    groups: dict[str, list] = {path: [] for path in children.values()}
+    for row in rows:
+        groups.setdefault(row["prefix"], []).append(
+            (row["status__level"] or StatusLevel.NORMAL, row["settlements"], row["people"], row["missing"])
+        )
+    return {code: settlement_distribution(groups[path]) for code, path in children.items()}
 
 
 def status_history(

@@ -35,6 +35,43 @@ def test_the_dashboard_shows_statuses_changes_and_job_health(admin_client_logged
     assert "Kupiansk" in page  # in the latest changes
 
 
+def test_the_dashboard_leads_with_the_settlements_spread_over_the_levels(admin_client_logged_in, recomputed):
+    from locations.models import Area
+    from locations.services import area_upsert
+
+    # A second settlement in the hromada under the order, with a point and a count, and a village
+    # in another oblast that nothing applies to; the hromada itself has a point too.
+    village, _ = area_upsert(
+        code="UA63080090020000001", category="village", name_uk="Ківшарівка", parent=recomputed.hromada,
+        latitude=49.6, longitude=37.7,
+    )  # fmt: skip
+    other_oblast, _ = area_upsert(code="UA05000000000010236", name_uk="Вінницька", category="oblast",
+                                  parent=recomputed.oblast.parent)  # fmt: skip
+    area_upsert(code="UA05020010010000001", category="village", name_uk="Далеке", parent=other_oblast)
+    Area.objects.filter(pk=recomputed.hromada.pk).update(latitude=49.7, longitude=37.6)
+    status_recompute_dirty()
+    status_recompute_full(every_area=True)
+
+    response = admin_client_logged_in.get(reverse("admin:evactrack_dashboard"))
+    spread = {row["value"]: row for row in response.context["settlement_levels"]}
+    # Kupiansk and the village are under the hromada's mandatory order; the far village is normal.
+    assert spread["evacuation_mandatory"]["settlements"] == 2
+    assert spread["evacuation_mandatory"]["people"] == 12000
+    assert spread["evacuation_mandatory"]["people_missing"] == 1
+    assert spread["normal"]["settlements"] == 1
+    assert spread["normal"]["people"] is None
+    rows = {row["code"]: row for row in response.context["oblast_rows"]}
+    assert rows[recomputed.oblast.code]["settlements"] == 2
+    assert rows[other_oblast.code]["settlements"] == 1
+    # Worst level first: no access, then mandatory.
+    assert [cell["settlements"] for cell in rows[recomputed.oblast.code]["cells"]][:2] == [0, 2]
+    assert next(iter(rows)) == recomputed.oblast.code, "the oblast with mandatory settlements comes first"
+    # The map draws settlements only: the hromada's point would paint the whole hromada.
+    assert sorted(p["code"] for p in response.context["map_points"]) == sorted([recomputed.city.code, village.code])
+    page = response.content.decode()
+    assert 'id="settlement-spread"' in page and 'id="oblast-spread"' in page
+
+
 def test_areas_without_a_stored_status_count_as_normal(admin_client_logged_in, recomputed):
     from locations.models import Area
     from locations.services import area_upsert
