@@ -6,9 +6,10 @@ the URL root), so that neither reports nor locations ever import the engine.
 
 from django.contrib import admin
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.db.models import Count, Max, Min
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from locations.choices import AreaLevel
@@ -45,12 +46,21 @@ class EvactrackAdminSite(admin.AdminSite):
     site_header = _("evactrack")
     site_title = _("evactrack")
     index_title = _("Evacuation tracking")
+    # Nothing public to view: the API's home is /api/docs/, the admin is the site.
+    site_url = None
 
     def get_urls(self):
         return [
             path("dashboard/", self.admin_view(self.dashboard_view), name="evactrack_dashboard"),
             *super().get_urls(),
         ]
+
+    def login(self, request, extra_context=None):
+        # Staff come to work on the statuses: without a page asked for, log in to the dashboard.
+        if REDIRECT_FIELD_NAME not in request.GET and REDIRECT_FIELD_NAME not in request.POST:
+            request.GET = request.GET.copy()
+            request.GET[REDIRECT_FIELD_NAME] = reverse("admin:evactrack_dashboard", current_app=self.name)
+        return super().login(request, extra_context)
 
     def autocomplete_view(self, request):
         return AreaAwareAutocompleteJsonView.as_view(admin_site=self)(request)

@@ -148,6 +148,10 @@ class Source(models.Model):
 
     def clean(self):
         date_not_in_future(self.published_on, "published_on")
+        # A date given without a precision is a day (what staff mean when they pick one from the
+        # calendar). A precision without a date is still refused: it may be a date lost on the way.
+        if self.published_on is not None and not self.published_on_precision:
+            self.published_on_precision = DatePrecision.DAY
         # The partial unique constraint reports under __all__; say which field instead.
         if self.url and Source.objects.filter(url=self.url).exclude(pk=self.pk).exists():
             raise ValidationError({"url": _("Another source already has this URL.")})

@@ -5,11 +5,13 @@ terminal); here an administrator sees them and revokes them. Writes go through t
 """
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from evactrack.access.models import ApiToken, Membership, Organization
-from evactrack.access.services import membership_set, organization_upsert, token_revoke
+from evactrack.access.services import membership_remove, membership_set, organization_upsert, token_revoke
 from evactrack.kernel.admin import ServiceAdminMixin
 
 
@@ -43,6 +45,57 @@ class MembershipAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         membership_set(user=obj.user, organization=obj.organization, role=obj.role)
+
+
+class MembershipInline(admin.StackedInline):
+    """The user's organization and role on the user's page: the role's group comes with it."""
+
+    model = Membership
+    fields = ["organization", "role"]
+    autocomplete_fields = ["organization"]
+    max_num = 1
+    can_delete = True
+    verbose_name = _("organization and role")
+    verbose_name_plural = _("organization and role")
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserWithMembershipAdmin(UserAdmin):
+    """Django's user page, with the organization and role (which give the role's permissions)."""
+
+    inlines = [MembershipInline]
+    list_display = [*UserAdmin.list_display, "membership_role"]
+    list_select_related = ["api_membership__organization"]
+
+    @admin.display(description=_("role"), ordering="api_membership__role")
+    def membership_role(self, user):
+        membership = getattr(user, "api_membership", None)
+        return f"{membership.get_role_display()} — {membership.organization}" if membership else "—"
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Membership:
+            return super().save_formset(request, form, formset, change)
+        # Through the service, so the user's group follows the role. The change message reads
+        # what the formset saved from these three lists.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for inline_form in formset.forms:
+            if not inline_form.has_changed():
+                continue
+            data, existed = inline_form.cleaned_data, inline_form.instance.pk is not None
+            if data.get("DELETE"):
+                if existed:
+                    membership_remove(user=form.instance)
+                    formset.deleted_objects.append(inline_form.instance)
+            elif data.get("organization"):
+                membership = membership_set(user=form.instance, organization=data["organization"], role=data["role"])
+                if existed:
+                    formset.changed_objects.append((membership, inline_form.changed_data))
+                else:
+                    formset.new_objects.append(membership)
 
 
 @admin.register(ApiToken)

@@ -1,14 +1,17 @@
-"""Writes of organizations and access: organizations, memberships, tokens, idempotency records."""
+"""Writes of organizations and access: organizations, memberships and their groups, tokens, idempotency records."""
 
 import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from evactrack.access.choices import IdempotencyState, Role
 from evactrack.access.models import ApiToken, IdempotencyRecord, Membership, Organization, token_digest
+from evactrack.access.roles import GROUP_NAMES, role_permissions
 from evactrack.kernel.api.exceptions import Conflict, Unprocessable
 from evactrack.kernel.db import reject_nul_characters, reject_nul_values
 
@@ -33,13 +36,45 @@ def organization_upsert(*, slug: str, name: str, kind: str) -> tuple[Organizatio
 
 @transaction.atomic
 def membership_set(*, user, organization: Organization, role: str = Role.VIEWER) -> Membership:
+    """Give the user this organization and role, and the admin group of that role only."""
     membership, _created = Membership.objects.get_or_create(
         user=user, defaults={"organization": organization, "role": role}
     )
     membership.organization, membership.role = organization, role
     membership.full_clean()
     membership.save()
+    role_groups = Group.objects.filter(name__in=GROUP_NAMES.values())
+    user.groups.remove(*role_groups.exclude(name=GROUP_NAMES.get(role)))
+    # An admin's membership needs no group: administrators are superusers.
+    if role in GROUP_NAMES:
+        if not role_groups.filter(name=GROUP_NAMES[role]).exists():
+            role_groups_install()  # a database set up without migrate's signal
+        user.groups.add(role_groups.get(name=GROUP_NAMES[role]))
     return membership
+
+
+@transaction.atomic
+def membership_remove(*, user) -> None:
+    """The user leaves its organization, and with it the role's group."""
+    Membership.objects.filter(user=user).delete()
+    user.groups.remove(*Group.objects.filter(name__in=GROUP_NAMES.values()))
+
+
+@transaction.atomic
+def role_groups_install(**kwargs) -> None:
+    """Make the Viewer, Partner and Coordinator groups hold exactly their role's permissions
+    (evactrack.access.roles). Runs after every migrate; idempotent."""
+    permissions = {
+        (app, codename): pk
+        for pk, app, codename in Permission.objects.values_list("pk", "content_type__app_label", "codename")
+    }
+    for role, name in GROUP_NAMES.items():
+        group, _created = Group.objects.get_or_create(name=name)
+        wanted = role_permissions(role)
+        missing = wanted - permissions.keys()
+        if missing:
+            raise ImproperlyConfigured(f"The {name} group names permissions that do not exist: {sorted(missing)}")
+        group.permissions.set([permissions[key] for key in wanted])
 
 
 @transaction.atomic

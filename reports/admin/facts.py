@@ -72,7 +72,8 @@ class CitationInline(PartOfFactInlineMixin, admin.TabularInline):
     min_num = 1
     validate_min = True
     verbose_name = _("source cited")
-    verbose_name_plural = _("sources cited")
+    # The heading says the rule: a fact is saved only with a source (the formset refuses none).
+    verbose_name_plural = _("sources cited (at least one, required)")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("source")

@@ -72,6 +72,21 @@ def test_the_dashboard_leads_with_the_settlements_spread_over_the_levels(admin_c
     assert 'id="settlement-spread"' in page and 'id="oblast-spread"' in page
 
 
+def test_staff_log_in_to_the_dashboard_and_are_offered_no_public_site(client, staff_user):
+    login = reverse("admin:login")
+    page = client.get(login)
+    assert page.context["next"] == reverse("admin:evactrack_dashboard")
+    # A page asked for still wins.
+    asked = reverse("admin:reports_incident_changelist")
+    assert client.get(login, {"next": asked}).context["next"] == asked
+    response = client.post(
+        login, {"username": "coordinator", "password": "a-long-test-password", "next": page.context["next"]}
+    )
+    assert response.status_code == 302 and response["Location"] == reverse("admin:evactrack_dashboard")
+    index = client.get(reverse("admin:index")).content.decode()
+    assert "View site" not in index
+
+
 def test_areas_without_a_stored_status_count_as_normal(admin_client_logged_in, recomputed):
     from locations.models import Area
     from locations.services import area_upsert

@@ -4,7 +4,7 @@ unverified ones, coordinators review and run orders."""
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from evactrack.access.services import membership_set
@@ -26,13 +26,10 @@ def kupiansk(db):
 
 @pytest.fixture
 def staff_with_role(client, django_user_model, kupiansk):
-    """A logged-in staff user holding every incident/order permission, limited only by the role."""
+    """A logged-in staff user as an administrator makes one: a role, and its group's permissions only."""
 
     def make(role, organization=None):
         user = django_user_model.objects.create_user(f"{role}-user", password="x" * 20, is_staff=True)
-        codenames = [f"{action}_{model}" for action in ("view", "add", "change", "delete")
-                     for model in ("incident", "evacuationorder", "populationcount", "area", "source")]  # fmt: skip
-        user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
         membership_set(user=user, organization=organization or kupiansk.organization, role=role)
         client.force_login(user)
         return user
@@ -48,6 +45,11 @@ def other_incident(kupiansk, staff_user):
     incident_review(incident=verified, state="verified", actor=staff_user)
     unverified = IncidentFactory(area=kupiansk.city, source=kupiansk.source, reporting_organization=other)
     return verified, unverified
+
+
+def offered_actions(client) -> list[str]:
+    action_form = client.get(reverse(QUEUE)).context["action_form"]
+    return [value for value, _label in action_form.fields["action"].choices] if action_form else []
 
 
 def listed(client):
@@ -86,10 +88,10 @@ def test_a_partners_new_report_belongs_to_its_organization(client, staff_with_ro
 
 def test_only_coordinators_review(client, staff_with_role, kupiansk):
     staff_with_role("partner")
-    refused = client.post(
+    assert "verify_selected" not in offered_actions(client)
+    client.post(
         reverse(QUEUE), {"action": "verify_selected", ACTION_CHECKBOX_NAME: [str(kupiansk.incident.pk)], "index": "0"}
     )
-    assert refused.status_code == 302  # back to the list with "no action selected": it is not offered
     assert Incident.objects.get(pk=kupiansk.incident.pk).verification_state == VerificationState.REPORTED
     client.logout()
     staff_with_role("coordinator")
@@ -118,3 +120,60 @@ def test_the_point_of_another_organizations_clinic_is_withheld_below_coordinator
     for text in (page, exported):
         assert ("49.7123" in text) is sees_point
         assert ("37.6187" in text) is sees_point
+
+
+def test_each_role_group_holds_exactly_its_declared_permissions():
+    from evactrack.access.roles import GROUP_NAMES, role_permissions
+
+    for role, name in GROUP_NAMES.items():
+        held = set(Group.objects.get(name=name).permissions.values_list("content_type__app_label", "codename"))
+        assert held == role_permissions(role), name
+    coordinator = {codename for _app, codename in role_permissions("coordinator")}
+    # Reports are rejected and orders lifted, never deleted by staff below administrator.
+    assert not {"delete_incident", "delete_evacuationorder", "delete_source", "change_policy"} & coordinator
+
+
+def test_a_role_chosen_on_the_user_page_brings_its_group_and_follows_changes(
+    admin_client_logged_in, django_user_model, kupiansk
+):
+    user = django_user_model.objects.create_user("new-coordinator", password="x" * 20, is_staff=True)
+    url = reverse("admin:auth_user_change", args=[user.pk])
+    form = admin_client_logged_in.get(url).context["adminform"].form
+    data = {
+        name: value
+        for name, value in form.initial.items()
+        if name in ("username", "first_name", "last_name", "email", "is_active", "is_staff", "date_joined")
+        and value is not None
+    }
+    data |= {"date_joined_0": "2026-01-01", "date_joined_1": "10:00:00", "is_staff": "on", "is_active": "on"}
+    data |= {
+        "api_membership-TOTAL_FORMS": "1", "api_membership-INITIAL_FORMS": "0",
+        "api_membership-MIN_NUM_FORMS": "0", "api_membership-MAX_NUM_FORMS": "1",
+        "api_membership-0-organization": str(kupiansk.organization.pk), "api_membership-0-role": "coordinator",
+    }  # fmt: skip
+    data.pop("date_joined", None)
+    response = admin_client_logged_in.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert list(user.groups.values_list("name", flat=True)) == ["Coordinator"]
+    assert user.api_membership.role == "coordinator"
+
+    membership = user.api_membership
+    data |= {
+        "api_membership-INITIAL_FORMS": "1", "api_membership-0-id": str(membership.pk),
+        "api_membership-0-user": str(user.pk), "api_membership-0-role": "viewer",
+    }  # fmt: skip
+    assert admin_client_logged_in.post(url, data).status_code == 302
+    assert list(user.groups.values_list("name", flat=True)) == ["Viewer"]
+
+    data["api_membership-0-DELETE"] = "on"
+    assert admin_client_logged_in.post(url, data).status_code == 302
+    assert not user.groups.exists()
+    assert not type(membership).objects.filter(user=user).exists()
+
+
+def test_a_coordinator_is_not_offered_deleting_incidents(client, staff_with_role, kupiansk):
+    staff_with_role("coordinator")
+    actions = offered_actions(client)
+    assert "verify_selected" in actions
+    assert "delete_selected" not in actions
+    assert client.get(reverse("admin:reports_evacuationorder_add")).status_code == 200

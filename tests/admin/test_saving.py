@@ -192,6 +192,15 @@ def test_a_source_is_saved_through_its_service(admin_client_logged_in, kupiansk)
     assert kupiansk.source.history.first().history_user is not None
 
 
+def test_a_source_date_without_a_precision_is_a_day(admin_client_logged_in, kupiansk):
+    url = change_url(kupiansk.source)
+    data = form_data(admin_client_logged_in.get(url)) | {"published_on": "2023-08-10", "published_on_precision": ""}
+    response = admin_client_logged_in.post(url, data)
+    assert response.status_code == 302, response.context["errors"]
+    kupiansk.source.refresh_from_db()
+    assert (kupiansk.source.published_on.isoformat(), kupiansk.source.published_on_precision) == ("2023-08-10", "day")
+
+
 def test_the_order_form_previews_what_its_targets_cover(admin_client_logged_in, kupiansk):
     url = reverse("admin:reports_evacuationorder_coverage")
     response = admin_client_logged_in.get(url, {"target": [f"{kupiansk.hromada.pk}:subtree"]})

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import Permission
 
 from evactrack.access.choices import Role
 from evactrack.access.services import membership_set
@@ -27,10 +26,9 @@ SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
 @pytest.fixture
 def kupiansk(django_user_model):
     """The article facts, and a coordinator as a deployment makes one: staff, not a superuser,
-    with the model permissions an administrator grants and a coordinator's membership."""
+    with a coordinator's membership, which brings the Coordinator group's permissions only."""
     facts = kupiansk_with_facts()
     user = django_user_model.objects.create_user("coordinator", password=PASSWORD, is_staff=True)
-    user.user_permissions.set(Permission.objects.filter(content_type__app_label__in=("reports", "locations", "status")))
     membership_set(user=user, organization=facts.organization, role=Role.COORDINATOR)
     return facts
 

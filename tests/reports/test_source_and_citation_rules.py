@@ -17,7 +17,6 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize(
     ("fields", "field"),
     [
-        ({"published_on": datetime.date(2023, 8, 10)}, "published_on_precision"),
         ({"published_on_precision": "day"}, "published_on_precision"),
         (
             {"published_on": timezone.localdate() + datetime.timedelta(days=2), "published_on_precision": "day"},
@@ -33,6 +32,11 @@ def test_source_rules(fields, field):
         source_upsert(slug="s", **{"title": "A report", **fields})
     assert field in caught.value.message_dict
     assert not Source.objects.exists()
+
+
+def test_a_publication_date_without_a_precision_is_a_day():
+    source, _created = source_upsert(slug="s", title="A report", published_on=datetime.date(2023, 8, 10))
+    assert source.published_on_precision == "day"
 
 
 def test_two_sources_cannot_share_a_url():
