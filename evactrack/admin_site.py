@@ -10,10 +10,12 @@ from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.db.models import Count, Max, Min
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from locations.choices import AreaLevel
 from locations.models import Area
+from locations.selectors import ancestors_by_path
 
 # The country whose settlements the dashboard's headline spreads over the levels.
 HOME_COUNTRY = "UA"
@@ -31,14 +33,30 @@ LEVEL_COLOURS = {
 
 
 class AreaAwareAutocompleteJsonView(AutocompleteJsonView):
-    """Names repeat (eleven Шевченкове in one oblast): an area's choice shows its kind, its parent
-    and its code, so staff pick the right one."""
+    """Names repeat (21 Petropavlivka, eleven Шевченкове in one oblast): an area's choice names its
+    kind, hromada, raion and oblast, in the interface's language, and its code, so staff pick the
+    right one without opening it."""
+
+    def get_context_data(self, *, object_list=None, **kwargs):
+        context = super().get_context_data(object_list=object_list, **kwargs)
+        # One query for the ancestors of the whole page of choices.
+        areas = [obj for obj in context["object_list"] if isinstance(obj, Area)]
+        self.ancestors = ancestors_by_path(area.path for area in areas) if areas else {}
+        return context
 
     def serialize_result(self, obj, to_field_name):
         result = super().serialize_result(obj, to_field_name)
         if isinstance(obj, Area):
-            parent = obj.parent.name_en if obj.parent_id else ""
-            result["text"] = f"{obj.name_en} ({obj.name_uk}) — {obj.get_category_display()}, {parent} · {obj.code}"
+            ukrainian = get_language() == "uk"
+            name, other = (obj.name_uk, obj.name_en) if ukrainian else (obj.name_en, obj.name_uk)
+            key = "name_uk" if ukrainian else "name_en"
+            chain = [ancestor[key] for ancestor in reversed(getattr(self, "ancestors", {}).get(obj.path, []))]
+            where = " · ".join([str(obj.get_category_display()), *chain])
+            result["text"] = (
+                f"{name} ({other}) — {where} · {obj.code}"
+                if other and other != name
+                else (f"{name} — {where} · {obj.code}")
+            )
         return result
 
 

@@ -535,20 +535,64 @@ def _candidate_points(areas) -> dict[int, tuple[float, float]]:
     return points
 
 
+# Places typed in part, in this order: the settlements people mean, then the areas named after them.
+LEVEL_ORDER = {
+    level: index
+    for index, level in enumerate(
+        [AreaLevel.SETTLEMENT, AreaLevel.CITY_DISTRICT, AreaLevel.HROMADA, AreaLevel.RAION, AreaLevel.OBLAST]
+    )
+}
+# Resolver candidates that matched a stored spelling, not a guess at one.
+CERTAIN_MATCHES = ("code", "official", "alias")
+
+
 def search_areas(queryset, text: str, *, within=None, levels=None, limit: int = 50):
     """For the admin's and the API's search box: the areas `text` may name, best first.
 
-    A code or P-code prefix ("UA6308") matches by prefix; anything else goes through resolve()
-    and keeps its first `limit` candidates, in rank order (a search shows the ambiguous ones
-    too). `within` and `levels` narrow the candidates before that cut, as in resolve().
+    A code or P-code prefix ("UA6308") matches by prefix. Anything else goes through resolve(),
+    in its order, followed by the places one of whose names starts with the text. When the text
+    is no complete spelling of any place (someone still typing: "Kivsh"), those come right after
+    the resolver's matches of a stored spelling and before its guesses, which are then guesses
+    at a word not finished (Kyiv for "Kivsh"). "Petropavlivka Kupianskyi" without a comma is read
+    as "Petropavlivka, Kupianskyi" when the whole text names nothing. `within` and `levels`
+    narrow the candidates before the cut to `limit`, as in resolve().
     """
     text = " ".join((text or "").split())
     if not text:
         return queryset
     if _CODE.match(text):
         return queryset.filter(Q(code__startswith=text.upper()) | Q(pcode__startswith=text.upper()))
-    ids = [candidate.area.pk for candidate in resolve(text, within=within, levels=levels, limit=limit).candidates]
+    candidates = resolve(text, within=within, levels=levels, limit=limit).candidates
+    if not candidates and " " in text and "," not in text:
+        head, _space, last = text.rpartition(" ")
+        candidates = resolve(f"{head}, {last}", within=within, levels=levels, limit=limit).candidates
+    ranked = [candidate.area.pk for candidate in candidates]
+    completions = _starting_with(text, within=within, levels=levels, limit=limit)
+    if completions and not AreaAlias.objects.filter(normalized=normalize_name(text)).exists():
+        certain = [candidate.area.pk for candidate in candidates if candidate.match in CERTAIN_MATCHES]
+        ranked = [*certain, *completions, *ranked]
+    ids = list(dict.fromkeys([*ranked, *completions]))[:limit]
     if not ids:
         return queryset.none()
     order = Case(*[When(pk=pk, then=Value(rank)) for rank, pk in enumerate(ids)], output_field=IntegerField())
     return queryset.filter(pk__in=ids).order_by(order)
+
+
+def _starting_with(text: str, *, within=None, levels=None, limit: int) -> list[int]:
+    """Ids of the areas one of whose spellings starts with the text, settlements first, then
+    by name. One query on the spellings' index; nothing for under three letters."""
+    normalized = normalize_name(text)
+    if len(normalized) < 3:
+        return []
+    areas = Area.objects.filter(aliases__normalized__startswith=normalized)
+    within = _subtree_of(within)
+    if isinstance(within, str):
+        within = Area.objects.filter(Q(code=within) | Q(pcode=within)).order_by("path").first()
+        if within is None:
+            return []
+    if within is not None:
+        areas = areas.filter(path__startswith=within.path)
+    if levels:
+        areas = areas.filter(level__in=list(levels))
+    rows = areas.order_by().values_list("pk", "level", "name_en").distinct()[: limit * 4]
+    return [pk for pk, _level, _name in sorted(rows, key=lambda row: (LEVEL_ORDER.get(row[1], 99), row[2]))][:limit]

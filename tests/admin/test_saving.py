@@ -225,7 +225,38 @@ def test_area_choices_name_their_parent_and_code(admin_client_logged_in, kupians
     )
     first = response.json()["results"][0]
     assert first["id"] == str(kupiansk.city.pk)
-    assert kupiansk.city.code in first["text"] and kupiansk.hromada.name_en in first["text"]
+    # Kind, hromada, raion, oblast (the country left out), then the code.
+    assert first["text"] == (
+        f"Kupiansk (Куп'янськ) — city · {kupiansk.hromada.name_en} · {kupiansk.raion.name_en} · "
+        f"{kupiansk.oblast.name_en} · {kupiansk.city.code}"
+    )
+    in_ukrainian = admin_client_logged_in.get(
+        reverse("admin:autocomplete"),
+        {"term": "Kupyansk", "app_label": "reports", "model_name": "ordertarget", "field_name": "area"},
+        headers={"accept-language": "uk"},
+    )
+    assert in_ukrainian.json()["results"][0]["text"].startswith("Куп'янськ (Kupiansk) — ")
+    assert kupiansk.oblast.name_uk in in_ukrainian.json()["results"][0]["text"]
+
+
+def test_area_choices_offer_names_typed_in_part_and_read_a_raion_without_a_comma(admin_client_logged_in, kupiansk):
+    from locations.services import area_upsert
+
+    village, _ = area_upsert(code="UA63080090020000001", category="village", name_uk="Ківшарівка",
+                             parent=kupiansk.hromada)  # fmt: skip
+    # A near spelling of "Kivsh" that the resolver alone would rank first.
+    area_upsert(code="UA80000000000093317", category="special_status_city", name_uk="Київ", name_en="Kyiv",
+                parent=kupiansk.oblast.parent)  # fmt: skip
+
+    def offered(term):
+        response = admin_client_logged_in.get(
+            reverse("admin:autocomplete"),
+            {"term": term, "app_label": "reports", "model_name": "ordertarget", "field_name": "area"},
+        )
+        return [result["id"] for result in response.json()["results"]]
+
+    assert offered("Kivsh")[0] == str(village.pk)  # still typing: the village, not a near spelling
+    assert offered("Kivsharivka Kupianskyi")[0] == str(village.pk)  # "name raion" without a comma
 
 
 def test_counts_are_corrected_inline_on_the_area_page(admin_client_logged_in, kupiansk, staff_user):
