@@ -133,7 +133,7 @@ def dashboard_data() -> dict:
     """Counts per status level, the map's points, the latest changes and the jobs' health."""
     from evactrack.status.choices import LEVEL_RANK, StatusLevel, who_must_leave_label
     from evactrack.status.models import AreaStatus, RecomputeRun, StatusChange
-    from evactrack.status.selectors import LEAF_LEVELS
+    from evactrack.status.selectors import LEAF_LEVELS, level_changes
     from reports.choices import VerificationState
     from reports.models import DirtyArea, Incident
 
@@ -203,7 +203,9 @@ def dashboard_data() -> dict:
             }
             for code, name, lat, lon, level, everyone, groups in points
         ],
-        "latest_changes": StatusChange.objects.select_related("area").order_by("-recorded_at", "-id")[:15],
+        "latest_changes": level_changes(StatusChange.objects.select_related("area")).order_by("-recorded_at", "-id")[
+            :15
+        ],
         "last_run": last_run,
         "last_computed": last_computed,
         "dirty_waiting": dirty["waiting"],

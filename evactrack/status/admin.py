@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from evactrack.kernel.admin import ReadOnlyAdmin
 from evactrack.status.choices import StatusLevel
 from evactrack.status.models import AreaStatus, Policy, RecomputeRun, StatusChange
-from evactrack.status.selectors import status_for_area, status_history
+from evactrack.status.selectors import level_changes, status_for_area, status_history
 from evactrack.status.services import policy_save
 from locations.admin import AreaAdminBase
 from locations.models import Area
@@ -114,7 +114,8 @@ class AreaStatusMixin:
             **super().page_context(request, area),
             "area_status": status,
             "area_status_label": StatusLevel(status.level).label,
-            "status_timeline": status_history(area=area).order_by("-as_of", "-id")[:30],
+            "status_timeline": level_changes(status_history(area=area)).order_by("-as_of", "-id")[:30],
+            "status_steps": status_history(area=area).count(),
         }
 
 

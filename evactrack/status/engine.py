@@ -769,6 +769,22 @@ def reasons_sentence(
     return f"{headline}: " + "; ".join(reason_words(reason, level) for reason in reasons)
 
 
+# The dates a reason says something started or ended on.
+REASON_DATES = ("since", "ended_on", "latest_on")
+
+
+def reasons_took_effect_on(reasons: Sequence[Mapping], as_of: datetime.date) -> datetime.date:
+    """The latest start or end date the reasons name, up to as_of: when a status judged on as_of
+    took effect. as_of itself when they name none (a parent's roll-up, a return to normal)."""
+    dates = [
+        datetime.date.fromisoformat(reason[key])
+        for reason in reasons
+        for key in REASON_DATES
+        if isinstance(reason.get(key), str)
+    ]
+    return max((date for date in dates if date <= as_of), default=as_of)
+
+
 def settlement_distribution(groups: Iterable[tuple[str, int, int | None, int]]) -> dict[str, dict]:
     """How the settlements below an area spread over the levels: `{level: {"settlements": n,
     "people": sum, "people_missing": n}}`, every level listed, from (level, settlements, sum of

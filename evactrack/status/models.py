@@ -1,5 +1,7 @@
 """Status per area (current), its append-only history, the policy behind it, and run bookkeeping."""
 
+import datetime
+
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -8,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from evactrack.kernel.db import FieldCheckConstraint, choices_constraint
 from evactrack.status.choices import ChangeOrigin, ChildrenWithheld, RunKind, StatusLevel, who_must_leave_label
+from evactrack.status.engine import reasons_took_effect_on
 from locations.models import Area
 from reports.choices import IncidentType, VerificationState
 
@@ -284,6 +287,14 @@ class StatusChange(WhoMustLeave, StatusFigures):
 
     def __str__(self):
         return f"{self.area_id} {self.as_of}: {self.previous_level or '∅'} → {self.level}"
+
+    @property
+    def took_effect_on(self) -> datetime.date:
+        """When the change took effect, which a live row (judged the day a fact was entered,
+        perhaps years later) dates by its reasons; a rebuilt row's as_of is that date already."""
+        if self.origin == ChangeOrigin.REBUILD:
+            return self.as_of
+        return reasons_took_effect_on(self.reasons, self.as_of)
 
 
 class RecomputeRun(models.Model):

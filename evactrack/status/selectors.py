@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 
@@ -183,6 +183,12 @@ def status_history(
     if until:
         changes = changes.filter(as_of__lte=until)
     return changes
+
+
+def level_changes(changes: QuerySet[StatusChange]) -> QuerySet[StatusChange]:
+    """Only the steps where the level changed: what a timeline or a list of the latest changes
+    shows. The others (a second order, an incident more, at the same level) stay in the history."""
+    return changes.exclude(level=F("previous_level"))
 
 
 def area_statuses(*, within: Area | None = None, level: str | None = None) -> QuerySet[AreaStatus]:

@@ -87,6 +87,34 @@ def test_staff_log_in_to_the_dashboard_and_are_offered_no_public_site(client, st
     assert "View site" not in index
 
 
+def test_changes_are_dated_from_when_they_took_effect_and_same_level_steps_are_left_out(
+    admin_client_logged_in, recomputed
+):
+    import datetime
+
+    from evactrack.status.models import StatusChange
+    from tests.factories import OrderFactory
+
+    # Live rows, judged today: the city turned mandatory by the hromada's order of 2023-08-10.
+    first = StatusChange.objects.get(area=recomputed.city, level="evacuation_mandatory")
+    assert first.origin == "live" and first.as_of > datetime.date(2026, 1, 1)
+    assert first.took_effect_on == datetime.date(2023, 8, 10)
+    # A second mandatory order at the same level: a step of the history, not a change of level.
+    OrderFactory(area=recomputed.city, source=recomputed.source, title="Second order",
+                 effective_from=datetime.date(2023, 9, 1))  # fmt: skip
+    status_recompute_dirty()
+    same_level = StatusChange.objects.filter(area=recomputed.city).latest("id")
+    assert (same_level.previous_level, same_level.level) == ("evacuation_mandatory", "evacuation_mandatory")
+
+    dashboard = admin_client_logged_in.get(reverse("admin:evactrack_dashboard"))
+    shown = list(dashboard.context["latest_changes"])
+    assert first in shown and same_level not in shown
+    assert "2023-08-10" in dashboard.content.decode()
+    page = admin_client_logged_in.get(reverse("admin:locations_area_change", args=[recomputed.city.pk]))
+    assert list(page.context["status_timeline"]) == [first]
+    assert page.context["status_steps"] == StatusChange.objects.filter(area=recomputed.city).count() >= 2
+
+
 def test_areas_without_a_stored_status_count_as_normal(admin_client_logged_in, recomputed):
     from locations.models import Area
     from locations.services import area_upsert

@@ -308,3 +308,21 @@ def test_a_held_down_level_is_held_down_in_the_hysteresis_too():
     alone = AreaInputs(incidents=[strike(D(2023, 5, 1), f"s{n}") for n in range(10)])
     held = evaluate(alone, RULES, D(2023, 5, 16))
     assert held.level == StatusLevel.ADVISORY and held.reasons[0]["held_level"] == StatusLevel.ADVISORY
+
+
+def test_a_status_took_effect_on_the_latest_date_its_reasons_name_up_to_as_of():
+    from evactrack.status.engine import reasons_took_effect_on
+
+    as_of = datetime.date(2026, 12, 2)
+    reasons = [
+        {"kind": "order", "since": "2023-08-10"},
+        {"kind": "designation", "since": "2022-09-10"},
+        {"kind": "incidents", "latest_on": None},
+        {"kind": "order_ended", "ended_on": "2023-09-01"},
+    ]
+    assert reasons_took_effect_on(reasons, as_of) == datetime.date(2023, 9, 1)
+    # A date after as_of (known now, not then) is not when it took effect.
+    assert reasons_took_effect_on(reasons, datetime.date(2023, 8, 20)) == datetime.date(2023, 8, 10)
+    # Nothing dated (a parent's roll-up, back to normal): the day it was judged.
+    assert reasons_took_effect_on([{"kind": "areas", "count": 2}], as_of) == as_of
+    assert reasons_took_effect_on([], as_of) == as_of
