@@ -450,10 +450,12 @@ class PopulationCount(Fact):
 
 
 class ControlDesignation(Fact):
-    """An official designation that an area is occupied or under active hostilities, with dates."""
+    """An official designation of an area over time: a kind of the government's list of
+    territories of possible or active hostilities, temporary occupation or encirclement, with
+    dates (reports.choices.ControlKind)."""
 
     area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="designations")
-    kind = models.CharField(_("kind"), max_length=24, choices=ControlKind.choices)
+    kind = models.CharField(_("kind"), max_length=32, choices=ControlKind.choices)
     valid_from = models.DateField(_("from"), validators=[not_before_earliest_fact_date])
     valid_from_precision = models.CharField(
         _("start date precision"), max_length=8, choices=DatePrecision.choices, default=DatePrecision.DAY

@@ -5,10 +5,12 @@ Decisions a coordinator should know (also in docs/STATUS.md):
 - An order counts at `as_of` when it is not a draft and its dates say so: effective_from ≤ as_of,
   not lifted on or before as_of, not ended (effective_until) before as_of. The stored state is
   not trusted alone, so a past date can be recomputed after the order was lifted or expired.
-- "occupied" → no_access. "active_hostilities" → evacuation_recommended: the official list of
-  territories of active hostilities still receives evacuation convoys, so access exists and
-  leaving is advised; a mandatory order over the same area outranks it. Only occupation
-  closes access in this model.
+- Designations are the kinds of Ukraine's official list of territories of hostilities or
+  occupation; the policy gives each its level (`designation_levels`, staff edit it). By default
+  temporarily occupied and encircled → no_access; possible hostilities and active hostilities
+  (with or without state e-resources) → advisory. The list is legal context (benefits, curfews,
+  state services), not an evacuation call: places on it still receive evacuation convoys, and
+  only an order or the incidents raise such an area above advisory.
 - Who must leave: `level` is the worst level that applies to anyone. `level_for_everyone` is the
   level of what applies to the whole population (designations, orders for everyone, incidents);
   `group_levels` names each population group an order puts worse off than that (a children-only
@@ -40,7 +42,14 @@ from dataclasses import dataclass, field
 
 import orjson
 
-from evactrack.status.choices import CHILDREN_WITHHELD, LEVEL_HEADLINE, LEVEL_RANK, StatusLevel
+from evactrack.status.choices import (
+    CHILDREN_WITHHELD,
+    DESIGNATION_LEVEL_DEFAULTS,
+    DESIGNATION_LEVEL_FIELDS,
+    LEVEL_HEADLINE,
+    LEVEL_RANK,
+    StatusLevel,
+)
 from reports.choices import ControlKind, OrderKind, OrderState, PopulationGroup, VerificationState
 
 DAY = datetime.timedelta(days=1)
@@ -49,10 +58,6 @@ INCIDENT_UIDS_SHOWN = 10
 # A parent's reasons name at most this many of its children at the worst level.
 CHILD_AREAS_SHOWN = 3
 
-DESIGNATION_LEVEL = {
-    ControlKind.OCCUPIED: StatusLevel.NO_ACCESS,
-    ControlKind.ACTIVE_HOSTILITIES: StatusLevel.EVACUATION_RECOMMENDED,
-}
 ORDER_LEVEL = {
     OrderKind.MANDATORY: StatusLevel.EVACUATION_MANDATORY,
     OrderKind.RECOMMENDED: StatusLevel.EVACUATION_RECOMMENDED,
@@ -87,10 +92,13 @@ class PolicyRules:
     # A count of children below this is withheld from roles below coordinator (a setting, not
     # the policy: it protects children, it does not judge danger).
     small_child_count: int = 20
+    # The level each kind of the official list gives while in force (a kind not listed: normal).
+    designation_levels: Mapping[str, str] = field(default_factory=lambda: dict(DESIGNATION_LEVEL_DEFAULTS))
 
     @classmethod
     def from_policy(cls, policy, *, small_child_count: int = small_child_count) -> PolicyRules:
         return cls(
+            designation_levels={kind: getattr(policy, name) for kind, name in DESIGNATION_LEVEL_FIELDS.items()},
             small_child_count=small_child_count,
             window_days=policy.incident_window_days,
             type_weights={str(key): float(value) for key, value in policy.incident_type_weights.items()},
@@ -426,7 +434,7 @@ def evaluate(inputs: AreaInputs, rules: PolicyRules, as_of: datetime.date) -> Ev
         recheck += [designation.valid_from, designation.valid_until and designation.valid_until + DAY]
         if not designation_in_force(designation, as_of):
             continue
-        caused = DESIGNATION_LEVEL.get(designation.kind, StatusLevel.NORMAL)
+        caused = rules.designation_levels.get(designation.kind, StatusLevel.NORMAL)
         everyone = worse(everyone, caused)
         reason = {
             "kind": "designation",
@@ -682,7 +690,20 @@ GROUP_HEADLINE = {
     StatusLevel.EVACUATION_MANDATORY: "mandatory evacuation of {group}",
     StatusLevel.EVACUATION_RECOMMENDED: "evacuation recommended for {group}",
 }
-DESIGNATION_WORDS = {ControlKind.OCCUPIED: "occupied", ControlKind.ACTIVE_HOSTILITIES: "active hostilities"}
+# The list is legal context: the words say so, lest "active hostilities" read as a call to leave.
+LEGAL_CONTEXT = " (official list: legal context, not an evacuation call)"
+DESIGNATION_WORDS = {
+    ControlKind.POSSIBLE_HOSTILITIES: "territory of possible hostilities",
+    ControlKind.ACTIVE_HOSTILITIES: "territory of active hostilities",
+    ControlKind.ACTIVE_HOSTILITIES_E_RESOURCES: "territory of active hostilities where state e-resources work",
+    ControlKind.OCCUPIED: "temporarily occupied",
+    ControlKind.ENCIRCLED: "encircled (blockaded)",
+}
+HOSTILITIES_KINDS = {
+    ControlKind.POSSIBLE_HOSTILITIES,
+    ControlKind.ACTIVE_HOSTILITIES,
+    ControlKind.ACTIVE_HOSTILITIES_E_RESOURCES,
+}
 
 
 def _authority(name: str) -> str:
@@ -692,7 +713,9 @@ def _authority(name: str) -> str:
 def reason_words(reason: dict, level: str) -> str:
     kind = reason.get("kind")
     if kind == "designation":
-        return f"{DESIGNATION_WORDS.get(reason['designation'], reason['designation'])} since {reason['since']}"
+        designation = reason["designation"]
+        words = f"{DESIGNATION_WORDS.get(designation, designation)} since {reason['since']}"
+        return words + LEGAL_CONTEXT if designation in HOSTILITIES_KINDS else words
     if kind == "order":
         matches_level = ORDER_LEVEL.get(reason["order_kind"]) == level
         prefix = "order" if matches_level else f"{reason['order_kind']} evacuation order"

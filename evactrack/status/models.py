@@ -7,9 +7,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from evactrack.kernel.db import FieldCheckConstraint, choices_constraint
-from evactrack.status.choices import ChangeOrigin, ChildrenWithheld, RunKind, StatusLevel, who_must_leave_label
+from evactrack.status.choices import (
+    DESIGNATION_LEVEL_DEFAULTS,
+    DESIGNATION_LEVEL_FIELDS,
+    ChangeOrigin,
+    ChildrenWithheld,
+    RunKind,
+    StatusLevel,
+    who_must_leave_label,
+)
 from locations.models import Area
-from reports.choices import IncidentType, VerificationState
+from reports.choices import ControlKind, IncidentType, VerificationState
 
 
 def default_type_weights():
@@ -39,6 +47,18 @@ UNVERIFIED_CAPS = [
     for level, label in StatusLevel.choices
     if level in (StatusLevel.ADVISORY, StatusLevel.EVACUATION_RECOMMENDED)
 ]
+
+
+def designation_level_field(kind: str, help_text) -> models.CharField:
+    """The policy's level for one kind of the official list: a choice of levels, not a JSON
+    mapping, so staff pick it from a list in the admin and cannot type a level that is not one."""
+    return models.CharField(
+        ControlKind(kind).label,
+        max_length=24,
+        choices=StatusLevel.choices,
+        default=DESIGNATION_LEVEL_DEFAULTS[kind],
+        help_text=help_text,
+    )
 
 
 class Policy(models.Model):
@@ -109,6 +129,33 @@ class Policy(models.Model):
             "reported in the same area within the window."
         ),
     )
+    # The official list of territories of hostilities or occupation: the level each of its kinds
+    # gives an area (and everything under it) while in force.
+    level_possible_hostilities = designation_level_field(
+        ControlKind.POSSIBLE_HOSTILITIES,
+        _("Level while a hromada is on the official list as a territory of possible hostilities."),
+    )
+    level_active_hostilities = designation_level_field(
+        ControlKind.ACTIVE_HOSTILITIES,
+        _(
+            "Level while a hromada is on the official list as a territory of active hostilities. The list is "
+            "legal context, not an evacuation call: orders and incidents raise the level further."
+        ),
+    )
+    level_active_hostilities_e_resources = designation_level_field(
+        ControlKind.ACTIVE_HOSTILITIES_E_RESOURCES,
+        _(
+            "Level while a hromada is on the official list as a territory of active hostilities where "
+            "state electronic information resources work."
+        ),
+    )
+    level_occupied = designation_level_field(
+        ControlKind.OCCUPIED, _("Level while a hromada is temporarily occupied: no humanitarian access by default.")
+    )
+    level_encircled = designation_level_field(
+        ControlKind.ENCIRCLED,
+        _("Level while a hromada is encircled (blockaded): no humanitarian access by default."),
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -132,6 +179,7 @@ class Policy(models.Model):
                 field="corroborating_organizations",
                 violation_error_message=_("Corroboration takes at least two organizations."),
             ),
+            *(choices_constraint(name, StatusLevel.choices) for name in DESIGNATION_LEVEL_FIELDS.values()),
             FieldCheckConstraint(
                 condition=Q(incident_window_days__gte=1),
                 name="%(app_label)s_%(class)s_window_positive",

@@ -48,7 +48,8 @@ def test_a_children_only_order_names_the_group_and_leaves_everyone_normal():
 def test_everyone_else_gets_what_incidents_and_designations_give():
     hostilities = DesignationFact("d", "active_hostilities", D(2023, 1, 1), None, "UA6308")
     result = _judge(order(population_group=CHILDREN), designations=[hostilities])
-    assert (result.level, result.level_for_everyone) == (MANDATORY, RECOMMENDED)
+    # Active hostilities give everyone advisory (the policy's default for the official list).
+    assert (result.level, result.level_for_everyone) == (MANDATORY, StatusLevel.ADVISORY)
     assert result.group_levels == {CHILDREN: MANDATORY}
     shelled = _judge(order(population_group=CHILDREN), incidents=[incident(D(2023, 8, 20))])
     assert (shelled.level_for_everyone, shelled.group_levels) == (StatusLevel.ADVISORY, {CHILDREN: MANDATORY})
