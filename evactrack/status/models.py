@@ -18,6 +18,7 @@ from evactrack.status.choices import (
 )
 from locations.models import Area
 from reports.choices import ControlKind, IncidentType, VerificationState
+from reports.models import EvacuationOrder
 
 
 def default_type_weights():
@@ -129,6 +130,15 @@ class Policy(models.Model):
             "reported in the same area within the window."
         ),
     )
+    order_review_days = models.PositiveSmallIntegerField(
+        _("days before an order is to confirm"),
+        default=90,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "An order in force without an end date goes to the 'to confirm' queue when this many days have passed "
+            "since it was issued, took effect or was last confirmed. Its level is kept; its reason says so."
+        ),
+    )
     # The official list of territories of hostilities or occupation: the level each of its kinds
     # gives an area (and everything under it) while in force.
     level_possible_hostilities = designation_level_field(
@@ -181,6 +191,12 @@ class Policy(models.Model):
             ),
             *(choices_constraint(name, StatusLevel.choices) for name in DESIGNATION_LEVEL_FIELDS.values()),
             FieldCheckConstraint(
+                condition=Q(order_review_days__gte=1),
+                name="%(app_label)s_%(class)s_order_review_positive",
+                field="order_review_days",
+                violation_error_message=_("An order is confirmed at least every day."),
+            ),
+            FieldCheckConstraint(
                 condition=Q(incident_window_days__gte=1),
                 name="%(app_label)s_%(class)s_window_positive",
                 field="incident_window_days",
@@ -190,6 +206,17 @@ class Policy(models.Model):
 
     def __str__(self):
         return f"{self.name}{' (active)' if self.is_active else ''}"
+
+
+class OrderToConfirm(EvacuationOrder):
+    """The orders in force that nobody has confirmed for the policy's review days: the admin's
+    queue (evactrack.status.admin). A view of orders, with no table of its own; here, not in
+    reports, because the review days are the status policy's."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("order to confirm")
+        verbose_name_plural = _("orders to confirm")
 
 
 class StatusFigures(models.Model):

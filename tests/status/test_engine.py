@@ -255,6 +255,12 @@ def _inputs_and_date(draw):
                 effective_from=day(start),
                 effective_until=draw(st.none() | st.builds(day, st.integers(min_value=start, max_value=90))),
                 lifted_on=draw(st.none() | st.builds(day, st.integers(min_value=start, max_value=90))),
+                # Its life cycle: confirmations (later ones known only from their day), a review
+                # date, and a replacement taking effect.
+                issued_on=draw(st.none() | st.builds(day, st.integers(min_value=0, max_value=start))),
+                confirmed_on=draw(st.none() | st.builds(day, st.integers(min_value=start, max_value=90))),
+                review_on=draw(st.none() | st.builds(day, st.integers(min_value=start, max_value=90))),
+                superseded_from=draw(st.none() | st.builds(day, st.integers(min_value=start, max_value=90))),
             )
         )
     designations = []
@@ -276,12 +282,13 @@ def _inputs_and_date(draw):
 @given(_inputs_and_date())
 def test_the_same_inputs_judge_alike_until_recheck_on(case):
     inputs, as_of = case
-    first = evaluate(inputs, RULES, as_of)
+    rules = dataclasses.replace(RULES, order_review_days=20)  # so orders become "to confirm" in the span
+    first = evaluate(inputs, rules, as_of)
     last_same_day = (first.recheck_on or as_of + datetime.timedelta(days=91)) - datetime.timedelta(days=1)
     day = as_of
     while day < last_same_day:
         day += datetime.timedelta(days=1)
-        later = evaluate(inputs, RULES, day)
+        later = evaluate(inputs, rules, day)
         assert (later.level, later.score, later.reasons) == (first.level, first.score, first.reasons), day
 
 
