@@ -103,8 +103,40 @@ class CountMethod(models.TextChoices):
 
 
 class ControlKind(models.TextChoices):
-    OCCUPIED = "occupied", _("occupied")
-    ACTIVE_HOSTILITIES = "active_hostilities", _("active hostilities")
+    """The kinds of Ukraine's official list of territories where hostilities are (were) conducted
+    or temporarily occupied (Order No. 309 of the Ministry of Reintegration, "Перелік територій,
+    на яких ведуються (велися) бойові дії або тимчасово окупованих"), per hromada with dates.
+
+    The labels' Ukrainian translations are the list's own wording. `occupied` and
+    `active_hostilities` keep the values stored rows and partners have always read. Which level
+    each kind gives is the policy's (evactrack.status.models.Policy), not this list's: the list
+    is legal context (benefits, curfews, state services), not an evacuation call.
+    """
+
+    POSSIBLE_HOSTILITIES = "possible_hostilities", _("territory of possible hostilities")
+    ACTIVE_HOSTILITIES = "active_hostilities", _("territory of active hostilities")
+    ACTIVE_HOSTILITIES_E_RESOURCES = (
+        "active_hostilities_e_resources",
+        _("territory of active hostilities where state electronic information resources work"),
+    )
+    OCCUPIED = "occupied", _("temporarily occupied territory")
+    # A section of the list in 2022 only.
+    ENCIRCLED = "encircled", _("territory in encirclement (blockade)")
+
+
+# The list's own wording of each kind: what an import of the list reads (reports.importing), and
+# the labels' Ukrainian translations (locale/uk; a test checks they agree). Kept here and not only
+# in the catalog, so an import reads it without compiled translations. Other wordings the list's
+# editions used are in HOSTILITIES_KIND_WORDINGS.
+CONTROL_KIND_OFFICIAL_NAMES = {
+    ControlKind.POSSIBLE_HOSTILITIES: "території можливих бойових дій",
+    ControlKind.ACTIVE_HOSTILITIES: "території активних бойових дій",
+    ControlKind.ACTIVE_HOSTILITIES_E_RESOURCES: (
+        "території активних бойових дій, на яких функціонують державні електронні інформаційні ресурси"
+    ),
+    ControlKind.OCCUPIED: "тимчасово окуповані території",
+    ControlKind.ENCIRCLED: "території, які перебувають в оточенні (блокуванні)",
+}
 
 
 class Reliability(models.TextChoices):

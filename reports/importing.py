@@ -12,6 +12,7 @@ citations and history and mark their areas dirty once. Order targets go through
 order_update, one order at a time.
 """
 
+import copy
 import csv
 import datetime
 import io
@@ -22,15 +23,20 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from evactrack.access.models import Organization
+from evactrack.kernel.db import DatePrecision
+from locations.choices import AreaLevel
 from locations.models import Area
-from reports.choices import TargetScope
-from reports.models import EvacuationOrder, Incident, OrderTarget, PopulationCount, Source
+from reports.choices import CONTROL_KIND_OFFICIAL_NAMES, ControlKind, TargetScope
+from reports.models import ControlDesignation, EvacuationOrder, Incident, OrderTarget, PopulationCount, Source
 from reports.services import (
     CitationInput,
     TargetInput,
+    designation_create,
+    designation_update,
     fact_errors,
     incident_create_many,
     order_update,
@@ -483,6 +489,199 @@ class OrderTargetImporter(Importer):
             # change-feed entry follow its targets.
             order_update(order=order, targets=targets, actor=actor)
         return len(check.prepared)
+
+
+# --- the official hostilities list ------------------------------------------------------------
+
+# The source every row of the list cites unless the command names another: created on the first
+# import when missing (never updated, so a second import writes nothing).
+HOSTILITIES_SOURCE = {
+    "slug": "minreintegration-order-309",
+    "title": (
+        "Перелік територій, на яких ведуться (велися) бойові дії або тимчасово окупованих Російською "
+        "Федерацією (наказ Мінреінтеграції від 22.12.2022 № 309)"
+    ),
+    "publisher": "Ministry of Reintegration of the Temporarily Occupied Territories of Ukraine",
+    "url": "https://zakon.rada.gov.ua/laws/show/z1668-22",
+    "published_on": datetime.date(2022, 12, 22),
+    "published_on_precision": DatePrecision.DAY,
+    "language": "uk",
+    "reliability": "a",
+    "summary": (
+        "The government's list of territories of possible and active hostilities, temporarily "
+        "occupied and (in 2022) encircled, per hromada with start and end dates; amended often."
+    ),
+}
+
+
+def _wording(value: str) -> str:
+    """A kind as written, compared without case, spacing, a final full stop or the list's
+    "Російською Федерацією" ("тимчасово окуповані Російською Федерацією території")."""
+    value = " ".join(str(value).replace("\u2019", "'").split()).lower().rstrip(".")
+    return value.replace(" російською федерацією", "")
+
+
+def _kind_wordings() -> dict[str, str]:
+    """Every way a row may name a kind → our code: the code, the English label, the list's wording
+    (plural, as the list's headings, or singular), and the wordings of earlier editions."""
+    wordings = {}
+    for kind in ControlKind.values:
+        official = CONTROL_KIND_OFFICIAL_NAMES[kind]
+        singular = official.replace("території", "територія", 1).replace("тимчасово окуповані", "тимчасово окупована")
+        with translation.override("en"):
+            english = str(ControlKind(kind).label)
+        for wording in (kind, english, official, singular):
+            wordings[_wording(wording)] = kind
+    wordings.update({_wording(wording): kind for wording, kind in HOSTILITIES_KIND_WORDINGS.items()})
+    return wordings
+
+
+# Wordings of the list's 2022 editions (order No. 75 and its amendments) and short forms.
+HOSTILITIES_KIND_WORDINGS = {
+    "території, які перебувають в тимчасовій окупації": ControlKind.OCCUPIED,
+    "тимчасово окупована": ControlKind.OCCUPIED,
+    "оточення (блокування)": ControlKind.ENCIRCLED,
+    "території, які перебувають в оточенні (блокуванні)": ControlKind.ENCIRCLED,
+    "оточення": ControlKind.ENCIRCLED,
+    "блокування": ControlKind.ENCIRCLED,
+}
+
+
+def parse_list_date(value) -> datetime.date | None:
+    """A date as YYYY-MM-DD or as the list writes it, DD.MM.YYYY."""
+    if isinstance(value, str) and value.count(".") == 2:
+        try:
+            return datetime.datetime.strptime(value.strip(), "%d.%m.%Y").date()
+        except ValueError as error:
+            raise CellError(_("Write dates as YYYY-MM-DD or DD.MM.YYYY.")) from error
+    try:
+        return parse_date(value)
+    except CellError as error:
+        raise CellError(_("Write dates as YYYY-MM-DD or DD.MM.YYYY.")) from error
+
+
+@dataclass
+class HostilitiesRow:
+    """One row of the list, ready for the designation services: to create, to update, or as stored."""
+
+    action: str  # "create" | "update" | "unchanged"
+    fields: dict
+    designation: ControlDesignation | None = None
+
+
+class HostilitiesImporter(Importer):
+    """The official list of territories of hostilities or occupation (Order No. 309), one row per
+    hromada, kind and start date: `manage.py import_hostilities FILE` (columns in its help and in
+    the README).
+
+    A row is matched to a stored designation by (hromada, kind, start date): a match with the same
+    end date is left alone, one whose end date differs gets the file's (the list closes a period
+    by giving it an end); anything else is created. So importing the same file twice writes
+    nothing, and importing the next edition of the list adds and closes periods. Rows the file no
+    longer lists are left as they are: the list's editions drop ended periods, which stay history.
+    """
+
+    model = ControlDesignation
+    required_columns = ("hromada_code", "kind", "valid_from")
+    optional_columns = ("valid_until", "locator", "summary")
+    citation_columns = ("locator",)
+    field_columns = {"area": "hromada_code", "citations": "locator"}
+
+    def __init__(self, content: bytes, filename: str, *, source: Source):
+        super().__init__(content, filename)
+        self.source = source
+
+    def load_references(self, rows):
+        self.areas = _areas_by_code(rows, column="hromada_code")
+        self.wordings = _kind_wordings()
+        self.stored = {
+            (designation.area_id, designation.kind, designation.valid_from): designation
+            for designation in ControlDesignation.objects.filter(area__in=self.areas.values()).order_by("-id")
+        }
+        self.seen = set()
+
+    def prepare(self, row, errors):
+        area = self.lookup(row, "hromada_code", self.areas, errors, label=_("area with code"))
+        if area is not None and area.level != AreaLevel.HROMADA:
+            errors.setdefault("hromada_code", []).append(
+                _("%(code)s is a %(level)s, not a hromada: the list is kept per hromada.")
+                % {"code": area.code, "level": area.get_level_display()}
+            )
+        kind = self.wordings.get(_wording(text(row.get("kind", ""))))
+        if kind is None:
+            errors.setdefault("kind", []).append(
+                _("Not a kind of the list: write one of %(codes)s, or the list's wording (%(example)s).")
+                % {"codes": ", ".join(ControlKind.values), "example": CONTROL_KIND_OFFICIAL_NAMES[ControlKind.OCCUPIED]}
+            )
+        valid_from = self.cell(row, "valid_from", parse_list_date, errors)
+        if valid_from is None and "valid_from" not in errors:
+            errors["valid_from"] = [_("This column is required.")]
+        valid_until = self.cell(row, "valid_until", parse_list_date, errors)
+        fields = {
+            "area": area,
+            "kind": kind,
+            "valid_from": valid_from,
+            "valid_until": valid_until,
+            "valid_until_precision": DatePrecision.DAY if valid_until else "",
+        }
+        key = (area.pk if area else None, kind, valid_from)
+        if errors:
+            return HostilitiesRow("create", fields)
+        if key in self.seen:
+            errors.setdefault("valid_from", []).append(
+                _("This hromada, kind and start date are listed twice in the file.")
+            )
+        self.seen.add(key)
+        stored = self.stored.get(key)
+        if stored is None:
+            with translation.override("en"):
+                label = str(ControlKind(kind).label)
+            fields["summary"] = text(row.get("summary", "")) or (
+                f"On the official list of territories of hostilities or occupation (Order No. 309): {label}."
+            )
+            fields["citations"] = [CitationInput(source=self.source, locator=text(row.get("locator", "")))]
+            return HostilitiesRow("create", fields)
+        if (stored.valid_until, stored.valid_until_precision) == (valid_until, fields["valid_until_precision"]):
+            return HostilitiesRow("unchanged", fields, stored)
+        return HostilitiesRow("update", fields, stored)
+
+    def validate(self, prepared: HostilitiesRow, errors):
+        if prepared.action == "unchanged":
+            return
+        fields = {name: value for name, value in prepared.fields.items() if name != "citations"}
+        designation = prepared.designation or ControlDesignation(**fields)
+        if prepared.designation is not None:
+            # On a copy: the stored row must not change until save().
+            designation = copy.copy(designation)
+            designation.valid_until = fields["valid_until"]
+            designation.valid_until_precision = fields["valid_until_precision"]
+        citations = prepared.fields.get("citations") or [CitationInput(source=self.source)]
+        _merge(errors, fact_errors(designation, citations=citations))
+
+    @transaction.atomic
+    def save(self, check: ImportCheck, *, actor, progress=None) -> dict[str, int]:
+        """Write the checked rows through the designation services (history, dirty marks): all or
+        none. Returns how many rows were created, updated and unchanged."""
+        if not check.ok:
+            raise ValidationError(_("The file has errors; nothing was imported."))
+        done = {"created": 0, "updated": 0, "unchanged": 0}
+        for index, (_number, prepared) in enumerate(check.prepared, start=1):
+            if prepared.action == "create":
+                designation_create(actor=actor, **prepared.fields)
+                done["created"] += 1
+            elif prepared.action == "update":
+                designation_update(
+                    designation=prepared.designation,
+                    valid_until=prepared.fields["valid_until"],
+                    valid_until_precision=prepared.fields["valid_until_precision"],
+                    actor=actor,
+                )
+                done["updated"] += 1
+            else:
+                done["unchanged"] += 1
+            if progress is not None:
+                progress(index, len(check.prepared))
+        return done
 
 
 IMPORTERS = {

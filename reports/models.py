@@ -317,6 +317,16 @@ class EvacuationOrder(Fact):
     reference = models.CharField(_("reference"), max_length=100, blank=True, help_text=_("Official number."))
     title = models.CharField(_("title"), max_length=300)
     issuing_authority = models.CharField(_("issuing authority"), max_length=300)
+    # The authority as an organization, when it is one we keep (the free text stays: it is what
+    # the source says, and the reasons name it).
+    issuing_organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("issuing organization"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders_issued",
+    )
     kind = models.CharField(_("kind"), max_length=16, choices=OrderKind.choices)
     population_group = models.CharField(
         _("who must leave"), max_length=32, choices=PopulationGroup.choices, default=PopulationGroup.EVERYONE
@@ -330,6 +340,24 @@ class EvacuationOrder(Fact):
         _("effective until"), null=True, blank=True, validators=[not_before_earliest_fact_date]
     )
     lifted_on = models.DateField(_("lifted on"), null=True, blank=True, validators=[not_before_earliest_fact_date])
+    review_on = models.DateField(
+        _("review on"), null=True, blank=True, validators=[not_before_earliest_fact_date],
+        help_text=_("The day the authority said it would review the order, if it did."),
+    )  # fmt: skip
+    confirmed_on = models.DateField(
+        _("last confirmed on"), null=True, blank=True, validators=[not_before_earliest_fact_date],
+        help_text=_("The last day a source said the order still holds. An order without an end date goes to the "
+                    "'to confirm' queue when it has not been confirmed for the policy's review days."),
+    )  # fmt: skip
+    supersedes = models.ForeignKey(
+        "self",
+        verbose_name=_("replaces"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="superseded_by",
+        help_text=_("The order this one replaces (wider or narrower): it stops counting from this one's start."),
+    )
     state = models.CharField(_("state"), max_length=16, choices=OrderState.choices, default=OrderState.ACTIVE)
     people_subject, people_subject_qualifier = figure(_("people subject"))
     children_subject, children_subject_qualifier = figure(_("children subject"))
@@ -373,6 +401,26 @@ class EvacuationOrder(Fact):
                 violation_error_message=_("An order is issued on or before the day it takes effect."),
             ),
             FieldCheckConstraint(
+                condition=Q(review_on__isnull=True) | Q(issued_on__isnull=True) | Q(review_on__gte=F("issued_on")),
+                name="%(app_label)s_%(class)s_review_after_issue",
+                field="review_on",
+                violation_error_message=_("An order is reviewed on or after the day it was issued."),
+            ),
+            FieldCheckConstraint(
+                condition=Q(confirmed_on__isnull=True)
+                | Q(issued_on__isnull=True)
+                | Q(confirmed_on__gte=F("issued_on")),
+                name="%(app_label)s_%(class)s_confirmed_after_issue",
+                field="confirmed_on",
+                violation_error_message=_("An order is confirmed on or after the day it was issued."),
+            ),
+            FieldCheckConstraint(
+                condition=Q(supersedes__isnull=True) | ~Q(supersedes=F("id")),
+                name="%(app_label)s_%(class)s_supersedes_another",
+                field="supersedes",
+                violation_error_message=_("An order cannot replace itself."),
+            ),
+            FieldCheckConstraint(
                 condition=Q(state=OrderState.LIFTED, lifted_on__isnull=False)
                 | ~Q(state=OrderState.LIFTED) & Q(lifted_on__isnull=True),
                 name="%(app_label)s_%(class)s_lifted_state_has_date",
@@ -387,6 +435,32 @@ class EvacuationOrder(Fact):
     def clean(self):
         date_not_in_future(self.issued_on, "issued_on")
         date_not_in_future(self.lifted_on, "lifted_on")
+        date_not_in_future(self.confirmed_on, "confirmed_on")
+        self._clean_supersedes()
+
+    # Chains of replacements are short (an order replaced two or three times); a longer walk is a
+    # cycle written past this check, and stopping keeps a bad row from hanging a save.
+    SUPERSEDES_CHAIN_MAX = 100
+
+    def _clean_supersedes(self):
+        """An order replaces another, never itself, and no chain of replacements comes back to it."""
+        if self.supersedes_id is None:
+            return
+        if self.pk is not None and self.supersedes_id == self.pk:
+            raise ValidationError({"supersedes": _("An order cannot replace itself.")})
+        if self.pk is None:
+            return  # a new order is nobody's replacement yet: no cycle can pass through it
+        step, seen = self.supersedes_id, set()
+        for _step in range(self.SUPERSEDES_CHAIN_MAX):
+            step = EvacuationOrder.objects.filter(pk=step).values_list("supersedes_id", flat=True).first()
+            if step is None:
+                return
+            if step == self.pk or step in seen:
+                raise ValidationError(
+                    {"supersedes": _("This would make a cycle: that order replaces this one, directly or not.")}
+                )
+            seen.add(step)
+        raise ValidationError({"supersedes": _("The chain of replaced orders is too long.")})
 
 
 class OrderTarget(models.Model):
@@ -454,10 +528,12 @@ class PopulationCount(Fact):
 
 
 class ControlDesignation(Fact):
-    """An official designation that an area is occupied or under active hostilities, with dates."""
+    """An official designation of an area over time: a kind of the government's list of
+    territories of possible or active hostilities, temporary occupation or encirclement, with
+    dates (reports.choices.ControlKind)."""
 
     area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="designations")
-    kind = models.CharField(_("kind"), max_length=24, choices=ControlKind.choices)
+    kind = models.CharField(_("kind"), max_length=32, choices=ControlKind.choices)
     valid_from = models.DateField(_("from"), validators=[not_before_earliest_fact_date])
     valid_from_precision = models.CharField(
         _("start date precision"), max_length=8, choices=DatePrecision.choices, default=DatePrecision.DAY

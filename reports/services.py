@@ -729,6 +729,10 @@ def order_create(
     people_subject_qualifier: str | Unset = UNSET,
     children_subject: int | Unset | None = UNSET,
     children_subject_qualifier: str | Unset = UNSET,
+    issuing_organization: Organization | Unset | None = UNSET,
+    review_on: datetime.date | Unset | None = UNSET,
+    confirmed_on: datetime.date | Unset | None = UNSET,
+    supersedes: EvacuationOrder | Unset | None = UNSET,
     destinations: Iterable[Area] = (),
     actor=None,
     uid: uuid.UUID | None = None,
@@ -750,11 +754,16 @@ def order_create(
         people_subject_qualifier=people_subject_qualifier,
         children_subject=children_subject,
         children_subject_qualifier=children_subject_qualifier,
+        issuing_organization=issuing_organization,
+        review_on=review_on,
+        confirmed_on=confirmed_on,
+        supersedes=supersedes,
     )
     order = EvacuationOrder(uid=uid or uuid.uuid4(), created_by=_user_or_none(actor))
     _apply(order, fields)
     _save(order, actor=actor)
     order_targets_set(order=order, targets=targets)
+    _mark_replaced_order_areas_dirty({order.supersedes})
     order.destination_areas.set(destinations)
     citations_set(fact=order, citations=citations)
     changes_record(type=ChangeType.ORDER, changes=[(order.uid, NOBODY, order_audience(order))])
@@ -781,6 +790,10 @@ def order_update(
     people_subject_qualifier: str | Unset = UNSET,
     children_subject: int | Unset | None = UNSET,
     children_subject_qualifier: str | Unset = UNSET,
+    issuing_organization: Organization | Unset | None = UNSET,
+    review_on: datetime.date | Unset | None = UNSET,
+    confirmed_on: datetime.date | Unset | None = UNSET,
+    supersedes: EvacuationOrder | Unset | None = UNSET,
     citations: Iterable[CitationInput] | None = None,
     targets: Iterable[TargetInput] | None = None,
     destinations: Iterable[Area] | None = None,
@@ -805,14 +818,21 @@ def order_update(
         people_subject_qualifier=people_subject_qualifier,
         children_subject=children_subject,
         children_subject_qualifier=children_subject_qualifier,
+        issuing_organization=issuing_organization,
+        review_on=review_on,
+        confirmed_on=confirmed_on,
+        supersedes=supersedes,
     )
     before = order_audience(order)
+    replaced_before = order.supersedes
     _apply(order, fields)
     _save(order, actor=actor)
     if targets is not None:
         order_targets_set(order=order, targets=targets)
     else:
         _mark_order_areas_dirty(order)
+    # The order it replaces (and the one it replaced before) count until this one's start.
+    _mark_replaced_order_areas_dirty({replaced_before, order.supersedes})
     if destinations is not None:
         order.destination_areas.set(destinations)
     if citations is not None:
@@ -839,6 +859,19 @@ def order_targets_set(*, order: EvacuationOrder, targets: Iterable[TargetInput])
         row.scope = target.scope
         _save(row)
     _mark_order_areas_dirty(order)  # and the ones it covers now
+
+
+def _mark_replaced_order_areas_dirty(orders: Iterable[EvacuationOrder | None]) -> None:
+    for replaced in orders:
+        if replaced is not None:
+            _mark_order_areas_dirty(replaced)
+
+
+@transaction.atomic
+def order_confirm(*, order: EvacuationOrder, confirmed_on=None, actor=None) -> EvacuationOrder:
+    """Record that a source says the order still holds (default: today): it leaves the queue of
+    orders to confirm, and its reason stops saying "not confirmed since"."""
+    return order_update(order=order, actor=actor, confirmed_on=confirmed_on or timezone.localdate())
 
 
 def _mark_order_areas_dirty(order: EvacuationOrder) -> None:

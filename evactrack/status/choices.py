@@ -6,7 +6,7 @@ from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from reports.choices import PopulationGroup
+from reports.choices import ControlKind, PopulationGroup
 
 
 class StatusLevel(models.TextChoices):
@@ -18,6 +18,20 @@ class StatusLevel(models.TextChoices):
     EVACUATION_MANDATORY = "evacuation_mandatory", _("evacuation mandatory")
     NO_ACCESS = "no_access", _("no access")
 
+
+# The level each kind of the official list gives by default: the policy's defaults
+# (Policy.level_<kind>), and the engine's when it is given no policy. Occupation and encirclement
+# close humanitarian access; the hostilities kinds are legal context, not an evacuation call:
+# advisory, unless an order or incidents say more.
+DESIGNATION_LEVEL_DEFAULTS = {
+    ControlKind.POSSIBLE_HOSTILITIES: StatusLevel.ADVISORY,
+    ControlKind.ACTIVE_HOSTILITIES: StatusLevel.ADVISORY,
+    ControlKind.ACTIVE_HOSTILITIES_E_RESOURCES: StatusLevel.ADVISORY,
+    ControlKind.OCCUPIED: StatusLevel.NO_ACCESS,
+    ControlKind.ENCIRCLED: StatusLevel.NO_ACCESS,
+}
+# The Policy field that holds each kind's level (a test checks every kind has one).
+DESIGNATION_LEVEL_FIELDS = {kind: f"level_{kind}" for kind in ControlKind.values}
 
 # Position in the vocabulary: comparisons of levels go through this, never through strings.
 LEVEL_RANK = {level: rank for rank, level in enumerate(StatusLevel.values)}

@@ -40,7 +40,7 @@ from evactrack.status.inputs import AREAS, DESIGNATIONS, INCIDENTS, ORDER_TARGET
 from evactrack.status.models import AreaStatus, StatusChange
 from locations.models import PATH_SEPARATOR, Area
 from reports.choices import CountKind, OrderState, TargetScope
-from reports.models import ControlDesignation, Incident, OrderTarget, PopulationCount
+from reports.models import ControlDesignation, EvacuationOrder, Incident, OrderTarget, PopulationCount
 
 WRITE_BATCH = 1000
 # Below this many rows (an incremental run writes a handful) a plain INSERT beats COPY and its
@@ -169,6 +169,13 @@ def load_and_evaluate(
         .annotate(n=Count("id"))
         .values("n")
     )
+    # The first day an order replacing it takes effect (drafts replace nothing).
+    superseded_from = (
+        EvacuationOrder.objects.filter(supersedes_id=OuterRef("order_id"))
+        .exclude(state=OrderState.DRAFT)
+        .order_by("effective_from")
+        .values("effective_from")[:1]
+    )
     order_rows = (
         OrderTarget.objects.filter(_fact_filter(scope, areas, inherited=True))
         .filter(
@@ -177,12 +184,12 @@ def load_and_evaluate(
         )
         .filter(Q(order__lifted_on__isnull=True) | Q(order__lifted_on__gt=as_of - shown))
         .filter(Q(order__effective_until__isnull=True) | Q(order__effective_until__gte=as_of - shown))
-        .annotate(targets_of_order=Subquery(target_count))
+        .annotate(targets_of_order=Subquery(target_count), superseded_from=Subquery(superseded_from))
         .order_by()
-        .values_list("area__code", *ORDER_TARGETS.columns, "targets_of_order")
+        .values_list("area__code", *ORDER_TARGETS.columns, "targets_of_order", "superseded_from")
     )
-    for code, uid, *fields, target_scope, targets_of_order in order_rows:
-        order = OrderFact(str(uid), *fields, code, target_scope)
+    for code, uid, *fields, target_scope, issued, confirmed, review, targets_of_order, superseded in order_rows:
+        order = OrderFact(str(uid), *fields, code, target_scope, issued, confirmed, review, superseded)
         if targets_of_order != 1:
             order = dataclasses.replace(order, people_subject=None, children_subject=None)
         own_orders[order.target_code].append(order)

@@ -5,10 +5,20 @@ Decisions a coordinator should know (also in docs/STATUS.md):
 - An order counts at `as_of` when it is not a draft and its dates say so: effective_from ≤ as_of,
   not lifted on or before as_of, not ended (effective_until) before as_of. The stored state is
   not trusted alone, so a past date can be recomputed after the order was lifted or expired.
-- "occupied" → no_access. "active_hostilities" → evacuation_recommended: the official list of
-  territories of active hostilities still receives evacuation convoys, so access exists and
-  leaving is advised; a mandatory order over the same area outranks it. Only occupation
-  closes access in this model.
+- Designations are the kinds of Ukraine's official list of territories of hostilities or
+  occupation; the policy gives each its level (`designation_levels`, staff edit it). By default
+  temporarily occupied and encircled → no_access; possible hostilities and active hostilities
+  (with or without state e-resources) → advisory. The list is legal context (benefits, curfews,
+  state services), not an evacuation call: places on it still receive evacuation convoys, and
+  only an order or the incidents raise such an area above advisory.
+- An order replaced by another (`supersedes`) stops counting from the replacing order's
+  effective_from (if that one is not a draft), whether the replacement is wider or narrower,
+  and even if the replacement is lifted later: it was replaced, not suspended. It is named as
+  ended ("superseded") for `lifted_shown_days`.
+- An order in force without an end date that nobody confirmed for `order_review_days` since it
+  was issued, took effect or was last confirmed (or whose own review date passed without a
+  confirmation) is "to confirm" (reports.lifecycle): its level stays, its reason carries
+  `to_confirm: true` and `unconfirmed_since`, and the day it becomes so is a recheck day.
 - Who must leave: `level` is the worst level that applies to anyone. `level_for_everyone` is the
   level of what applies to the whole population (designations, orders for everyone, incidents);
   `group_levels` names each population group an order puts worse off than that (a children-only
@@ -40,8 +50,16 @@ from dataclasses import dataclass, field
 
 import orjson
 
-from evactrack.status.choices import CHILDREN_WITHHELD, LEVEL_HEADLINE, LEVEL_RANK, StatusLevel
+from evactrack.status.choices import (
+    CHILDREN_WITHHELD,
+    DESIGNATION_LEVEL_DEFAULTS,
+    DESIGNATION_LEVEL_FIELDS,
+    LEVEL_HEADLINE,
+    LEVEL_RANK,
+    StatusLevel,
+)
 from reports.choices import ControlKind, OrderKind, OrderState, PopulationGroup, VerificationState
+from reports.lifecycle import to_confirm_from, unconfirmed_since
 
 DAY = datetime.timedelta(days=1)
 # Reasons name at most this many incidents (newest first); the count says how many there are.
@@ -49,10 +67,6 @@ INCIDENT_UIDS_SHOWN = 10
 # A parent's reasons name at most this many of its children at the worst level.
 CHILD_AREAS_SHOWN = 3
 
-DESIGNATION_LEVEL = {
-    ControlKind.OCCUPIED: StatusLevel.NO_ACCESS,
-    ControlKind.ACTIVE_HOSTILITIES: StatusLevel.EVACUATION_RECOMMENDED,
-}
 ORDER_LEVEL = {
     OrderKind.MANDATORY: StatusLevel.EVACUATION_MANDATORY,
     OrderKind.RECOMMENDED: StatusLevel.EVACUATION_RECOMMENDED,
@@ -87,10 +101,15 @@ class PolicyRules:
     # A count of children below this is withheld from roles below coordinator (a setting, not
     # the policy: it protects children, it does not judge danger).
     small_child_count: int = 20
+    # The level each kind of the official list gives while in force (a kind not listed: normal).
+    designation_levels: Mapping[str, str] = field(default_factory=lambda: dict(DESIGNATION_LEVEL_DEFAULTS))
+    # An open-ended order unconfirmed this long is "to confirm" (its level stays).
+    order_review_days: int = 90
 
     @classmethod
     def from_policy(cls, policy, *, small_child_count: int = small_child_count) -> PolicyRules:
         return cls(
+            designation_levels={kind: getattr(policy, name) for kind, name in DESIGNATION_LEVEL_FIELDS.items()},
             small_child_count=small_child_count,
             window_days=policy.incident_window_days,
             type_weights={str(key): float(value) for key, value in policy.incident_type_weights.items()},
@@ -102,6 +121,7 @@ class PolicyRules:
             lifted_shown_days=policy.lifted_shown_days,
             unverified_level_cap=policy.unverified_level_cap,
             corroborating_organizations=policy.corroborating_organizations,
+            order_review_days=policy.order_review_days,
         )
 
     def level_for_score(self, score: float) -> str:
@@ -132,6 +152,12 @@ class OrderFact:
     children_subject: int | None
     target_code: str
     target_scope: str
+    # Its life cycle (reports.lifecycle); superseded_from: the earliest effective_from of the
+    # orders (not drafts) that replace it, None when none does.
+    issued_on: datetime.date | None = None
+    confirmed_on: datetime.date | None = None
+    review_on: datetime.date | None = None
+    superseded_from: datetime.date | None = None
 
 
 @dataclass(frozen=True)
@@ -292,6 +318,8 @@ def order_in_force(order: OrderFact, as_of: datetime.date) -> bool:
         return False
     if order.lifted_on is not None and order.lifted_on <= as_of:
         return False
+    if order.superseded_from is not None and order.superseded_from <= as_of:
+        return False
     if order.effective_until is not None and order.effective_until < as_of:
         return False
     # Expired without an end date: we cannot tell when it ended, so it no longer counts.
@@ -299,14 +327,18 @@ def order_in_force(order: OrderFact, as_of: datetime.date) -> bool:
 
 
 def order_ended_on(order: OrderFact, as_of: datetime.date) -> tuple[datetime.date, str] | None:
-    """(the day it stopped, "lifted" | "expired") for an order that ended on or before as_of."""
+    """(the day it stopped, "lifted" | "expired" | "superseded") for an order that ended on or
+    before as_of; the first of them when several did."""
     if order.state == OrderState.DRAFT or order.effective_from > as_of:
         return None
+    endings = []
     if order.lifted_on is not None and order.lifted_on <= as_of:
-        return order.lifted_on, "lifted"
+        endings.append((order.lifted_on, "lifted"))
     if order.effective_until is not None and order.effective_until < as_of:
-        return order.effective_until + DAY, "expired"
-    return None
+        endings.append((order.effective_until + DAY, "expired"))
+    if order.superseded_from is not None and order.superseded_from <= as_of:
+        endings.append((order.superseded_from, "superseded"))
+    return min(endings, default=None)
 
 
 def designation_in_force(designation: DesignationFact, as_of: datetime.date) -> bool:
@@ -426,7 +458,7 @@ def evaluate(inputs: AreaInputs, rules: PolicyRules, as_of: datetime.date) -> Ev
         recheck += [designation.valid_from, designation.valid_until and designation.valid_until + DAY]
         if not designation_in_force(designation, as_of):
             continue
-        caused = DESIGNATION_LEVEL.get(designation.kind, StatusLevel.NORMAL)
+        caused = rules.designation_levels.get(designation.kind, StatusLevel.NORMAL)
         everyone = worse(everyone, caused)
         reason = {
             "kind": "designation",
@@ -440,7 +472,13 @@ def evaluate(inputs: AreaInputs, rules: PolicyRules, as_of: datetime.date) -> Ev
     stated_people = stated_children = None
     seen_orders = set()
     for order in inputs.orders:
-        recheck += [order.effective_from, order.lifted_on, order.effective_until and order.effective_until + DAY]
+        recheck += [
+            order.effective_from,
+            order.lifted_on,
+            order.effective_until and order.effective_until + DAY,
+            order.superseded_from,
+            order.confirmed_on,  # a confirmation dated later is known from its day on
+        ]
         if order_in_force(order, as_of):
             caused = ORDER_LEVEL.get(order.kind, StatusLevel.NORMAL)
             if order.population_group == PopulationGroup.EVERYONE:
@@ -467,6 +505,17 @@ def evaluate(inputs: AreaInputs, rules: PolicyRules, as_of: datetime.date) -> Ev
                 "area": order.target_code,
                 "since": order.effective_from.isoformat(),
             }
+            due = _to_confirm_from(order, rules, as_of)
+            if due is not None and due <= as_of:
+                # Present only when true, so the reasons of confirmed orders digest as before.
+                reason["to_confirm"] = True
+                reason["unconfirmed_since"] = unconfirmed_since(
+                    effective_from=order.effective_from,
+                    issued_on=order.issued_on,
+                    confirmed_on=order.confirmed_on,
+                    as_of=as_of,
+                ).isoformat()
+            recheck.append(due)
             ranked.append((LEVEL_RANK[caused], 1, reason["since"], order.uid, reason))
             continue
         ended = order_ended_on(order, as_of)
@@ -503,6 +552,18 @@ def evaluate(inputs: AreaInputs, rules: PolicyRules, as_of: datetime.date) -> Ev
         stated_people=stated_people,
         stated_children=stated_children,
         recheck_on=min((day for day in recheck if day and day > as_of), default=None),
+    )
+
+
+def _to_confirm_from(order: OrderFact, rules: PolicyRules, as_of: datetime.date) -> datetime.date | None:
+    return to_confirm_from(
+        effective_from=order.effective_from,
+        effective_until=order.effective_until,
+        issued_on=order.issued_on,
+        confirmed_on=order.confirmed_on,
+        review_on=order.review_on,
+        review_days=rules.order_review_days,
+        as_of=as_of,
     )
 
 
@@ -682,7 +743,20 @@ GROUP_HEADLINE = {
     StatusLevel.EVACUATION_MANDATORY: "mandatory evacuation of {group}",
     StatusLevel.EVACUATION_RECOMMENDED: "evacuation recommended for {group}",
 }
-DESIGNATION_WORDS = {ControlKind.OCCUPIED: "occupied", ControlKind.ACTIVE_HOSTILITIES: "active hostilities"}
+# The list is legal context: the words say so, lest "active hostilities" read as a call to leave.
+LEGAL_CONTEXT = " (official list: legal context, not an evacuation call)"
+DESIGNATION_WORDS = {
+    ControlKind.POSSIBLE_HOSTILITIES: "territory of possible hostilities",
+    ControlKind.ACTIVE_HOSTILITIES: "territory of active hostilities",
+    ControlKind.ACTIVE_HOSTILITIES_E_RESOURCES: "territory of active hostilities where state e-resources work",
+    ControlKind.OCCUPIED: "temporarily occupied",
+    ControlKind.ENCIRCLED: "encircled (blockaded)",
+}
+HOSTILITIES_KINDS = {
+    ControlKind.POSSIBLE_HOSTILITIES,
+    ControlKind.ACTIVE_HOSTILITIES,
+    ControlKind.ACTIVE_HOSTILITIES_E_RESOURCES,
+}
 
 
 def _authority(name: str) -> str:
@@ -692,7 +766,9 @@ def _authority(name: str) -> str:
 def reason_words(reason: dict, level: str) -> str:
     kind = reason.get("kind")
     if kind == "designation":
-        return f"{DESIGNATION_WORDS.get(reason['designation'], reason['designation'])} since {reason['since']}"
+        designation = reason["designation"]
+        words = f"{DESIGNATION_WORDS.get(designation, designation)} since {reason['since']}"
+        return words + LEGAL_CONTEXT if designation in HOSTILITIES_KINDS else words
     if kind == "order":
         matches_level = ORDER_LEVEL.get(reason["order_kind"]) == level
         prefix = "order" if matches_level else f"{reason['order_kind']} evacuation order"
@@ -700,7 +776,10 @@ def reason_words(reason: dict, level: str) -> str:
         words = f"{prefix} of {_authority(reason['authority'])}"
         if group:
             words += f" for {group}"
-        return words + f", active since {reason['since']}"
+        words += f", active since {reason['since']}"
+        if reason.get("to_confirm"):
+            words += f", not confirmed since {reason['unconfirmed_since']} (to confirm)"
+        return words
     if kind == "order_ended":
         authority = _authority(reason["authority"])
         return f"{reason['order_kind']} evacuation order of {authority} {reason['how']} on {reason['ended_on']}"

@@ -81,7 +81,7 @@ def facts_sql(rules: PolicyRules, as_of: datetime.date) -> tuple[str, list]:
     # The row's id too: two equal rows are two facts.
     incident_row = _text("i.id", *INCIDENTS.sql_columns({"": "i"}))
     count_row = _text("c.id", *POPULATION_COUNTS.sql_columns({"": "c"}))
-    order_row = _text("t.id", *ORDER_TARGETS.sql_columns({"": "t", "order": "o"}), "n.targets")
+    order_row = _text("t.id", *ORDER_TARGETS.sql_columns({"": "t", "order": "o"}), "n.targets", "s.since")
     designation_row = _text("cd.id", *DESIGNATIONS.sql_columns({"": "cd"}))
     sql = f"""
         SELECT i.area_id, hashtext({incident_row}) AS own, 0 AS subtree
@@ -96,6 +96,10 @@ def facts_sql(rules: PolicyRules, as_of: datetime.date) -> tuple[str, list]:
         FROM {target} t
         JOIN {order} o ON o.id = t.order_id
         JOIN (SELECT order_id, COUNT(*) AS targets FROM {target} GROUP BY order_id) n ON n.order_id = t.order_id
+        LEFT JOIN (
+            SELECT supersedes_id, MIN(effective_from) AS since FROM {order}
+            WHERE supersedes_id IS NOT NULL AND state <> %s GROUP BY supersedes_id
+        ) s ON s.supersedes_id = o.id
         WHERE o.state IN ({order_states}) AND o.effective_from <= %s
           AND (o.lifted_on IS NULL OR o.lifted_on > %s) AND (o.effective_until IS NULL OR o.effective_until >= %s)
         UNION ALL
@@ -106,7 +110,7 @@ def facts_sql(rules: PolicyRules, as_of: datetime.date) -> tuple[str, list]:
     params = [
         first_day, as_of, *state_params,
         *kind_params, as_of,
-        TargetScope.SUBTREE, *order_state_params, as_of, shown_since, shown_since,
+        TargetScope.SUBTREE, OrderState.DRAFT, *order_state_params, as_of, shown_since, shown_since,
         as_of, as_of,
     ]  # fmt: skip
     return sql, params

@@ -57,7 +57,8 @@ INCIDENTS = Input(
 )
 POPULATION_COUNTS = Input(PopulationCount, ("kind", "reference_date", "total", "children"))
 # An order as each of its targets applies it. How many targets the order has is read too (a
-# figure is attributed only to an order's sole target): a count, not a column.
+# figure is attributed only to an order's sole target), and the earliest start of the orders that
+# replace it (ORDER_SUPERSEDED_FROM): derived values, not columns.
 ORDER_TARGETS = Input(
     OrderTarget,
     (
@@ -72,6 +73,10 @@ ORDER_TARGETS = Input(
         "order__people_subject",
         "order__children_subject",
         "scope",
+        # Its life cycle: when it is "to confirm" (reports.lifecycle).
+        "order__issued_on",
+        "order__confirmed_on",
+        "order__review_on",
     ),
 )
 DESIGNATIONS = Input(ControlDesignation, ("uid", "kind", "valid_from", "valid_until"))

@@ -9,10 +9,19 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from evactrack.kernel.db import FieldCheckConstraint, choices_constraint
-from evactrack.status.choices import ChangeOrigin, ChildrenWithheld, RunKind, StatusLevel, who_must_leave_label
+from evactrack.status.choices import (
+    DESIGNATION_LEVEL_DEFAULTS,
+    DESIGNATION_LEVEL_FIELDS,
+    ChangeOrigin,
+    ChildrenWithheld,
+    RunKind,
+    StatusLevel,
+    who_must_leave_label,
+)
 from evactrack.status.engine import reasons_took_effect_on
 from locations.models import Area
-from reports.choices import IncidentType, VerificationState
+from reports.choices import ControlKind, IncidentType, VerificationState
+from reports.models import EvacuationOrder
 
 
 def default_type_weights():
@@ -42,6 +51,18 @@ UNVERIFIED_CAPS = [
     for level, label in StatusLevel.choices
     if level in (StatusLevel.ADVISORY, StatusLevel.EVACUATION_RECOMMENDED)
 ]
+
+
+def designation_level_field(kind: str, help_text) -> models.CharField:
+    """The policy's level for one kind of the official list: a choice of levels, not a JSON
+    mapping, so staff pick it from a list in the admin and cannot type a level that is not one."""
+    return models.CharField(
+        ControlKind(kind).label,
+        max_length=24,
+        choices=StatusLevel.choices,
+        default=DESIGNATION_LEVEL_DEFAULTS[kind],
+        help_text=help_text,
+    )
 
 
 class Policy(models.Model):
@@ -112,6 +133,42 @@ class Policy(models.Model):
             "reported in the same area within the window."
         ),
     )
+    order_review_days = models.PositiveSmallIntegerField(
+        _("days before an order is to confirm"),
+        default=90,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "An order in force without an end date goes to the 'to confirm' queue when this many days have passed "
+            "since it was issued, took effect or was last confirmed. Its level is kept; its reason says so."
+        ),
+    )
+    # The official list of territories of hostilities or occupation: the level each of its kinds
+    # gives an area (and everything under it) while in force.
+    level_possible_hostilities = designation_level_field(
+        ControlKind.POSSIBLE_HOSTILITIES,
+        _("Level while a hromada is on the official list as a territory of possible hostilities."),
+    )
+    level_active_hostilities = designation_level_field(
+        ControlKind.ACTIVE_HOSTILITIES,
+        _(
+            "Level while a hromada is on the official list as a territory of active hostilities. The list is "
+            "legal context, not an evacuation call: orders and incidents raise the level further."
+        ),
+    )
+    level_active_hostilities_e_resources = designation_level_field(
+        ControlKind.ACTIVE_HOSTILITIES_E_RESOURCES,
+        _(
+            "Level while a hromada is on the official list as a territory of active hostilities where "
+            "state electronic information resources work."
+        ),
+    )
+    level_occupied = designation_level_field(
+        ControlKind.OCCUPIED, _("Level while a hromada is temporarily occupied: no humanitarian access by default.")
+    )
+    level_encircled = designation_level_field(
+        ControlKind.ENCIRCLED,
+        _("Level while a hromada is encircled (blockaded): no humanitarian access by default."),
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -135,6 +192,13 @@ class Policy(models.Model):
                 field="corroborating_organizations",
                 violation_error_message=_("Corroboration takes at least two organizations."),
             ),
+            *(choices_constraint(name, StatusLevel.choices) for name in DESIGNATION_LEVEL_FIELDS.values()),
+            FieldCheckConstraint(
+                condition=Q(order_review_days__gte=1),
+                name="%(app_label)s_%(class)s_order_review_positive",
+                field="order_review_days",
+                violation_error_message=_("An order is confirmed at least every day."),
+            ),
             FieldCheckConstraint(
                 condition=Q(incident_window_days__gte=1),
                 name="%(app_label)s_%(class)s_window_positive",
@@ -145,6 +209,17 @@ class Policy(models.Model):
 
     def __str__(self):
         return f"{self.name}{' (active)' if self.is_active else ''}"
+
+
+class OrderToConfirm(EvacuationOrder):
+    """The orders in force that nobody has confirmed for the policy's review days: the admin's
+    queue (evactrack.status.admin). A view of orders, with no table of its own; here, not in
+    reports, because the review days are the status policy's."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("order to confirm")
+        verbose_name_plural = _("orders to confirm")
 
 
 class StatusFigures(models.Model):

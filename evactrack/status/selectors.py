@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 
@@ -24,6 +24,9 @@ from evactrack.status.models import AreaStatus, StatusChange
 from evactrack.status.services import policy_rules_active
 from locations.choices import AreaLevel
 from locations.models import Area
+from reports.choices import OrderState
+from reports.lifecycle import to_confirm_from
+from reports.models import EvacuationOrder
 
 # Areas with no settlements below them: their status is their own, not a spread.
 LEAF_LEVELS = (AreaLevel.SETTLEMENT, AreaLevel.CITY_DISTRICT)
@@ -217,3 +220,40 @@ def status_summary(*, area: Area) -> dict[str, dict[str, int]]:
         by_level = summary.setdefault(row["level"], dict.fromkeys(StatusLevel.values, 0))
         by_level[row["status__level"] or StatusLevel.NORMAL] += row["n"]
     return summary
+
+
+def orders_to_confirm(*, as_of: datetime.date | None = None, review_days: int | None = None) -> QuerySet:
+    """The orders in force at as_of (default today) that are "to confirm" (reports.lifecycle):
+    active, with no end date, not replaced, and unconfirmed for the policy's review days. The
+    admin's queue. 2 queries: the candidates' dates, then the queryset the caller pages.
+
+    The rule is applied in Python, by the same function the engine uses, to the few open-ended
+    active orders (thousands at most), so the queue and the status reasons cannot disagree.
+    """
+    as_of = as_of or timezone.localdate()
+    if review_days is None:
+        review_days = policy_rules_active().order_review_days
+    replaced = EvacuationOrder.objects.filter(supersedes_id=OuterRef("pk"), effective_from__lte=as_of).exclude(
+        state=OrderState.DRAFT
+    )
+    candidates = (
+        EvacuationOrder.objects.filter(state=OrderState.ACTIVE, effective_until__isnull=True, effective_from__lte=as_of)
+        .filter(~Exists(replaced))
+        .order_by()
+        .values_list("pk", "effective_from", "issued_on", "confirmed_on", "review_on")
+    )
+    due = [
+        pk
+        for pk, effective_from, issued_on, confirmed_on, review_on in candidates
+        if to_confirm_from(
+            effective_from=effective_from,
+            effective_until=None,
+            issued_on=issued_on,
+            confirmed_on=confirmed_on,
+            review_on=review_on,
+            review_days=review_days,
+            as_of=as_of,
+        )
+        <= as_of
+    ]
+    return EvacuationOrder.objects.filter(pk__in=due)

@@ -17,7 +17,7 @@ from functools import reduce
 from celery import current_app
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Max, Q
+from django.db.models import Max, Min, Q
 from django.utils import timezone
 
 from evactrack.status import fingerprint
@@ -39,6 +39,7 @@ from evactrack.status.locks import RECOMPUTE_LOCK, single_flight
 from evactrack.status.models import AreaStatus, FullRunRequest, Policy, RecomputeRun, StatusChange
 from locations.models import PATH_SEPARATOR, Area
 from reports.choices import OrderState, TargetScope
+from reports.lifecycle import to_confirm_from
 from reports.models import ControlDesignation, DirtyArea, EvacuationOrder, Incident, OrderTarget, PopulationCount
 from reports.services import dirty_recompute_request_take, orders_expire_due
 
@@ -310,20 +311,48 @@ def history_dates(*, since: datetime.date, until: datetime.date, rules: PolicyRu
         dates.update({occurred_on, occurred_on + window, occurred_on + hold, occurred_on + window + hold})
     orders = (
         EvacuationOrder.objects.exclude(state=OrderState.DRAFT)
+        .annotate(
+            # The first start of an order replacing it; drafts replace nothing.
+            superseded_from=Min("superseded_by__effective_from", filter=Q(superseded_by__state__in=IN_FORCE_STATES))
+        )
         .order_by()
-        .values_list("effective_from", "effective_until", "lifted_on")
+        .values_list("effective_from", "effective_until", "lifted_on", "superseded_from", *LIFE_CYCLE)
     )
-    for effective_from, effective_until, lifted_on in orders:
+    for effective_from, effective_until, lifted_on, superseded_from, *life_cycle in orders:
         dates.add(effective_from)
-        for ended in (lifted_on, effective_until + day if effective_until else None):
+        for ended in (lifted_on, effective_until + day if effective_until else None, superseded_from):
             if ended:
                 dates.update({ended, ended + shown})
+        dates.update(_to_confirm_dates(effective_from, effective_until, *life_cycle, rules=rules, until=until))
     for valid_from, valid_until in ControlDesignation.objects.order_by().values_list("valid_from", "valid_until"):
         dates.add(valid_from)
         if valid_until:
             dates.add(valid_until + day)
     dates.update(PopulationCount.objects.order_by().values_list("reference_date", flat=True).distinct())
     return sorted(date for date in dates if since <= date <= until)
+
+
+LIFE_CYCLE = ("issued_on", "confirmed_on", "review_on")
+IN_FORCE_STATES = (OrderState.ACTIVE, OrderState.LIFTED, OrderState.EXPIRED)
+
+
+def _to_confirm_dates(effective_from, effective_until, issued_on, confirmed_on, review_on, *, rules, until) -> set:
+    """The days an order's "to confirm" flag can change: the day it becomes due as known before
+    its confirmation, the confirmation's day, and the day it becomes due after it."""
+    days = {confirmed_on} if confirmed_on else set()
+    for as_of in {effective_from, confirmed_on or effective_from, until}:
+        due = to_confirm_from(
+            effective_from=effective_from,
+            effective_until=effective_until,
+            issued_on=issued_on,
+            confirmed_on=confirmed_on,
+            review_on=review_on,
+            review_days=rules.order_review_days,
+            as_of=as_of,
+        )
+        if due is not None:
+            days.add(due)
+    return days
 
 
 def areas_with_facts(*, since: datetime.date, rules: PolicyRules) -> dict[int, str] | None:

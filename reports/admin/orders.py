@@ -52,6 +52,8 @@ class EvacuationOrderAdmin(FactAdmin):
         "effective_from",
         "effective_until",
         "lifted_on",
+        "review_on",
+        "confirmed_on",
         "state",
         "people_subject",
         "people_subject_qualifier",
@@ -69,12 +71,12 @@ class EvacuationOrderAdmin(FactAdmin):
         "targets__area__name_en",
         "^targets__area__code",
     )
-    autocomplete_fields = ("destination_areas",)
+    autocomplete_fields = ("destination_areas", "issuing_organization", "supersedes")
     readonly_fields = FACT_READONLY
     # Targets first: they say where, which is what a coordinator checks before anything else.
     inlines = [OrderTargetInline, citation_inline("order")]
     fieldsets = (
-        (None, {"fields": ("title", "reference", "issuing_authority", "summary")}),
+        (None, {"fields": ("title", "reference", "issuing_authority", "issuing_organization", "summary")}),
         (_("Who must leave"), {"fields": ("kind", "population_group")}),
         (
             _("Dates"),
@@ -84,6 +86,8 @@ class EvacuationOrderAdmin(FactAdmin):
                     ("effective_from", "effective_from_precision"),
                     "effective_until",
                     ("state", "lifted_on"),
+                    ("review_on", "confirmed_on"),
+                    "supersedes",
                 )
             },
         ),

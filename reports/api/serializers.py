@@ -298,16 +298,35 @@ class TargetSerializer(serializers.Serializer):
 
 
 ORDER_FIELDS = [
-    "uid", "reference", "title", "issuing_authority", "kind", "population_group", "issued_on", "effective_from",
-    "effective_from_precision", "effective_until", "lifted_on", "state", "people_subject", "people_subject_qualifier",
-    "children_subject", "children_subject_qualifier", "targets", "destinations", "summary", "citations", "withheld",
-    "created_at", "updated_at",
+    "uid", "reference", "title", "issuing_authority", "issuing_organization", "kind", "population_group", "issued_on",
+    "effective_from", "effective_from_precision", "effective_until", "lifted_on", "review_on", "confirmed_on",
+    "supersedes", "state", "people_subject", "people_subject_qualifier", "children_subject",
+    "children_subject_qualifier", "targets", "destinations", "summary", "citations", "withheld", "created_at",
+    "updated_at",
 ]  # fmt: skip
 
 
 class EvacuationOrderSerializer(FactSerializer):
     targets = TargetSerializer(many=True, help_text="Areas covered: each whole subtree, or one area only.")
     destinations = serializers.ListField(child=AreaCodeField(), required=False, help_text="Codes of destinations.")
+    issuing_organization = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Organization.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Slug of the issuing authority as an organization, when it is one; `issuing_authority` stays the "
+        "name the source gives.",
+        style={"base_template": "input.html"},
+    )
+    supersedes = serializers.SlugRelatedField(
+        slug_field="uid",
+        queryset=EvacuationOrder.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Uid of the order this one replaces (wider or narrower): that order stops counting from this "
+        "one's effective_from. Not the order itself, and no chain of replacements may come back to it.",
+        style={"base_template": "input.html"},
+    )
 
     class Meta:
         model = EvacuationOrder
@@ -331,6 +350,7 @@ class EvacuationOrderSerializer(FactSerializer):
             "reference": order.reference,
             "title": order.title,
             "issuing_authority": order.issuing_authority,
+            "issuing_organization": order.issuing_organization.slug if order.issuing_organization else None,
             "kind": order.kind,
             "population_group": order.population_group,
             "issued_on": iso(order.issued_on),
@@ -338,6 +358,9 @@ class EvacuationOrderSerializer(FactSerializer):
             "effective_from_precision": order.effective_from_precision,
             "effective_until": iso(order.effective_until),
             "lifted_on": iso(order.lifted_on),
+            "review_on": iso(order.review_on),
+            "confirmed_on": iso(order.confirmed_on),
+            "supersedes": _replaced_uid(order, caller),
             "state": order.state,
             "people_subject": order.people_subject,
             "people_subject_qualifier": order.people_subject_qualifier,
@@ -355,6 +378,20 @@ class EvacuationOrderSerializer(FactSerializer):
             data["children_subject"], data["children_subject_qualifier"] = None, ""
             data["withheld"] = ["children_subject"]
         return data
+
+
+def _replaced_uid(order, caller) -> str | None:
+    """The uid of the order this one replaces; a draft's only to those who see drafts."""
+    replaced = order.supersedes
+    if replaced is None or (replaced.state == "draft" and caller is not None and not caller.sees_everything):
+        return None
+    return str(replaced.uid)
+
+
+class ConfirmSerializer(serializers.Serializer):
+    confirmed_on = serializers.DateField(
+        required=False, allow_null=True, help_text="The day a source said the order still holds. Default: today."
+    )
 
 
 class LiftSerializer(serializers.Serializer):

@@ -28,6 +28,7 @@ from reports.api.serializers import (
     ChangePageSerializer,
     ChangeQuerySerializer,
     ChangeSerializer,
+    ConfirmSerializer,
     EvacuationOrderSerializer,
     IncidentSerializer,
     LiftSerializer,
@@ -292,7 +293,7 @@ class EvacuationOrderViewSet(FactViewSetMixin, ModelViewSet):
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
     def get_queryset(self):
-        queryset = EvacuationOrder.objects.prefetch_related(
+        queryset = EvacuationOrder.objects.select_related("issuing_organization", "supersedes").prefetch_related(
             Prefetch("targets", queryset=OrderTarget.objects.select_related("area")),
             Prefetch("destination_areas", queryset=Area.objects.only("id", "code")),
         )
@@ -309,6 +310,20 @@ class EvacuationOrderViewSet(FactViewSetMixin, ModelViewSet):
 
     def perform_update(self, serializer):
         return services.order_update(order=serializer.instance, actor=self.request.user, **serializer.validated_data)
+
+    @extend_schema(
+        summary="Confirm that an order still holds (coordinators)",
+        request=ConfirmSerializer,
+        responses=EvacuationOrderSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, uid=None):
+        body = ConfirmSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        order = self.get_object()
+        services.order_confirm(order=order, confirmed_on=body.validated_data.get("confirmed_on"), actor=request.user)
+        order = self.get_queryset().get(pk=order.pk)
+        return self._with_etag(Response(self.get_serializer(order).data), order)
 
     @extend_schema(summary="Lift an order (coordinators)", request=LiftSerializer, responses=EvacuationOrderSerializer)
     @action(detail=True, methods=["post"])

@@ -19,7 +19,7 @@ def test_a_past_as_of_names_no_end_start_or_fact_dated_after_it(viewer):
 
     body = viewer.get(url + "?as_of=2022-06-01").json()
     assert body["level"] == "no_access"
-    assert body["sentence"] == "No access: occupied since 2022-02-24"
+    assert body["sentence"] == "No access: temporarily occupied since 2022-02-24"
     assert "2022-09-10" not in str(body) and "2022-09-18" not in str(body)
 
     # Later, the end is known, and named by what came after it.

@@ -94,16 +94,49 @@ def test_order_in_force_judged_by_dates(fields, as_of, in_force):
     assert order_in_force(order(**fields), as_of) is in_force
 
 
-def test_designations_occupied_is_no_access_and_hostilities_recommend_leaving():
+def test_designations_occupied_is_no_access_and_active_hostilities_only_advisory():
+    """The official list is legal context: active hostilities alone is advisory (it used to be
+    evacuation recommended); an order or the incidents say more."""
     occupied = DesignationFact("d1", "occupied", D(2022, 2, 24), D(2022, 9, 10), "UA6308")
     hostilities = DesignationFact("d2", "active_hostilities", D(2022, 9, 10), None, "UA6308")
     inputs = AreaInputs(code="UA6308", designations=[occupied, hostilities])
     assert evaluate(inputs, RULES, D(2022, 6, 1)).level == StatusLevel.NO_ACCESS
+    after = evaluate(inputs, RULES, D(2022, 9, 20))
+    assert after.level == StatusLevel.ADVISORY
+    assert reasons_sentence(after.level, after.reasons) == (
+        "Advisory: territory of active hostilities since 2022-09-10 (official list: legal context, "
+        "not an evacuation call)"
+    )
+    # A recommended order, or incidents over the threshold, raise it further.
+    inputs.orders = [order(kind="recommended")]
+    assert evaluate(inputs, RULES, D(2023, 8, 20)).level == StatusLevel.EVACUATION_RECOMMENDED
+    inputs.orders = []
+    inputs.incidents = [incident(D(2022, 9, 20), f"m{n}", kind="missile_strike") for n in range(5)]
     assert evaluate(inputs, RULES, D(2022, 9, 20)).level == StatusLevel.EVACUATION_RECOMMENDED
     # A mandatory order outranks active hostilities.
     inputs.orders = [order()]
     assert evaluate(inputs, RULES, D(2023, 8, 20)).level == StatusLevel.EVACUATION_MANDATORY
     assert evaluate(AreaInputs(), RULES, D(2022, 1, 1)).level == StatusLevel.NORMAL
+
+
+@pytest.mark.parametrize(
+    ("kind", "level"),
+    [
+        ("possible_hostilities", StatusLevel.ADVISORY),
+        ("active_hostilities", StatusLevel.ADVISORY),
+        ("active_hostilities_e_resources", StatusLevel.ADVISORY),
+        ("occupied", StatusLevel.NO_ACCESS),
+        ("encircled", StatusLevel.NO_ACCESS),
+    ],
+)
+def test_each_kind_of_the_official_list_gives_the_policys_level(kind, level):
+    inputs = AreaInputs(code="UA6308", designations=[DesignationFact("d", kind, D(2022, 3, 1), None, "UA6308")])
+    assert evaluate(inputs, RULES, D(2022, 6, 1)).level == level
+    # Staff change a kind's level in the policy, and only that kind moves.
+    stricter = dataclasses.replace(RULES, designation_levels={**RULES.designation_levels, kind: "evacuation_mandatory"})
+    assert evaluate(inputs, stricter, D(2022, 6, 1)).level == StatusLevel.EVACUATION_MANDATORY
+    # A kind the policy does not name gives nothing.
+    assert evaluate(inputs, dataclasses.replace(RULES, designation_levels={}), D(2022, 6, 1)).level == "normal"
 
 
 def test_incident_thresholds_weights_and_states():
@@ -222,6 +255,12 @@ def _inputs_and_date(draw):
                 effective_from=day(start),
                 effective_until=draw(st.none() | st.builds(day, st.integers(min_value=start, max_value=90))),
                 lifted_on=draw(st.none() | st.builds(day, st.integers(min_value=start, max_value=90))),
+                # Its life cycle: confirmations (later ones known only from their day), a review
+                # date, and a replacement taking effect.
+                issued_on=draw(st.none() | st.builds(day, st.integers(min_value=0, max_value=start))),
+                confirmed_on=draw(st.none() | st.builds(day, st.integers(min_value=start, max_value=90))),
+                review_on=draw(st.none() | st.builds(day, st.integers(min_value=start, max_value=90))),
+                superseded_from=draw(st.none() | st.builds(day, st.integers(min_value=start, max_value=90))),
             )
         )
     designations = []
@@ -230,7 +269,7 @@ def _inputs_and_date(draw):
         designations.append(
             DesignationFact(
                 f"d{n}",
-                draw(st.sampled_from(["occupied", "active_hostilities"])),
+                draw(st.sampled_from(["occupied", "active_hostilities", "possible_hostilities", "encircled"])),
                 day(start),
                 draw(st.none() | st.builds(day, st.integers(min_value=start, max_value=90))),
                 "UA63",
@@ -243,12 +282,13 @@ def _inputs_and_date(draw):
 @given(_inputs_and_date())
 def test_the_same_inputs_judge_alike_until_recheck_on(case):
     inputs, as_of = case
-    first = evaluate(inputs, RULES, as_of)
+    rules = dataclasses.replace(RULES, order_review_days=20)  # so orders become "to confirm" in the span
+    first = evaluate(inputs, rules, as_of)
     last_same_day = (first.recheck_on or as_of + datetime.timedelta(days=91)) - datetime.timedelta(days=1)
     day = as_of
     while day < last_same_day:
         day += datetime.timedelta(days=1)
-        later = evaluate(inputs, RULES, day)
+        later = evaluate(inputs, rules, day)
         assert (later.level, later.score, later.reasons) == (first.level, first.score, first.reasons), day
 
 
@@ -260,7 +300,7 @@ def test_a_past_date_names_no_end_known_only_later():
     text = str(result.reasons) + reasons_sentence(result.level, result.reasons)
     assert result.level == StatusLevel.NO_ACCESS
     assert "2022-09-10" not in text and "2022-12-31" not in text
-    assert "occupied since 2022-02-24" in reasons_sentence(result.level, result.reasons)
+    assert "temporarily occupied since 2022-02-24" in reasons_sentence(result.level, result.reasons)
     # The end still decides when the same inputs judge differently.
     assert result.recheck_on == D(2022, 9, 11)
 

@@ -48,7 +48,8 @@ def test_a_children_only_order_names_the_group_and_leaves_everyone_normal():
 def test_everyone_else_gets_what_incidents_and_designations_give():
     hostilities = DesignationFact("d", "active_hostilities", D(2023, 1, 1), None, "UA6308")
     result = _judge(order(population_group=CHILDREN), designations=[hostilities])
-    assert (result.level, result.level_for_everyone) == (MANDATORY, RECOMMENDED)
+    # Active hostilities give everyone advisory (the policy's default for the official list).
+    assert (result.level, result.level_for_everyone) == (MANDATORY, StatusLevel.ADVISORY)
     assert result.group_levels == {CHILDREN: MANDATORY}
     shelled = _judge(order(population_group=CHILDREN), incidents=[incident(D(2023, 8, 20))])
     assert (shelled.level_for_everyone, shelled.group_levels) == (StatusLevel.ADVISORY, {CHILDREN: MANDATORY})
@@ -187,10 +188,18 @@ def test_a_rebuilt_history_names_the_group_and_its_change():
     OrderFactory(area=settlement, effective_from=D(2023, 8, 10), population_group=CHILDREN)
     OrderFactory(area=settlement, effective_from=D(2023, 9, 1))  # then everyone must leave
     status_history_rebuild(since=D(2023, 8, 1))
-    steps = [(c.as_of, c.level, c.level_for_everyone, c.group_levels) for c in status_history(area=settlement)]
-    assert steps == [
+    history = list(status_history(area=settlement))
+    steps = [(c.as_of, c.level, c.level_for_everyone, c.group_levels) for c in history]
+    assert steps[:2] == [
         (D(2023, 8, 10), MANDATORY, "normal", {CHILDREN: MANDATORY}),
         (D(2023, 9, 1), MANDATORY, MANDATORY, {}),
+    ]
+    # Then each open-ended order, never confirmed, is "to confirm" 90 days after it took effect
+    # (the policy's default): the reasons change, the levels do not.
+    to_confirm = [(c.as_of, c.level, [r.get("to_confirm", False) for r in c.reasons]) for c in history[2:]]
+    assert to_confirm == [
+        (D(2023, 11, 9), MANDATORY, [True, False]),
+        (D(2023, 12, 1), MANDATORY, [True, True]),
     ]
     current = AreaStatus.objects.get(area=settlement)
     assert (current.level_for_everyone, current.group_levels) == (MANDATORY, {})

@@ -56,8 +56,11 @@ def population_count(area, column):
 def order_target(area, column):
     # A lift date goes only with the lifted state (a constraint): that column is tested on a lifted order.
     lifted = {"state": "lifted", "lifted_on": AS_OF - DAY} if column == "order__lifted_on" else {}
+    # An issue date is on or before the start (a constraint): a day either side of this one is too.
+    issued = {"issued_on": AS_OF - 7 * DAY} if column == "order__issued_on" else {}
     order = OrderFactory(
         **lifted,
+        **issued,
         area=area,
         scope="single",
         effective_from=AS_OF - 5 * DAY,

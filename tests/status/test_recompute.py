@@ -150,11 +150,15 @@ def test_rebuild_history_steps_through_input_dates():
         (datetime.date(2022, 2, 24), StatusLevel.NO_ACCESS),
         (datetime.date(2022, 9, 11), StatusLevel.NORMAL),
         (datetime.date(2023, 8, 10), StatusLevel.EVACUATION_MANDATORY),
+        # The open-ended order, never confirmed, is "to confirm" after the policy's 90 days: the
+        # reasons say so on that day, the level stays.
+        (datetime.date(2023, 11, 9), StatusLevel.EVACUATION_MANDATORY),
     ]
+    assert StatusChange.objects.filter(area=area).order_by("as_of").last().reasons[0]["to_confirm"] is True
     assert AreaStatus.objects.get(area=area).level == StatusLevel.EVACUATION_MANDATORY
     # Rebuilding again gives the same timeline, and the live recompute adds nothing after it.
     status_history_rebuild(since=datetime.date(2022, 2, 24))
-    assert StatusChange.objects.filter(area=area).count() == 3
+    assert StatusChange.objects.filter(area=area).count() == 4
     assert status_recompute_full().changes_appended == 0
     assert report.changes_appended >= 3
 

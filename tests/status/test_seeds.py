@@ -29,12 +29,15 @@ def test_kupiansk_occupied_then_under_fire_then_under_mandatory_evacuation():
     assert spring.level == StatusLevel.NO_ACCESS
     assert any(r["kind"] == "designation" and r["designation"] == "occupied" for r in spring.reasons)
 
-    # Recaptured on 2022-09-10: access again, but active hostilities and shelling.
+    # Recaptured on 2022-09-10: access again. On the official list of active hostilities, which
+    # is legal context and gives advisory by the policy's default; no order, and the shelling in
+    # the window does not reach the recommended threshold.
     september = _from_history(kupiansk, datetime.date(2022, 9, 25))
-    assert september.level == StatusLevel.EVACUATION_RECOMMENDED
+    assert september.level == StatusLevel.ADVISORY
     kinds = {r.get("designation") or r["kind"] for r in september.reasons}
     assert "active_hostilities" in kinds
     assert "occupied" not in kinds
+    assert "territory of active hostilities since 2022-09-10 (official list: legal context" in september.sentence
 
     august = _from_history(kupiansk, datetime.date(2023, 8, 20))
     assert august.level == StatusLevel.EVACUATION_MANDATORY
