@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('api', '0004_organization_from_reports'),
         ('locations', '0003_area_level_code_index'),
-        ('reports', '0012_stamp_changes_schedule'),
+        ('reports', '0014_order_life_cycle'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('status', '0008_who_must_leave'),
+        ('status', '0010_order_review_days_and_queue'),
     ]
 
     operations = [
