@@ -16,17 +16,60 @@ class IncidentType(models.TextChoices):
     OTHER = "other", _("other")
 
 
-# ACLED event_type / sub_event_type for each of our types, for exports to ACLED-shaped tools.
+# Evidence of past violence: found now, done before. By default they do not raise a present-day
+# level (the policy's hazard types leave them out); they are still named in the reasons.
+EVIDENCE_TYPES = frozenset({IncidentType.MASS_GRAVE, IncidentType.DETENTION_SITE})
+
+
+class IncidentKind(models.TextChoices):
+    """A discrete event, or an ongoing pattern a source describes ("an increase in shelling")."""
+
+    EVENT = "event", _("event")
+    # Scored once per window that overlaps occurred_on..occurred_until, not once per day.
+    PATTERN = "pattern", _("pattern over a period")
+
+
+# ACLED's civilian_targeting column: this text, or empty.
+ACLED_CIVILIAN_TARGETING = "Civilian targeting"
+
+# ACLED event_type / sub_event_type / civilian_targeting for each of our types, for exports to
+# ACLED-shaped tools (ACLED codebook, 2023 and later: civilian_targeting is its own column).
 ACLED_EVENT = {
-    IncidentType.SHELLING: ("Explosions/Remote violence", "Shelling/artillery/missile attack"),
-    IncidentType.AIR_DRONE_STRIKE: ("Explosions/Remote violence", "Air/drone strike"),
-    IncidentType.MISSILE_STRIKE: ("Explosions/Remote violence", "Shelling/artillery/missile attack"),
-    IncidentType.ARMED_CLASH: ("Battles", "Armed clash"),
-    IncidentType.ATTACK_ON_CIVILIANS: ("Violence against civilians", "Attack"),
-    IncidentType.ATTACK_ON_HEALTH_FACILITY: ("Explosions/Remote violence", "Shelling/artillery/missile attack"),
-    IncidentType.MASS_GRAVE: ("Strategic developments", "Other"),
-    IncidentType.DETENTION_SITE: ("Violence against civilians", "Abduction/forced disappearance"),
-    IncidentType.OTHER: ("Strategic developments", "Other"),
+    IncidentType.SHELLING: ("Explosions/Remote violence", "Shelling/artillery/missile attack", ""),
+    IncidentType.AIR_DRONE_STRIKE: ("Explosions/Remote violence", "Air/drone strike", ""),
+    IncidentType.MISSILE_STRIKE: ("Explosions/Remote violence", "Shelling/artillery/missile attack", ""),
+    IncidentType.ARMED_CLASH: ("Battles", "Armed clash", ""),
+    IncidentType.ATTACK_ON_CIVILIANS: ("Violence against civilians", "Attack", ACLED_CIVILIAN_TARGETING),
+    IncidentType.ATTACK_ON_HEALTH_FACILITY: ("Explosions/Remote violence", "Shelling/artillery/missile attack", ""),
+    IncidentType.MASS_GRAVE: ("Strategic developments", "Other", ""),
+    IncidentType.DETENTION_SITE: (
+        "Violence against civilians",
+        "Abduction/forced disappearance",
+        ACLED_CIVILIAN_TARGETING,
+    ),
+    IncidentType.OTHER: ("Strategic developments", "Other", ""),
+}
+
+# The other way, for imports of ACLED's files (reports.acled): (event_type, sub_event_type) →
+# our type. A sub-event type not listed here takes its event type's entry under "". Event types
+# not listed at all (Protests, Riots, Strategic developments) are not violence we score: an
+# import skips those rows and counts them.
+ACLED_TO_TYPE = {
+    ("Explosions/Remote violence", "Shelling/artillery/missile attack"): IncidentType.SHELLING,
+    ("Explosions/Remote violence", "Air/drone strike"): IncidentType.AIR_DRONE_STRIKE,
+    ("Explosions/Remote violence", "Remote explosive/landmine/IED"): IncidentType.OTHER,
+    ("Explosions/Remote violence", "Grenade"): IncidentType.OTHER,
+    ("Explosions/Remote violence", "Suicide bomb"): IncidentType.OTHER,
+    ("Explosions/Remote violence", "Chemical weapon"): IncidentType.OTHER,
+    ("Explosions/Remote violence", ""): IncidentType.OTHER,
+    ("Battles", "Armed clash"): IncidentType.ARMED_CLASH,
+    ("Battles", "Government regains territory"): IncidentType.ARMED_CLASH,
+    ("Battles", "Non-state actor overtakes territory"): IncidentType.ARMED_CLASH,
+    ("Battles", ""): IncidentType.ARMED_CLASH,
+    ("Violence against civilians", "Attack"): IncidentType.ATTACK_ON_CIVILIANS,
+    ("Violence against civilians", "Sexual violence"): IncidentType.ATTACK_ON_CIVILIANS,
+    ("Violence against civilians", "Abduction/forced disappearance"): IncidentType.ATTACK_ON_CIVILIANS,
+    ("Violence against civilians", ""): IncidentType.ATTACK_ON_CIVILIANS,
 }
 
 

@@ -274,7 +274,7 @@ def _sources_by_slug(rows):
     return {source.slug: source for source in Source.objects.filter(slug__in=slugs)}
 
 
-FIGURES = ("fatalities", "injured", "children_killed", "children_injured")
+FIGURES = ("fatalities", "injured", "civilians_killed", "civilians_injured", "children_killed", "children_injured")
 
 
 class IncidentImporter(Importer):
@@ -283,6 +283,8 @@ class IncidentImporter(Importer):
     optional_columns = (
         "occurred_on_precision",
         "occurred_until",
+        "kind",
+        "discovered_on",
         "latitude",
         "longitude",
         "geo_precision",
@@ -328,6 +330,8 @@ class IncidentImporter(Importer):
                 default="day",
             ),
             "occurred_until": self.cell(row, "occurred_until", parse_date, errors),
+            "kind": self.cell(row, "kind", parse_choice, errors, model=Incident, name="kind", default="event"),
+            "discovered_on": self.cell(row, "discovered_on", parse_date, errors),
             "area": self.lookup(row, "area_code", self.areas, errors, label=_("area with code")),
             "latitude": self.cell(row, "latitude", parse_float, errors),
             "longitude": self.cell(row, "longitude", parse_float, errors),

@@ -37,6 +37,7 @@ from reports.choices import (
     CountMethod,
     FacilityType,
     GeoPrecision,
+    IncidentKind,
     IncidentType,
     OrderKind,
     OrderState,
@@ -49,6 +50,8 @@ from reports.choices import (
 # The facts a citation can support: one nullable foreign key each on Citation.
 CITED_FACT_FIELDS = ("incident", "order", "population_count", "designation")
 CHILDREN_ABOVE_TOTAL = _("Children cannot outnumber everyone counted.")
+CIVILIANS_ABOVE_TOTAL = _("Civilians cannot outnumber everyone counted.")
+CHILDREN_ABOVE_CIVILIANS = _("Children are civilians: they cannot outnumber the civilians counted.")
 
 # Limits on what one fact or source may hold, so no client can store megabytes in a row. Our
 # summaries are a sentence or two (the article seeds' longest is 252 characters); a review
@@ -191,6 +194,13 @@ class Incident(Fact):
     """Something that happened at a place and time: a strike, an attack, a discovery."""
 
     incident_type = models.CharField(_("type"), max_length=32, choices=IncidentType.choices)
+    kind = models.CharField(
+        _("event or pattern"), max_length=8, choices=IncidentKind.choices, default=IncidentKind.EVENT,
+        help_text=_(
+            "A pattern (\"an increase in shelling\") spans occurred on … occurred until and scores once "
+            "per window, not once per day."
+        ),
+    )  # fmt: skip
     occurred_on = models.DateField(_("occurred on"), validators=[not_before_earliest_fact_date])
     occurred_on_precision = models.CharField(
         _("date precision"), max_length=8, choices=DatePrecision.choices, default=DatePrecision.DAY
@@ -199,6 +209,12 @@ class Incident(Fact):
     occurred_until = models.DateField(
         _("occurred until"), null=True, blank=True, validators=[not_before_earliest_fact_date],
         help_text=_("The last day, for an incident of several days; empty when it was one day or is not known."),
+    )  # fmt: skip
+    # A mass grave or a detention site is found after the violence it is evidence of: occurred_on
+    # (and occurred_until) date the violence, this the finding.
+    discovered_on = models.DateField(
+        _("discovered on"), null=True, blank=True, validators=[not_before_earliest_fact_date],
+        help_text=_("When it was found, for evidence of past violence (mass graves, detention sites)."),
     )  # fmt: skip
     area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="incidents")
     # The area's oblast and raion (the area itself at that level, or its ancestor; null where
@@ -221,6 +237,10 @@ class Incident(Fact):
     )
     fatalities, fatalities_qualifier = figure(_("people killed"))
     injured, injured_qualifier = figure(_("people injured"))
+    # Civilians among the killed and injured, and children among the civilians. Only civilian
+    # casualties score (evactrack.status.engine.incident_points); unknown (null) is not zero.
+    civilians_killed, civilians_killed_qualifier = figure(_("civilians killed"))
+    civilians_injured, civilians_injured_qualifier = figure(_("civilians injured"))
     children_killed, children_killed_qualifier = figure(_("children killed"))
     children_injured, children_injured_qualifier = figure(_("children injured"))
     facility_type = models.CharField(_("facility hit"), max_length=16, choices=FacilityType.choices, blank=True)
@@ -271,9 +291,14 @@ class Incident(Fact):
             # Lists within an oblast or a raion, in list order (-id).
             models.Index(fields=["oblast", "id"], name="reports_incident_oblast"),
             models.Index(fields=["raion", "id"], name="reports_incident_raion"),
+            # The status loader reads patterns that began before its window but reach into it.
+            models.Index(
+                fields=["occurred_until"], condition=Q(kind=IncidentKind.PATTERN), name="reports_incident_pattern_until"
+            ),
         ]
         constraints = [
             choices_constraint("incident_type", IncidentType.choices),
+            choices_constraint("kind", IncidentKind.choices),
             choices_constraint("occurred_on_precision", DatePrecision.choices),
             choices_constraint("geo_precision", GeoPrecision.choices),
             choices_constraint("verification_state", VerificationState.choices),
@@ -285,15 +310,28 @@ class Incident(Fact):
                 field="facility_type",
                 violation_error_message=_("Not one of the allowed values."),
             ),
-            *figure_constraints("fatalities", "injured", "children_killed", "children_injured"),
+            *figure_constraints(
+                "fatalities", "injured", "civilians_killed", "civilians_injured", "children_killed", "children_injured"
+            ),
+            # children ≤ civilians ≤ everyone, each where both are known.
             part_not_above_whole("children_killed", "fatalities", message=CHILDREN_ABOVE_TOTAL),
             part_not_above_whole("children_injured", "injured", message=CHILDREN_ABOVE_TOTAL),
+            part_not_above_whole("civilians_killed", "fatalities", message=CIVILIANS_ABOVE_TOTAL),
+            part_not_above_whole("civilians_injured", "injured", message=CIVILIANS_ABOVE_TOTAL),
+            part_not_above_whole("children_killed", "civilians_killed", message=CHILDREN_ABOVE_CIVILIANS),
+            part_not_above_whole("children_injured", "civilians_injured", message=CHILDREN_ABOVE_CIVILIANS),
             point_constraint(),
             FieldCheckConstraint(
                 condition=Q(occurred_until__isnull=True) | Q(occurred_until__gte=F("occurred_on")),
                 name="%(app_label)s_%(class)s_ends_after_start",
                 field="occurred_until",
                 violation_error_message=_("An incident cannot end before the day it occurred on."),
+            ),
+            FieldCheckConstraint(
+                condition=Q(discovered_on__isnull=True) | Q(discovered_on__gte=F("occurred_on")),
+                name="%(app_label)s_%(class)s_discovered_after_start",
+                field="discovered_on",
+                violation_error_message=_("Evidence cannot be discovered before the violence it shows began."),
             ),
             FieldCheckConstraint(
                 condition=Q(verification_state=VerificationState.REPORTED) | Q(verified_at__isnull=False),
@@ -309,6 +347,7 @@ class Incident(Fact):
     def clean(self):
         date_not_in_future(self.occurred_on, "occurred_on")
         date_not_in_future(self.occurred_until, "occurred_until")
+        date_not_in_future(self.discovered_on, "discovered_on")
 
 
 class EvacuationOrder(Fact):

@@ -35,8 +35,16 @@ from evactrack.status.engine import (
     PolicyRules,
     area_result,
     evaluate,
+    incident_casualties,
 )
-from evactrack.status.inputs import AREAS, DESIGNATIONS, INCIDENTS, ORDER_TARGETS, POPULATION_COUNTS
+from evactrack.status.inputs import (
+    AREAS,
+    DESIGNATIONS,
+    INCIDENTS,
+    ORDER_TARGETS,
+    POPULATION_COUNTS,
+    incidents_in_reach,
+)
 from evactrack.status.models import AreaStatus, StatusChange
 from locations.models import PATH_SEPARATOR, Area
 from reports.choices import CountKind, OrderState, TargetScope
@@ -200,13 +208,16 @@ def load_and_evaluate(
     first_day = as_of - datetime.timedelta(days=rules.incident_lookback_days() - 1)
     incident_rows = (
         Incident.objects.filter(_fact_filter(scope, areas, inherited=False))
-        .filter(occurred_on__gte=first_day, occurred_on__lte=as_of, verification_state__in=rules.counted_states)
+        .filter(incidents_in_reach(first_day, as_of), verification_state__in=rules.counted_states)
         .order_by()
         .values_list("area_id", *INCIDENTS.columns)
     )
-    for area_id, uid, occurred_on, incident_type, state, killed, injured, organization_id in incident_rows:
+    for area_id, uid, occurred_on, incident_type, state, *figures, organization_id, kind, until in incident_rows:
+        casualties, civilian_split = incident_casualties(*figures)
         incidents[area_id].append(
-            IncidentFact(str(uid), occurred_on, incident_type, state, (killed or 0) + (injured or 0), organization_id)
+            IncidentFact(
+                str(uid), occurred_on, incident_type, state, casualties, organization_id, kind, until, civilian_split
+            )
         )
 
     # Present counts beat baselines; within a kind the latest reference date wins, figure by

@@ -33,6 +33,18 @@ Decisions a coordinator should know (also in docs/STATUS.md):
   `unverified_level_cap` (advisory), unless `corroborating_organizations` (2) different
   organizations reported in the area within the window; verified reports count in full. The
   incidents reason says when the rule held a level down (`held_down`).
+- Incidents score by the policy's hazard types: only those types add points (their weight plus
+  `casualty_weight` per casualty). Other types (by default mass graves and detention sites,
+  evidence of past violence) add nothing and are named in the incidents reason as context
+  (`context`: count by type). `discovered_on` is stored, not scored: such evidence is dated
+  by the violence it shows.
+- Only civilian casualties score: civilians killed plus civilians injured. Where a source does
+  not split a figure (civilians_killed or civilians_injured null), that figure's total counts
+  instead, as it did before the split existed, so no stored row changes its score silently; the
+  reason counts the incidents scored on civilians alone (`civilian_split`).
+- A pattern (kind "pattern": "an increase in shelling" over occurred_on..occurred_until, one day
+  when occurred_until is empty) scores once in every window its range overlaps, at its type's
+  weight plus its casualties, never once per day of the range.
 - Hysteresis applies to incident-driven levels only: such a level goes down once the score
   has stayed below its threshold for `hysteresis_days`. Official acts (orders, designations)
   take effect on their dates; an ended order stays named in the reasons (not in the level)
@@ -58,7 +70,16 @@ from evactrack.status.choices import (
     LEVEL_RANK,
     StatusLevel,
 )
-from reports.choices import ControlKind, OrderKind, OrderState, PopulationGroup, VerificationState
+from reports.choices import (
+    EVIDENCE_TYPES,
+    ControlKind,
+    IncidentKind,
+    IncidentType,
+    OrderKind,
+    OrderState,
+    PopulationGroup,
+    VerificationState,
+)
 from reports.lifecycle import to_confirm_from, unconfirmed_since
 
 DAY = datetime.timedelta(days=1)
@@ -92,6 +113,8 @@ class PolicyRules:
     advisory_threshold: float = 1.0
     recommended_threshold: float = 10.0
     counted_states: frozenset[str] = frozenset({VerificationState.REPORTED, VerificationState.VERIFIED})
+    # The incident types that score; the others are context (Policy.hazard_types).
+    hazard_types: frozenset[str] = frozenset(IncidentType.values) - EVIDENCE_TYPES
     hysteresis_days: int = 7
     lifted_shown_days: int = 14
     # Reports not yet verified raise an area at most this far, unless this many organizations
@@ -117,6 +140,7 @@ class PolicyRules:
             advisory_threshold=policy.advisory_threshold,
             recommended_threshold=policy.recommended_threshold,
             counted_states=frozenset(policy.counted_states),
+            hazard_types=frozenset(policy.hazard_types),
             hysteresis_days=policy.hysteresis_days,
             lifted_shown_days=policy.lifted_shown_days,
             unverified_level_cap=policy.unverified_level_cap,
@@ -175,8 +199,35 @@ class IncidentFact:
     occurred_on: datetime.date
     incident_type: str
     verification_state: str
+    # The casualties that score (incident_casualties): civilians where the source splits them.
     casualties: int = 0
     organization_id: int | None = None
+    kind: str = IncidentKind.EVENT
+    # A pattern's last day; None: one day. Events count on occurred_on alone.
+    occurred_until: datetime.date | None = None
+    # Whether `casualties` counts civilians only (the source split them) for at least one figure.
+    civilian_split: bool = False
+
+    @property
+    def last_day(self) -> datetime.date:
+        """The last day the incident counts on: a pattern's range end, else occurred_on."""
+        if self.kind == IncidentKind.PATTERN and self.occurred_until is not None:
+            return self.occurred_until
+        return self.occurred_on
+
+
+def incident_casualties(
+    fatalities: int | None, injured: int | None, civilians_killed: int | None, civilians_injured: int | None
+) -> tuple[int, bool]:
+    """(casualties that score, whether civilians alone were counted for some figure).
+
+    Killed and injured each count their civilians where the source gave them, else their total
+    (rows from before the split keep their score); an unknown figure counts nothing.
+    """
+    killed = civilians_killed if civilians_killed is not None else fatalities
+    hurt = civilians_injured if civilians_injured is not None else injured
+    split = civilians_killed is not None or civilians_injured is not None
+    return (killed or 0) + (hurt or 0), split
 
 
 @dataclass
@@ -346,6 +397,9 @@ def designation_in_force(designation: DesignationFact, as_of: datetime.date) -> 
 
 
 def incident_points(incident: IncidentFact, rules: PolicyRules) -> float:
+    """What one incident adds to a window: nothing unless its type is a hazard of the policy."""
+    if incident.incident_type not in rules.hazard_types:
+        return 0.0
     return rules.type_weights.get(incident.incident_type, 0.0) + rules.casualty_weight * incident.casualties
 
 
@@ -375,40 +429,62 @@ def _corroborated_level(rules: PolicyRules, score: float, verified_score: float,
 def _incident_reason(incidents: Iterable[IncidentFact], rules: PolicyRules, as_of: datetime.date):
     """(level, current score, reason or None, recheck dates) from incidents, with the hysteresis hold."""
     window, hold = rules.window_days, rules.hysteresis_days
-    # points[n]: what the incidents of day as_of - n score, for every day that can still matter.
+    # points[n]: what the events of day as_of - n score, for every day that can still matter.
     # verified[n]: the part of it verified reports score; organizations[n]: who reported that day.
     points = [0.0] * (window + hold)
     verified = [0.0] * (window + hold)
     organizations: list[set] = [set() for _day in range(window + hold)]
-    current = []
-    any_counted = False
+    # A pattern scores once in each window its days overlap, so it is kept whole rather than by
+    # day: (newest day back, oldest day back, points, verified points, organization).
+    patterns: list[tuple] = []
+    current = []  # the hazards in the window ending at as_of
+    context: dict[str, int] = defaultdict(int)  # the other types in that window, by type
+    context_ends = []
     for incident in incidents:
-        back = (as_of - incident.occurred_on).days
-        if incident.verification_state not in rules.counted_states or not 0 <= back < window + hold:
+        newest, oldest = (as_of - incident.last_day).days, (as_of - incident.occurred_on).days
+        if incident.verification_state not in rules.counted_states or oldest < 0 or newest >= window + hold:
             continue
-        any_counted = True
+        newest = max(newest, 0)
+        if incident.incident_type not in rules.hazard_types:
+            if newest < window:
+                context[incident.incident_type] += 1
+                context_ends.append(incident.last_day + datetime.timedelta(days=window))
+            continue
         incident_score = incident_points(incident, rules)
-        points[back] += incident_score
-        if incident.verification_state == VerificationState.VERIFIED:
-            verified[back] += incident_score
-        if incident.organization_id is not None:
-            organizations[back].add(incident.organization_id)
-        if back < window:
+        verified_score = incident_score if incident.verification_state == VerificationState.VERIFIED else 0.0
+        if incident.kind == IncidentKind.PATTERN:
+            patterns.append((newest, oldest, incident_score, verified_score, incident.organization_id))
+        else:
+            points[oldest] += incident_score
+            verified[oldest] += verified_score
+            if incident.organization_id is not None:
+                organizations[oldest].add(incident.organization_id)
+        if newest < window:
             current.append(incident)
-    if not any_counted:
+    if not (current or patterns or any(points) or any(organizations)) and not context:
         return StatusLevel.NORMAL, 0.0, None, ()
+
+    def window_patterns(back: int) -> list[tuple]:
+        """The patterns whose days overlap the window ending `back` days before as_of."""
+        return [pattern for pattern in patterns if pattern[0] <= back + window - 1 and pattern[1] >= back]
+
+    def window_score(back: int) -> float:
+        return sum(points[back : back + window]) + sum(pattern[2] for pattern in window_patterns(back))
 
     def level_on(back: int) -> tuple:
         """((level, level before the corroboration rule held it down or None), reporting organizations)
         for the window ending `back` days before as_of."""
-        days = slice(back, back + window)
-        score = sum(points[days])
+        score = window_score(back)
         if LEVEL_RANK[rules.level_for_score(score)] <= LEVEL_RANK[rules.unverified_level_cap]:
             return (rules.level_for_score(score), None), 0  # the rule cannot apply: no need to know who
-        reporters = set().union(*organizations[days])
-        return _corroborated_level(rules, score, sum(verified[days]), reporters), len(reporters)
+        in_window = window_patterns(back)
+        reporters = set().union(*organizations[back : back + window]) | {
+            pattern[4] for pattern in in_window if pattern[4] is not None
+        }
+        verified_score = sum(verified[back : back + window]) + sum(pattern[3] for pattern in in_window)
+        return _corroborated_level(rules, score, verified_score, reporters), len(reporters)
 
-    score = round(sum(points[:window]), 2)
+    score = round(window_score(0), 2)
     (level, held_down_from), reporters = level_on(0)
     held_level, held_until = level, None
     # The worst level any of the last `hysteresis_days` days reached still holds today.
@@ -417,11 +493,13 @@ def _incident_reason(incidents: Iterable[IncidentFact], rules: PolicyRules, as_o
         if LEVEL_RANK[past_level] > LEVEL_RANK[held_level]:
             held_level, held_until = past_level, as_of + datetime.timedelta(days=hold - back)
     # With the same incidents, the result changes only when one leaves the window or a hold ends.
-    recheck = [incident.occurred_on + datetime.timedelta(days=window) for incident in current]
+    recheck = [incident.last_day + datetime.timedelta(days=window) for incident in current] + context_ends
     if held_until is not None:
         recheck.append(held_until + DAY)
-    if not current and held_until is None:
+    if not current and held_until is None and not context:
         return StatusLevel.NORMAL, 0.0, None, recheck
+    # Newest first; a pattern by its first day, which stays the same from day to day (its last may
+    # not be known yet at as_of).
     current.sort(key=lambda incident: (incident.occurred_on, incident.uid), reverse=True)
     by_state: dict[str, int] = defaultdict(int)
     for incident in current:
@@ -436,6 +514,15 @@ def _incident_reason(incidents: Iterable[IncidentFact], rules: PolicyRules, as_o
         "held_level": held_level if held_until else None,
         "held_until": held_until.isoformat() if held_until else None,
     }
+    # Only when there is something to say, so statuses without it digest as they did before.
+    pattern_count = sum(incident.kind == IncidentKind.PATTERN for incident in current)
+    if pattern_count:
+        reason["patterns"] = pattern_count
+    split_count = sum(incident.civilian_split for incident in current)
+    if split_count:
+        reason["civilian_split"] = split_count
+    if context:
+        reason["context"] = dict(sorted(context.items()))
     if held_down_from is not None and held_level == level:
         reason["held_down"] = {
             "rule": "corroboration",
@@ -743,6 +830,11 @@ GROUP_HEADLINE = {
     StatusLevel.EVACUATION_MANDATORY: "mandatory evacuation of {group}",
     StatusLevel.EVACUATION_RECOMMENDED: "evacuation recommended for {group}",
 }
+# Incident types as the context of an incidents reason names them.
+CONTEXT_WORDS = {
+    IncidentType.MASS_GRAVE: "mass grave discovered",
+    IncidentType.DETENTION_SITE: "torture or detention site discovered",
+}
 # The list is legal context: the words say so, lest "active hostilities" read as a call to leave.
 LEGAL_CONTEXT = " (official list: legal context, not an evacuation call)"
 DESIGNATION_WORDS = {
@@ -787,6 +879,14 @@ def reason_words(reason: dict, level: str) -> str:
         states = ", ".join(f"{count} {state}" for state, count in reason["by_state"].items()) or "no qualifying"
         noun = "incident" if reason["count"] == 1 else "incidents"
         words = f"{states} {noun} in {reason['window_days']} days"
+        if reason.get("patterns"):
+            patterns = "a pattern" if reason["patterns"] == 1 else "patterns"
+            words += f" ({reason['patterns']} of them {patterns} over a period)"
+        if reason.get("civilian_split"):
+            words += f", {reason['civilian_split']} scored on civilian casualties only"
+        if reason.get("context"):
+            listed = ", ".join(f"{count} {CONTEXT_WORDS.get(kind, kind)}" for kind, count in reason["context"].items())
+            words += f"; not scored (not a present hazard under the policy): {listed}"
         if reason.get("held_until"):
             words += f"; kept at {LEVEL_HEADLINE[reason['held_level']].lower()} until {reason['held_until']}"
         held_down = reason.get("held_down")

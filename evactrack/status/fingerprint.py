@@ -35,7 +35,13 @@ from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 
 from evactrack.status.engine import PolicyRules
-from evactrack.status.inputs import DESIGNATIONS, INCIDENTS, ORDER_TARGETS, POPULATION_COUNTS
+from evactrack.status.inputs import (
+    DESIGNATIONS,
+    INCIDENTS,
+    ORDER_TARGETS,
+    POPULATION_COUNTS,
+    incidents_in_reach_sql,
+)
 from evactrack.status.models import InputDigest
 from locations.models import Area
 from reports.choices import CountKind, OrderState, TargetScope
@@ -80,13 +86,14 @@ def facts_sql(rules: PolicyRules, as_of: datetime.date) -> tuple[str, list]:
     designation = ControlDesignation._meta.db_table
     # The row's id too: two equal rows are two facts.
     incident_row = _text("i.id", *INCIDENTS.sql_columns({"": "i"}))
+    in_reach, in_reach_params = incidents_in_reach_sql("i", first_day, as_of)
     count_row = _text("c.id", *POPULATION_COUNTS.sql_columns({"": "c"}))
     order_row = _text("t.id", *ORDER_TARGETS.sql_columns({"": "t", "order": "o"}), "n.targets", "s.since")
     designation_row = _text("cd.id", *DESIGNATIONS.sql_columns({"": "cd"}))
     sql = f"""
         SELECT i.area_id, hashtext({incident_row}) AS own, 0 AS subtree
         FROM {incident} i
-        WHERE i.occurred_on >= %s AND i.occurred_on <= %s AND i.verification_state IN ({states})
+        WHERE {in_reach} AND i.verification_state IN ({states})
         UNION ALL
         SELECT c.area_id, hashtext({count_row}), 0
         FROM {count} c
@@ -108,7 +115,7 @@ def facts_sql(rules: PolicyRules, as_of: datetime.date) -> tuple[str, list]:
         WHERE cd.valid_from <= %s AND (cd.valid_until IS NULL OR cd.valid_until >= %s)
     """
     params = [
-        first_day, as_of, *state_params,
+        *in_reach_params, *state_params,
         *kind_params, as_of,
         TargetScope.SUBTREE, OrderState.DRAFT, *order_state_params, as_of, shown_since, shown_since,
         as_of, as_of,

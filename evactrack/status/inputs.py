@@ -11,12 +11,15 @@ Columns are Django lookups from the input's model ("order__kind" follows the tar
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.db import models
+from django.db.models import Q
 
 from locations.models import Area
+from reports.choices import IncidentKind
 from reports.models import ControlDesignation, Incident, OrderTarget, PopulationCount
 
 
@@ -52,9 +55,32 @@ INCIDENTS = Input(
         "verification_state",
         "fatalities",
         "injured",
+        "civilians_killed",
+        "civilians_injured",
         "reporting_organization_id",
+        "kind",
+        "occurred_until",
     ),
 )
+
+
+def incidents_in_reach(first_day: datetime.date, as_of: datetime.date) -> Q:
+    """The incidents that can matter at as_of: those that occurred from first_day to as_of, and
+    the patterns that began earlier and last into those days (reports_incident_pattern_until)."""
+    return Q(occurred_on__gte=first_day, occurred_on__lte=as_of) | Q(
+        kind=IncidentKind.PATTERN, occurred_on__lt=first_day, occurred_until__gte=first_day
+    )
+
+
+def incidents_in_reach_sql(alias: str, first_day: datetime.date, as_of: datetime.date) -> tuple[str, list]:
+    """incidents_in_reach as SQL over the incident table under `alias`, with its parameters."""
+    sql = (
+        f"(({alias}.occurred_on >= %s AND {alias}.occurred_on <= %s) OR ({alias}.kind = %s "
+        f"AND {alias}.occurred_on < %s AND {alias}.occurred_until >= %s))"
+    )
+    return sql, [first_day, as_of, IncidentKind.PATTERN.value, first_day, first_day]
+
+
 POPULATION_COUNTS = Input(PopulationCount, ("kind", "reference_date", "total", "children"))
 # An order as each of its targets applies it. How many targets the order has is read too (a
 # figure is attributed only to an order's sole target), and the earliest start of the orders that

@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -20,7 +21,7 @@ from evactrack.status.choices import (
 )
 from evactrack.status.engine import reasons_took_effect_on
 from locations.models import Area
-from reports.choices import ControlKind, IncidentType, VerificationState
+from reports.choices import EVIDENCE_TYPES, ControlKind, IncidentType, VerificationState
 from reports.models import EvacuationOrder
 
 
@@ -37,6 +38,12 @@ def default_type_weights():
         IncidentType.DETENTION_SITE: 0.0,
         IncidentType.OTHER: 0.5,
     }
+
+
+def default_hazard_types():
+    # Every type but the evidence of past violence: a mass grave found today says what happened
+    # during an occupation that is over, not that staying is dangerous now.
+    return [value for value in IncidentType.values if value not in EVIDENCE_TYPES]
 
 
 def default_counted_states():
@@ -84,11 +91,22 @@ class Policy(models.Model):
         default=default_type_weights,
         help_text=_("Points per incident of each type; a type not listed scores 0."),
     )
+    hazard_types = models.JSONField(
+        _("incident types that score"),
+        default=default_hazard_types,
+        help_text=_(
+            "Only incidents of these types add points (their weight and their casualties); the others are "
+            "named in the reasons as context. By default every type but mass graves and detention sites."
+        ),
+    )
     casualty_weight = models.FloatField(
         _("weight per casualty"),
         default=0.5,
         validators=[MinValueValidator(0)],
-        help_text=_("Points added per person killed or injured (known figures only)."),
+        help_text=_(
+            "Points added per civilian killed or injured (known figures only); where a source does not "
+            "split civilians from others, everyone killed or injured counts."
+        ),
     )
     advisory_threshold = models.FloatField(
         _("advisory threshold"), default=1.0, validators=[MinValueValidator(0)], help_text=_("Score for 'advisory'.")
@@ -209,6 +227,16 @@ class Policy(models.Model):
 
     def __str__(self):
         return f"{self.name}{' (active)' if self.is_active else ''}"
+
+    def clean(self):
+        hazards = self.hazard_types
+        if not isinstance(hazards, list) or any(value not in IncidentType.values for value in hazards):
+            raise ValidationError(
+                {
+                    "hazard_types": _("A list of incident types: %(values)s.")
+                    % {"values": ", ".join(IncidentType.values)}
+                }
+            )
 
 
 class OrderToConfirm(EvacuationOrder):

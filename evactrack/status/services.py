@@ -38,7 +38,7 @@ from evactrack.status.engine import AreaResult, PolicyRules
 from evactrack.status.locks import RECOMPUTE_LOCK, single_flight
 from evactrack.status.models import AreaStatus, FullRunRequest, Policy, RecomputeRun, StatusChange
 from locations.models import PATH_SEPARATOR, Area
-from reports.choices import OrderState, TargetScope
+from reports.choices import IncidentKind, OrderState, TargetScope
 from reports.lifecycle import to_confirm_from
 from reports.models import ControlDesignation, DirtyArea, EvacuationOrder, Incident, OrderTarget, PopulationCount
 from reports.services import dirty_recompute_request_take, orders_expire_due
@@ -309,6 +309,17 @@ def history_dates(*, since: datetime.date, until: datetime.date, rules: PolicyRu
         .distinct()
     ):
         dates.update({occurred_on, occurred_on + window, occurred_on + hold, occurred_on + window + hold})
+    # A pattern starts counting on its first day and leaves the windows after its last.
+    for occurred_on, last_day in (
+        Incident.objects.filter(
+            kind=IncidentKind.PATTERN, verification_state__in=rules.counted_states, occurred_on__lte=until
+        )
+        .filter(occurred_until__gte=since - window - hold)
+        .order_by()
+        .values_list("occurred_on", "occurred_until")
+        .distinct()
+    ):
+        dates.update({occurred_on, last_day + window, last_day + hold, last_day + window + hold})
     orders = (
         EvacuationOrder.objects.exclude(state=OrderState.DRAFT)
         .annotate(
@@ -370,7 +381,10 @@ def areas_with_facts(*, since: datetime.date, rules: PolicyRules) -> dict[int, s
         .filter(Q(order__effective_until__isnull=True) | Q(order__effective_until__gte=ended_before))
     )
     designations = ControlDesignation.objects.filter(Q(valid_until__isnull=True) | Q(valid_until__gte=since))
-    incidents = Incident.objects.filter(occurred_on__gte=since - lookback, verification_state__in=rules.counted_states)
+    incidents = Incident.objects.filter(
+        Q(occurred_on__gte=since - lookback) | Q(kind=IncidentKind.PATTERN, occurred_until__gte=since - lookback),
+        verification_state__in=rules.counted_states,
+    )
     counts = PopulationCount.objects.filter(reference_date__gte=since)
     inherited = Q(id__in=designations.values("area_id")) | Q(
         id__in=targets.filter(scope=TargetScope.SUBTREE).values("area_id")

@@ -49,6 +49,7 @@ class IncidentAdmin(FactAdmin):
         AreaSubtreeFilter,
         "occurred_on",
         "incident_type",
+        "kind",
         "geo_precision",
         "reporting_organization",
     )
@@ -60,8 +61,8 @@ class IncidentAdmin(FactAdmin):
     readonly_fields = ("verification_state", "verified_by", "verified_at", "verification_note", *FACT_READONLY)
     inlines = [citation_inline("incident")]
     fieldsets = (
-        (None, {"fields": ("incident_type", "summary", "reporting_organization")}),
-        (_("When"), {"fields": (("occurred_on", "occurred_on_precision"), "occurred_until")}),
+        (None, {"fields": (("incident_type", "kind"), "summary", "reporting_organization")}),
+        (_("When"), {"fields": (("occurred_on", "occurred_on_precision"), "occurred_until", "discovered_on")}),
         (_("Where"), {"fields": ("area", ("latitude", "longitude"), "geo_precision")}),
         (
             _("Casualties (empty = unknown, not zero)"),
@@ -69,6 +70,8 @@ class IncidentAdmin(FactAdmin):
                 "fields": (
                     ("fatalities", "fatalities_qualifier"),
                     ("injured", "injured_qualifier"),
+                    ("civilians_killed", "civilians_killed_qualifier"),
+                    ("civilians_injured", "civilians_injured_qualifier"),
                     ("children_killed", "children_killed_qualifier"),
                     ("children_injured", "children_injured_qualifier"),
                 )

@@ -75,6 +75,7 @@ def incident_add_data(kupiansk, *, citations=1):
         "summary": "Strike on a school.",
         "occurred_on": "2023-08-12",
         "occurred_on_precision": "day",
+        "kind": "event",
         "area": str(kupiansk.city.pk),
         "geo_precision": "admin_area",
         "fatalities": "1",
@@ -97,6 +98,23 @@ def test_adding_an_incident_creates_it_with_its_citations(admin_client_logged_in
     assert [(c.source, c.locator) for c in incident.citations.all()] == [(kupiansk.source, "¶5")]
     assert incident.created_by == staff_user
     assert DirtyArea.objects.filter(area=kupiansk.city).exists()
+
+
+def test_the_incident_form_takes_the_kind_the_discovery_and_the_civilians(admin_client_logged_in, kupiansk):
+    data = incident_add_data(kupiansk) | {
+        "kind": "pattern",
+        "occurred_until": "2023-08-20",
+        "discovered_on": "2023-08-21",
+        "civilians_killed": "2",  # one killed in all
+        "civilians_killed_qualifier": "exact",
+    }
+    response = admin_client_logged_in.post(reverse("admin:reports_incident_add"), data)
+    assert response.status_code == 200
+    assert "civilians_killed" in response.context["adminform"].form.errors
+    response = admin_client_logged_in.post(reverse("admin:reports_incident_add"), data | {"civilians_killed": "1"})
+    assert response.status_code == 302, response.context["errors"]
+    incident = Incident.objects.get(summary="Strike on a school.")
+    assert (incident.kind, str(incident.discovered_on), incident.civilians_killed) == ("pattern", "2023-08-21", 1)
 
 
 def test_an_incident_without_a_source_is_refused(admin_client_logged_in, kupiansk):

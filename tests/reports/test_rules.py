@@ -102,6 +102,49 @@ def incident(**overrides):
             },
             "children_injured",
         ),
+        # children ≤ civilians ≤ everyone, each where both are known.
+        (
+            {
+                "fatalities": 2,
+                "fatalities_qualifier": "exact",
+                "civilians_killed": 3,
+                "civilians_killed_qualifier": "at_least",
+            },
+            "civilians_killed",
+        ),
+        (
+            {
+                "injured": 1,
+                "injured_qualifier": "exact",
+                "civilians_injured": 2,
+                "civilians_injured_qualifier": "exact",
+            },
+            "civilians_injured",
+        ),
+        (
+            {
+                "civilians_killed": 1,
+                "civilians_killed_qualifier": "exact",
+                "children_killed": 2,
+                "children_killed_qualifier": "exact",
+            },
+            "children_killed",
+        ),
+        (
+            {
+                "civilians_injured": 0,
+                "civilians_injured_qualifier": "exact",
+                "children_injured": 1,
+                "children_injured_qualifier": "approximate",
+            },
+            "children_injured",
+        ),
+        ({"civilians_killed": -1, "civilians_killed_qualifier": "exact"}, "civilians_killed"),
+        ({"civilians_injured": 4, "civilians_injured_qualifier": ""}, "civilians_injured_qualifier"),
+        ({"kind": "trend"}, "kind"),
+        ({"discovered_on": datetime.date(2023, 7, 31)}, "discovered_on"),  # before it occurred
+        ({"discovered_on": timezone.localdate() + datetime.timedelta(days=1)}, "discovered_on"),
+        ({"discovered_on": datetime.date(2013, 12, 31), "occurred_on": datetime.date(2013, 12, 1)}, "discovered_on"),
         ({"incident_type": "picnic"}, "incident_type"),
         ({"occurred_on_precision": "century"}, "occurred_on_precision"),
         ({"geo_precision": "vague"}, "geo_precision"),

@@ -43,6 +43,10 @@ def incident(area, column):
         fatalities_qualifier="exact",
         injured=2,
         injured_qualifier="exact",
+        civilians_killed=1,
+        civilians_killed_qualifier="exact",
+        civilians_injured=1,
+        civilians_injured_qualifier="exact",
         reporting_organization=OrganizationFactory(),
     )
     # Only the review service verifies.
