@@ -1034,6 +1034,7 @@ def designation_create(
     )
     designation = _fact_create(ControlDesignation, citations=citations, actor=actor, uid=uid, fields=fields)
     areas_mark_dirty(subtrees=[designation.area])
+    changes_record(type=ChangeType.DESIGNATION, changes=[(designation.uid, NOBODY, EVERYONE)])
     return designation
 
 
@@ -1064,7 +1065,23 @@ def designation_update(
     previous_area = designation.area
     _fact_update(designation, citations=citations, actor=actor, fields=fields)
     areas_mark_dirty(subtrees={previous_area, designation.area})
+    changes_record(type=ChangeType.DESIGNATION, changes=[(designation.uid, EVERYONE, EVERYONE)])
     return designation
+
+
+@transaction.atomic
+def designation_delete(*, designation: ControlDesignation, actor=None) -> None:
+    """Withdraw a designation entered in error (one that ended is given its end date instead).
+
+    As incident_delete: a tombstone for partners who sync by `updated_since`, and the feed's
+    entry, in the delete's transaction; the areas under it are judged again."""
+    area = designation.area
+    if actor is not None and getattr(actor, "pk", None):
+        designation._history_user = actor  # read by simple-history
+    Tombstone.objects.create(resource="designation", uid=designation.uid)
+    changes_record(type=ChangeType.DESIGNATION, changes=[(designation.uid, EVERYONE, NOBODY)])
+    designation.delete()
+    areas_mark_dirty(subtrees=[area])
 
 
 def _user_or_none(actor):

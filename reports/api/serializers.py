@@ -25,6 +25,7 @@ from reports.models import (
     CITED_FACT_FIELDS,
     REVIEW_NOTE_MAX_LENGTH,
     Citation,
+    ControlDesignation,
     EvacuationOrder,
     Incident,
     PopulationCount,
@@ -409,6 +410,50 @@ class PopulationCountSerializer(FactSerializer):
         return COUNTS.represent(count, caller_of_context(self.context))
 
 
+# Control designations, once: the object (and so the list) and the export. Nothing in them is
+# withheld: the official lists are public acts.
+DESIGNATIONS = Resource(
+    ControlDesignation,
+    [
+        Field("uid", "uuid", hashtag="#meta+id"),
+        *map(ExportOnly, admin_columns(pcode="area__pcode", path="area__path")),
+        Field("area", source="area__code", column="area_code", hashtag="#loc+code"),
+        Field("area_name", source="area__name_en", hashtag="#loc+name"),
+        Field("kind", hashtag="#status+control"),
+        Field("valid_from", "date", hashtag="#date+start"),
+        Field("valid_from_precision", hashtag="#date+start+precision"),
+        Field("valid_until", "date", hashtag="#date+end"),
+        Field("valid_until_precision", hashtag="#date+end+precision"),
+        ExportOnly(Column("latitude", "#geo+lat", "area__latitude")),
+        ExportOnly(Column("longitude", "#geo+lon", "area__longitude")),
+        Field("summary"),
+        Field("citations", "nested", read=citations_out),
+        Field("withheld", "withheld"),
+        Field("created_at", "datetime"),
+        Field("updated_at", "datetime"),
+    ],
+)
+DESIGNATION_FIELDS = DESIGNATIONS.api_names
+
+
+class DesignationSerializer(FactSerializer):
+    area = AreaCodeField(help_text="Code of the area (KATOTTG); the designation holds for everything under it.")
+    area_name = serializers.CharField(source="area.name_en", read_only=True)
+
+    class Meta:
+        model = ControlDesignation
+        list_serializer_class = FactListSerializer
+        fields = DESIGNATION_FIELDS
+        read_only_fields = ["uid", "created_at", "updated_at"]
+        extra_kwargs = {
+            "valid_until": {"help_text": "Empty (null) while it lasts."},
+            "valid_until_precision": {"help_text": "The precision of a known end date; empty without one."},
+        }
+
+    def to_representation(self, designation):
+        return DESIGNATIONS.represent(designation, caller_of_context(self.context))
+
+
 class SourceSerializer(serializers.ModelSerializer):
     class Meta:
         model = Source
@@ -448,7 +493,7 @@ class ChangeQuerySerializer(serializers.Serializer):
     types = serializers.CharField(
         required=False,
         max_length=200,
-        help_text="Comma-separated: any of incident, order, population_count, source. Default: all.",
+        help_text="Comma-separated: any of " + ", ".join(ChangeType.values) + ". Default: all.",
     )
 
     def validate_types(self, value):
@@ -467,7 +512,7 @@ class ChangeSerializer(serializers.Serializer):
 
     seq = serializers.IntegerField()
     type = serializers.ChoiceField(choices=ChangeType.choices)
-    uid = serializers.CharField(help_text="The object's uid; a source's slug.")
+    uid = serializers.CharField(help_text="The object's uid; a source's slug; an area_status's area code.")
     action = serializers.ChoiceField(choices=["upsert", "remove"])
     at = serializers.DateTimeField(help_text="When the change was written.")
     data = serializers.JSONField(

@@ -24,10 +24,12 @@ from locations.models import Area
 from reports import services
 from reports.api.serializers import (
     COUNTS,
+    DESIGNATIONS,
     INCIDENTS,
     ChangePageSerializer,
     ChangeQuerySerializer,
     ChangeSerializer,
+    DesignationSerializer,
     EvacuationOrderSerializer,
     IncidentSerializer,
     LiftSerializer,
@@ -40,13 +42,23 @@ from reports.api.serializers import (
 )
 from reports.choices import ChangeType, OrderState, Reliability, VerificationState
 from reports.filtersets import (
+    DesignationFilterSet,
     EvacuationOrderFilterSet,
     IncidentFilterSet,
     PopulationCountFilterSet,
     SourceFilterSet,
     TombstoneFilterSet,
 )
-from reports.models import Change, EvacuationOrder, Incident, OrderTarget, PopulationCount, Source, Tombstone
+from reports.models import (
+    Change,
+    ControlDesignation,
+    EvacuationOrder,
+    Incident,
+    OrderTarget,
+    PopulationCount,
+    Source,
+    Tombstone,
+)
 from reports.selectors import changes_visible, incidents_visible
 
 UUID_PATTERN = "[0-9a-fA-F-]{36}"
@@ -353,6 +365,61 @@ class PopulationCountViewSet(FactViewSetMixin, ExportMixin, ModelViewSet):
         )
 
 
+DESIGNATION_EXPORT_COLUMNS = DESIGNATIONS.export_columns()
+DESIGNATION_EXPORT_READS = ("area__path",)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List control designations (occupation, active hostilities)"),
+    create=extend_schema(
+        summary="Record a control designation (coordinators)",
+        parameters=[IDEMPOTENCY_KEY],
+        examples=[
+            OpenApiExample(
+                "Kupiansk hromada occupied",
+                request_only=True,
+                value={
+                    "area": "UA63080090000067457",
+                    "kind": "occupied",
+                    "valid_from": "2022-02-27",
+                    "valid_until": "2022-09-10",
+                    "valid_until_precision": "day",
+                    "summary": "Occupied from the first days of the invasion until the counteroffensive.",
+                    "citations": [{"source": "ukrinform-2022-09-10", "locator": "¶1"}],
+                },
+            )
+        ],
+    ),
+    destroy=extend_schema(summary="Withdraw a designation entered in error (coordinators)"),
+)
+class DesignationViewSet(FactViewSetMixin, ExportMixin, ModelViewSet):
+    """Control designations: the official acts saying an area is occupied or under active
+    hostilities, from when until when. Everyone reads them; coordinators write."""
+
+    serializer_class = DesignationSerializer
+    filterset_class = DesignationFilterSet
+    export_filename = "designations"
+    export_columns = DESIGNATION_EXPORT_COLUMNS
+    export_reads = DESIGNATION_EXPORT_READS
+
+    def get_queryset(self):
+        queryset = ControlDesignation.objects.select_related("area")
+        if getattr(self, "queryset_for_update", False):
+            queryset = queryset.select_for_update(of=("self",))
+        return queryset
+
+    def perform_create(self, serializer):
+        return services.designation_create(actor=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        return services.designation_update(
+            designation=serializer.instance, actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        services.designation_delete(designation=instance, actor=self.request.user)
+
+
 @extend_schema_view(create=extend_schema(parameters=[IDEMPOTENCY_KEY]))
 class SourceViewSet(ModelViewSet):
     """Sources. Partners add the sources their incidents cite; coordinators correct them."""
@@ -416,6 +483,7 @@ CHANGE_OBJECTS = {
     ChangeType.ORDER: (EvacuationOrderViewSet, "uid"),
     ChangeType.POPULATION_COUNT: (PopulationCountViewSet, "uid"),
     ChangeType.SOURCE: (SourceViewSet, "slug"),
+    ChangeType.DESIGNATION: (DesignationViewSet, "uid"),
 }
 
 

@@ -11,6 +11,8 @@ from reports.models import Change, Incident
 from reports.services import (
     CitationInput,
     changes_stamp,
+    designation_delete,
+    designation_update,
     incident_create_many,
     incident_review,
     order_lift,
@@ -18,7 +20,14 @@ from reports.services import (
     population_count_update,
     source_upsert,
 )
-from tests.factories import IncidentFactory, OrderFactory, OrganizationFactory, PopulationCountFactory, SourceFactory
+from tests.factories import (
+    DesignationFactory,
+    IncidentFactory,
+    OrderFactory,
+    OrganizationFactory,
+    PopulationCountFactory,
+    SourceFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -145,8 +154,10 @@ def test_data_is_the_detail_of_each_type_for_that_caller(callers, area, source):
     coordinator = callers["coordinator"]
     order = OrderFactory(area=area, source=source, children_subject=5, children_subject_qualifier="exact")
     count = PopulationCountFactory(area=area, source=source, children=7, children_qualifier="exact")
+    designation = DesignationFactory(area=area, source=source)
     routes = {"order": "api:order-detail", "population_count": "api:population-count-detail",
-              "source": "api:source-detail", "incident": "api:incident-detail"}  # fmt: skip
+              "source": "api:source-detail", "incident": "api:incident-detail",
+              "designation": "api:designation-detail"}  # fmt: skip
     for name in ("viewer", "coordinator"):
         client = callers[name]
         entries = read_all(client)[0]
@@ -154,6 +165,7 @@ def test_data_is_the_detail_of_each_type_for_that_caller(callers, area, source):
             ("order", str(order.uid)),
             ("population_count", str(count.uid)),
             ("source", source.slug),
+            ("designation", str(designation.uid)),
         }
         for entry in entries:
             detail = client.get(reverse(routes[entry["type"]], args=[entry["uid"]])).json()
@@ -190,9 +202,14 @@ def test_every_write_path_writes_one_entry(area, source):
     count = PopulationCountFactory(area=area, source=source)
     population_count_update(count=count, total=5)
     source_upsert(slug=source.slug, title="Renamed")
+    designation = DesignationFactory(area=area, source=source)
+    designation_update(designation=designation, summary="Corrected.")
+    designation_delete(designation=designation)
     types = list(Change.objects.order_by("id").values_list("type", flat=True))
     assert types == ["source", "incident", "incident", "incident", "incident", "population_count",
-                     "population_count", "source"]  # fmt: skip
+                     "population_count", "source", "designation", "designation", "designation"]  # fmt: skip
+    audiences = Change.objects.filter(type="designation").order_by("id").values_list("before", "after")
+    assert list(audiences) == [("nobody", "everyone"), ("everyone", "everyone"), ("everyone", "nobody")]
     assert Change.objects.filter(seq__isnull=True).count() == len(types)
     assert changes_stamp() == len(types)
     assert list(Change.objects.order_by("id").values_list("seq", flat=True)) == list(range(1, len(types) + 1))
@@ -236,7 +253,7 @@ def test_types_filter(coordinator, area, source):
         ({"limit": "0"}, "limit"),
         ({"limit": "1001"}, "limit"),
         ({"limit": "x"}, "limit"),
-        ({"types": "incident,designation"}, "types"),
+        ({"types": "incident,designations"}, "types"),
         ({"types": ""}, "types"),
     ],
 )
@@ -261,6 +278,7 @@ def test_same_queries_for_1_and_50_entries(coordinator, area, source):
     IncidentFactory(area=area, source=source)
     OrderFactory(area=area, source=source)
     PopulationCountFactory(area=area, source=source)
+    DesignationFactory(area=area, source=source)
     feed(coordinator)  # stamps what is there, so both reads below stamp
     SourceFactory()
     one = queries()
@@ -268,6 +286,7 @@ def test_same_queries_for_1_and_50_entries(coordinator, area, source):
         IncidentFactory(area=area, source=source)
         OrderFactory(area=area, source=source)
         PopulationCountFactory(area=area, source=source)
+        DesignationFactory(area=area, source=source)
     SourceFactory()
     fifty = queries()
     assert one == fifty
