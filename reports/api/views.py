@@ -12,9 +12,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from evactrack.access.choices import Role
-from evactrack.access.permissions import RolePermission
-from evactrack.access.policy import caller_of
-from evactrack.access.viewsets import ExportMixin, ModelViewSet, ReadOnlyViewSet, idempotent
+from evactrack.access.viewsets import ApiViewMixin, ExportMixin, ModelViewSet, ReadOnlyViewSet, idempotent
 from evactrack.kernel.api.exceptions import flatten_errors
 from evactrack.kernel.api.filters import FilterBackend
 from evactrack.kernel.api.schema import AutoSchema, ErrorSerializer
@@ -502,7 +500,7 @@ class ChangeFeedSchema(AutoSchema):
         responses={200: ChangePageSerializer, 400: ErrorSerializer},
     )
 )
-class ChangeViewSet(viewsets.GenericViewSet):
+class ChangeViewSet(ApiViewMixin, viewsets.GenericViewSet):
     """The change feed: every write of an incident, order, population count or source, in the
     order the entries became visible; keep `next_after` and send it as `after` next time.
 
@@ -520,16 +518,12 @@ class ChangeViewSet(viewsets.GenericViewSet):
     """
 
     serializer_class = ChangeSerializer
-    # Only a list: not ApiViewSetMixin, whose retrieve would make the router add a detail route.
-    permission_classes = [RolePermission]
+    # Only a list: ApiViewMixin, not ApiViewSetMixin, whose retrieve would make the router add
+    # a detail route.
     filter_backends = []
     pagination_class = None
     http_method_names = ["get", "head", "options"]
     schema = ChangeFeedSchema()
-
-    @property
-    def caller(self):
-        return caller_of(self.request)
 
     def list(self, request):
         query = ChangeQuerySerializer(data=self._query())

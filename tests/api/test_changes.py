@@ -325,3 +325,13 @@ def test_beat_stamps_too(area, source):
     assert stamp_changes.apply().get() == {"stamped": 2}  # the source and the incident
     assert stamp_changes.apply().get() == {"stamped": 0}
     assert not Change.objects.filter(seq__isnull=True).exists()
+
+
+def test_refuses_what_every_api_view_refuses(coordinator, settings):
+    """The feed shares the API base's input hygiene: NUL characters in the query, oversized bodies."""
+    response = coordinator.get(FEED + "?after=%00")
+    assert response.status_code == 400, response.content
+    assert response.json()["fields"] == {"after": ["Text cannot contain NUL characters."]}
+    assert coordinator.get(FEED + "?types%00=incident").status_code == 400
+    too_long = str(settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
+    assert coordinator.get(FEED, CONTENT_LENGTH=too_long).status_code == 413
