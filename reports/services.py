@@ -196,27 +196,43 @@ CHANGES_STAMP_LOCK = 0x65766163
 Audience = tuple[str, int | None]
 
 
+# Entries per INSERT: few enough statements for a national recompute's 30,000, and 7,000
+# parameters a statement, below every database's limit.
+CHANGES_PER_INSERT = 1000
+
+
 def changes_record(*, type: str, changes: Iterable[tuple[object, Audience, Audience]]) -> None:
     """Write the feed's entries for these changes, (uid, audience before, audience after) each,
-    in the caller's transaction: they commit with the change or not at all. One INSERT per 1,000.
+    in the caller's transaction: they commit with the change or not at all. One INSERT per
+    CHANGES_PER_INSERT entries.
 
-    Entries carry no seq: changes_stamp gives one once they are committed."""
-    now = timezone.now()
-    Change.objects.bulk_create(
-        [
-            Change(
-                type=type,
-                uid=str(uid),
-                at=now,
-                before=before[0],
-                before_organization_id=before[1],
-                after=after[0],
-                after_organization_id=after[1],
-            )
-            for uid, before, after in changes
-        ],
-        batch_size=1000,
+    Entries carry no seq: changes_stamp gives one once they are committed. Written as plain
+    rows, not model instances: for the 30,000 entries of a national recompute bulk_create took
+    3 s on PostgreSQL and 7 s on SQLite; COPY takes 0.5–0.9 s, these INSERTs on SQLite 1.2–1.9 s
+    (a loaded 2-core machine)."""
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    rows = [(type, str(uid), now, before[0], before[1], after[0], after[1]) for uid, before, after in changes]
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    columns = ", ".join(
+        quote(Change._meta.get_field(name).column)
+        for name in ("type", "uid", "at", "before", "before_organization", "after", "after_organization")
     )
+    table = quote(Change._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and len(rows) > CHANGES_PER_INSERT:
+            # A national recompute's entries: COPY, one statement whatever their number.
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        for start in range(0, len(rows), CHANGES_PER_INSERT):
+            chunk = rows[start : start + CHANGES_PER_INSERT]
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) VALUES " + ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(chunk)),
+                [value for row in chunk for value in row],
+            )
 
 
 def changes_stamp() -> int:

@@ -475,14 +475,34 @@ class DeletionViewSet(ReadOnlyViewSet):
     lookup_value_regex = "[0-9]+"
 
 
-# The viewset whose single object each type of entry carries, and the field its URL is keyed by.
-CHANGE_OBJECTS = {
-    ChangeType.INCIDENT: (IncidentViewSet, "uid"),
-    ChangeType.ORDER: (EvacuationOrderViewSet, "uid"),
-    ChangeType.POPULATION_COUNT: (PopulationCountViewSet, "uid"),
-    ChangeType.SOURCE: (SourceViewSet, "slug"),
-    ChangeType.DESIGNATION: (DesignationViewSet, "uid"),
+def detail_data(viewset, key: str):
+    """The data of one type's entries: its objects as `viewset`'s detail endpoint shows them to
+    the caller (the same queryset and serializer, so the same visibility and withholding), by
+    the field its URL is keyed by. One read (with its prefetches) per page."""
+
+    def data(request, keys) -> dict:
+        view = viewset(request=request, format_kwarg=None, action="retrieve", args=(), kwargs={})
+        objects = list(view.get_queryset().filter(**{f"{key}__in": keys}))
+        serialized = view.get_serializer(objects, many=True).data
+        return {str(getattr(instance, key)): item for instance, item in zip(objects, serialized, strict=True)}
+
+    return data
+
+
+# For each type of entry: (request, keys) → {key: data} for the objects the caller may read now.
+CHANGE_DATA = {
+    ChangeType.INCIDENT: detail_data(IncidentViewSet, "uid"),
+    ChangeType.ORDER: detail_data(EvacuationOrderViewSet, "uid"),
+    ChangeType.POPULATION_COUNT: detail_data(PopulationCountViewSet, "uid"),
+    ChangeType.SOURCE: detail_data(SourceViewSet, "slug"),
+    ChangeType.DESIGNATION: detail_data(DesignationViewSet, "uid"),
 }
+
+
+def change_data_register(change_type: str, data) -> None:
+    """Say how entries of a type another layer owns are rendered: the area statuses are the
+    status engine's (evactrack.status.api.views registers them), which reports may not import."""
+    CHANGE_DATA[change_type] = data
 
 
 class ChangeFeedSchema(AutoSchema):
@@ -565,15 +585,12 @@ class ChangeViewSet(ApiViewMixin, viewsets.GenericViewSet):
 
     def _current(self, entries) -> dict:
         """The entries' objects this caller may read now, as their detail endpoints show them:
-        (type, uid) → data. One read (with its prefetches) per type."""
+        (type, key) → data. One read per type (CHANGE_DATA)."""
         wanted = defaultdict(set)
         for entry in entries:
             wanted[entry.type].add(entry.uid)
         current = {}
-        for change_type, uids in wanted.items():
-            viewset, key = CHANGE_OBJECTS[change_type]
-            view = viewset(request=self.request, format_kwarg=None, action="retrieve", args=(), kwargs={})
-            objects = list(view.get_queryset().filter(**{f"{key}__in": uids}))
-            for instance, data in zip(objects, view.get_serializer(objects, many=True).data, strict=True):
-                current[(change_type, str(getattr(instance, key)))] = data
+        for change_type, keys in wanted.items():
+            for key, data in CHANGE_DATA[change_type](self.request, keys).items():
+                current[(change_type, key)] = data
         return current
