@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from typing import Final
 
 from celery import current_app
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Max, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
@@ -263,6 +264,35 @@ def changes_stamp() -> int:
             [top],
         )
         return cursor.rowcount
+
+
+# Entries deleted per statement when pruning: short transactions, so writers never wait long.
+CHANGES_PRUNE_BATCH = 10_000
+
+
+def changes_prune(*, now: datetime.datetime | None = None) -> int:
+    """Delete the feed's entries older than EVACTRACK_CHANGES_RETENTION_DAYS; returns how many.
+
+    Only ever a prefix of the seqs, in batches, so the entries kept run without a gap from the
+    oldest kept to the newest: a client whose `after` is below the oldest kept seq minus one
+    may have missed a pruned entry and is told so (410); any other client missed nothing. The
+    newest entry is always kept: the stamper continues from the highest seq there is, and an
+    empty table would start again at 1, below every client's position."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=settings.EVACTRACK_CHANGES_RETENTION_DAYS)
+    stamped = Change.objects.filter(seq__isnull=False)
+    top = stamped.aggregate(top=Max("seq"))["top"]
+    # The newest old entry bounds the prefix (one scan of `at`, which has no index of its own).
+    last_old = stamped.filter(at__lt=cutoff).aggregate(last=Max("seq"))["last"]
+    if top is None or last_old is None:
+        return 0
+    through = min(last_old, top - 1)
+    oldest = stamped.aggregate(oldest=Min("seq"))["oldest"]
+    deleted = 0
+    # By ranges of seqs, which run without gaps: each batch deletes at most CHANGES_PRUNE_BATCH.
+    for low in range(oldest, through + 1, CHANGES_PRUNE_BATCH):
+        with transaction.atomic():
+            deleted += stamped.filter(seq__lte=min(low + CHANGES_PRUNE_BATCH - 1, through)).delete()[0]
+    return deleted
 
 
 # --- shared plumbing -------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from evactrack.access.models import Organization
 from evactrack.kernel.api.columns import JSONObjectsText
 from evactrack.kernel.api.declarations import ExportOnly, Field, Resource
 from evactrack.kernel.api.exports import Column
+from evactrack.kernel.api.schema import ErrorSerializer
 from locations.api.exports import admin_columns
 from locations.api.serializers import iso
 from locations.models import Area
@@ -523,3 +524,9 @@ class ChangeSerializer(serializers.Serializer):
 class ChangePageSerializer(serializers.Serializer):
     results = ChangeSerializer(many=True)
     next_after = serializers.IntegerField(help_text="Send it as `after` next time.")
+
+
+class ChangesPrunedSerializer(ErrorSerializer):
+    """The feed's 410: the error shape, and where to follow from after a full read."""
+
+    next_after = serializers.IntegerField(help_text="Read every list in full, then follow the feed from here.")

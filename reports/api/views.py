@@ -2,7 +2,8 @@
 
 from collections import defaultdict
 
-from django.db.models import Max, Prefetch
+from django.conf import settings
+from django.db.models import Max, Min, Prefetch
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
@@ -13,7 +14,7 @@ from rest_framework.response import Response
 
 from evactrack.access.choices import Role
 from evactrack.access.viewsets import ApiViewMixin, ExportMixin, ModelViewSet, ReadOnlyViewSet, idempotent
-from evactrack.kernel.api.exceptions import flatten_errors
+from evactrack.kernel.api.exceptions import error_body, flatten_errors
 from evactrack.kernel.api.filters import FilterBackend
 from evactrack.kernel.api.schema import AutoSchema, ErrorSerializer
 from evactrack.kernel.api.statements import RowsById
@@ -27,6 +28,7 @@ from reports.api.serializers import (
     ChangePageSerializer,
     ChangeQuerySerializer,
     ChangeSerializer,
+    ChangesPrunedSerializer,
     DesignationSerializer,
     EvacuationOrderSerializer,
     IncidentSerializer,
@@ -517,7 +519,7 @@ class ChangeFeedSchema(AutoSchema):
         summary="Changes after a position, in commit order: the sync feed",
         operation_id="v1_changes_list",
         parameters=[ChangeQuerySerializer],
-        responses={200: ChangePageSerializer, 400: ErrorSerializer},
+        responses={200: ChangePageSerializer, 400: ErrorSerializer, 410: ChangesPrunedSerializer},
     )
 )
 class ChangeViewSet(ApiViewMixin, viewsets.GenericViewSet):
@@ -552,7 +554,11 @@ class ChangeViewSet(ApiViewMixin, viewsets.GenericViewSet):
         types = query.validated_data.get("types")
         services.changes_stamp()
         # M first, then the rows up to M: a stamp committed in between is left for next time.
-        top = Change.objects.filter(seq__isnull=False).aggregate(top=Max("seq"))["top"] or 0
+        # The oldest kept seq in the same read: below it entries were pruned (changes_prune).
+        bounds = Change.objects.filter(seq__isnull=False).aggregate(top=Max("seq"), oldest=Min("seq"))
+        top = bounds["top"] or 0
+        if bounds["oldest"] is not None and after < bounds["oldest"] - 1:
+            return self._pruned(top)
         entries = Change.objects.filter(seq__gt=after, seq__lte=top)
         if types:
             entries = entries.filter(type__in=types)
@@ -573,6 +579,18 @@ class ChangeViewSet(ApiViewMixin, viewsets.GenericViewSet):
             )
         next_after = entries[-1].seq if len(entries) == limit else max(after, top)
         response = Response({"results": results, "next_after": next_after})
+        response["Vary"] = "Authorization, Cookie"
+        return response
+
+    def _pruned(self, top: int) -> Response:
+        """410: entries after `after` were pruned, so this client may have missed changes."""
+        detail = _(
+            "Changes after this position were pruned (kept %(days)d days). Read every list in full, "
+            "then follow the feed from this answer's next_after: changes made during your full read "
+            "come again after it."
+        ) % {"days": settings.EVACTRACK_CHANGES_RETENTION_DAYS}
+        body = {**error_body(status_code=410, code="changes_pruned", detail=detail), "next_after": top}
+        response = Response(body, status=status.HTTP_410_GONE)
         response["Vary"] = "Authorization, Cookie"
         return response
 
