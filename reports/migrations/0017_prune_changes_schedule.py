@@ -29,7 +29,7 @@ def uninstall(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reports", "0013_change_types_designation_and_area_status"),
+        ("reports", "0016_change_types_designation_and_area_status"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('api', '0004_organization_from_reports'),
-        ('reports', '0012_stamp_changes_schedule'),
+        ('reports', '0015_incident_kind_discovery_civilians'),
     ]
 
     operations = [
