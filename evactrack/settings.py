@@ -251,6 +251,9 @@ REST_FRAMEWORK = {
 }
 # How long a stored Idempotency-Key response is replayed; after that the key may be reused.
 EVACTRACK_IDEMPOTENCY_TTL_HOURS = env.int("EVACTRACK_IDEMPOTENCY_TTL_HOURS", default=24)
+# Change-feed entries older than this many days are pruned (reports.prune_changes, daily); a
+# client that stopped syncing longer ago gets 410 and does a full read (README, "Sync").
+EVACTRACK_CHANGES_RETENTION_DAYS = env.int("EVACTRACK_CHANGES_RETENTION_DAYS", default=90)
 # Tokens expire by default a year after issue, so a forgotten client stops working.
 EVACTRACK_TOKEN_DEFAULT_DAYS = env.int("EVACTRACK_TOKEN_DEFAULT_DAYS", default=365)
 # A child count under this is withheld from roles without sensitive access: small numbers

@@ -194,12 +194,15 @@ class Reliability(models.TextChoices):
 
 
 class ChangeType(models.TextChoices):
-    """What the change feed (/api/v1/changes/) reports on; designations and area status come later."""
+    """What the change feed (/api/v1/changes/) reports on."""
 
     INCIDENT = "incident", _("incident")
     ORDER = "order", _("evacuation order")
     POPULATION_COUNT = "population_count", _("population count")
     SOURCE = "source", _("source")
+    DESIGNATION = "designation", _("control designation")
+    # Keyed by the area's code; written by the status engine when a stored status changes.
+    AREA_STATUS = "area_status", _("area status")
 
 
 class Audience(models.TextChoices):

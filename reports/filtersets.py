@@ -11,6 +11,7 @@ from locations.choices import AreaLevel
 from locations.filtersets import IdFilter, area_by_code_or_error, within_q
 from locations.models import Area, InSubtree
 from reports.choices import (
+    ControlKind,
     CountKind,
     FacilityType,
     IncidentType,
@@ -22,6 +23,7 @@ from reports.choices import (
 )
 from reports.models import (
     LOCATED_LEVELS,
+    ControlDesignation,
     EvacuationOrder,
     Incident,
     OrderTarget,
@@ -187,6 +189,43 @@ class PopulationCountFilterSet(UpdatedSinceMixin):
         return queryset.filter(within_q(value, field=name, path_field="area__path"))
 
 
+def designation_in_force_q(as_of) -> Q:
+    """Designations that hold on `as_of`: started by then and not ended before it (an end date
+    is the last day it holds, as the status engine reads it)."""
+    return Q(valid_from__lte=as_of) & (Q(valid_until__isnull=True) | Q(valid_until__gte=as_of))
+
+
+class DesignationFilterSet(UpdatedSinceMixin):
+    area = django_filters.CharFilter(method="filter_area", help_text=_("Code of the area itself."))
+    within = django_filters.CharFilter(
+        method="filter_within", help_text=_("Code of an area: designations of it or of anything under it.")
+    )
+    kind = django_filters.MultipleChoiceFilter(choices=ControlKind.choices, distinct=False)
+    active = django_filters.BooleanFilter(
+        method="filter_active", help_text=_("In force on as_of (default today), or not.")
+    )
+    as_of = django_filters.DateFilter(method="filter_as_of", help_text=_("Designations in force on this date."))
+
+    class Meta:
+        model = ControlDesignation
+        fields = ["area", "within", "kind", "active", "as_of", "updated_since"]
+
+    def filter_area(self, queryset, name, value):
+        return queryset.filter(area=area_by_code_or_error(value, name))
+
+    def filter_within(self, queryset, name, value):
+        return queryset.filter(within_q(value, field=name, path_field="area__path"))
+
+    def filter_active(self, queryset, name, value):
+        in_force = designation_in_force_q(self.form.cleaned_data.get("as_of") or timezone.localdate())
+        return queryset.filter(in_force if value else ~in_force)
+
+    def filter_as_of(self, queryset, name, value):
+        if self.form.cleaned_data.get("active") is not None:
+            return queryset  # `active` already applied this date
+        return queryset.filter(designation_in_force_q(value))
+
+
 class SourceFilterSet(UpdatedSinceMixin):
     reliability = django_filters.MultipleChoiceFilter(choices=Reliability.choices, distinct=False)
     published_after = django_filters.DateFilter(field_name="published_on", lookup_expr="gte")
@@ -206,7 +245,7 @@ class TombstoneFilterSet(django_filters.FilterSet):
     since = UtcDateTimeFilter(
         field_name="deleted_at", lookup_expr="gte", help_text=_("Only deletions at or after this time.")
     )
-    resource = django_filters.ChoiceFilter(choices=[("incident", "incident")])
+    resource = django_filters.ChoiceFilter(choices=[("incident", "incident"), ("designation", "designation")])
 
     class Meta:
         model = Tombstone

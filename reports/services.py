@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from typing import Final
 
 from celery import current_app
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Max, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
@@ -196,27 +197,43 @@ CHANGES_STAMP_LOCK = 0x65766163
 Audience = tuple[str, int | None]
 
 
+# Entries per INSERT: few enough statements for a national recompute's 30,000, and 7,000
+# parameters a statement, below every database's limit.
+CHANGES_PER_INSERT = 1000
+
+
 def changes_record(*, type: str, changes: Iterable[tuple[object, Audience, Audience]]) -> None:
     """Write the feed's entries for these changes, (uid, audience before, audience after) each,
-    in the caller's transaction: they commit with the change or not at all. One INSERT per 1,000.
+    in the caller's transaction: they commit with the change or not at all. One INSERT per
+    CHANGES_PER_INSERT entries.
 
-    Entries carry no seq: changes_stamp gives one once they are committed."""
-    now = timezone.now()
-    Change.objects.bulk_create(
-        [
-            Change(
-                type=type,
-                uid=str(uid),
-                at=now,
-                before=before[0],
-                before_organization_id=before[1],
-                after=after[0],
-                after_organization_id=after[1],
-            )
-            for uid, before, after in changes
-        ],
-        batch_size=1000,
+    Entries carry no seq: changes_stamp gives one once they are committed. Written as plain
+    rows, not model instances: for the 30,000 entries of a national recompute bulk_create took
+    3 s on PostgreSQL and 7 s on SQLite; COPY takes 0.5–0.9 s, these INSERTs on SQLite 1.2–1.9 s
+    (a loaded 2-core machine)."""
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    rows = [(type, str(uid), now, before[0], before[1], after[0], after[1]) for uid, before, after in changes]
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    columns = ", ".join(
+        quote(Change._meta.get_field(name).column)
+        for name in ("type", "uid", "at", "before", "before_organization", "after", "after_organization")
     )
+    table = quote(Change._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and len(rows) > CHANGES_PER_INSERT:
+            # A national recompute's entries: COPY, one statement whatever their number.
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        for start in range(0, len(rows), CHANGES_PER_INSERT):
+            chunk = rows[start : start + CHANGES_PER_INSERT]
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) VALUES " + ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(chunk)),
+                [value for row in chunk for value in row],
+            )
 
 
 def changes_stamp() -> int:
@@ -247,6 +264,35 @@ def changes_stamp() -> int:
             [top],
         )
         return cursor.rowcount
+
+
+# Entries deleted per statement when pruning: short transactions, so writers never wait long.
+CHANGES_PRUNE_BATCH = 10_000
+
+
+def changes_prune(*, now: datetime.datetime | None = None) -> int:
+    """Delete the feed's entries older than EVACTRACK_CHANGES_RETENTION_DAYS; returns how many.
+
+    Only ever a prefix of the seqs, in batches, so the entries kept run without a gap from the
+    oldest kept to the newest: a client whose `after` is below the oldest kept seq minus one
+    may have missed a pruned entry and is told so (410); any other client missed nothing. The
+    newest entry is always kept: the stamper continues from the highest seq there is, and an
+    empty table would start again at 1, below every client's position."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=settings.EVACTRACK_CHANGES_RETENTION_DAYS)
+    stamped = Change.objects.filter(seq__isnull=False)
+    top = stamped.aggregate(top=Max("seq"))["top"]
+    # The newest old entry bounds the prefix (one scan of `at`, which has no index of its own).
+    last_old = stamped.filter(at__lt=cutoff).aggregate(last=Max("seq"))["last"]
+    if top is None or last_old is None:
+        return 0
+    through = min(last_old, top - 1)
+    oldest = stamped.aggregate(oldest=Min("seq"))["oldest"]
+    deleted = 0
+    # By ranges of seqs, which run without gaps: each batch deletes at most CHANGES_PRUNE_BATCH.
+    for low in range(oldest, through + 1, CHANGES_PRUNE_BATCH):
+        with transaction.atomic():
+            deleted += stamped.filter(seq__lte=min(low + CHANGES_PRUNE_BATCH - 1, through)).delete()[0]
+    return deleted
 
 
 # --- shared plumbing -------------------------------------------------------------------------
@@ -1091,6 +1137,7 @@ def designation_create(
     )
     designation = _fact_create(ControlDesignation, citations=citations, actor=actor, uid=uid, fields=fields)
     areas_mark_dirty(subtrees=[designation.area])
+    changes_record(type=ChangeType.DESIGNATION, changes=[(designation.uid, NOBODY, EVERYONE)])
     return designation
 
 
@@ -1121,7 +1168,23 @@ def designation_update(
     previous_area = designation.area
     _fact_update(designation, citations=citations, actor=actor, fields=fields)
     areas_mark_dirty(subtrees={previous_area, designation.area})
+    changes_record(type=ChangeType.DESIGNATION, changes=[(designation.uid, EVERYONE, EVERYONE)])
     return designation
+
+
+@transaction.atomic
+def designation_delete(*, designation: ControlDesignation, actor=None) -> None:
+    """Withdraw a designation entered in error (one that ended is given its end date instead).
+
+    As incident_delete: a tombstone for partners who sync by `updated_since`, and the feed's
+    entry, in the delete's transaction; the areas under it are judged again."""
+    area = designation.area
+    if actor is not None and getattr(actor, "pk", None):
+        designation._history_user = actor  # read by simple-history
+    Tombstone.objects.create(resource="designation", uid=designation.uid)
+    changes_record(type=ChangeType.DESIGNATION, changes=[(designation.uid, EVERYONE, NOBODY)])
+    designation.delete()
+    areas_mark_dirty(subtrees=[area])
 
 
 def _user_or_none(actor):

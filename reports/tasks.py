@@ -2,9 +2,10 @@
 
 from celery import shared_task
 
-from reports.services import changes_stamp
+from reports.services import changes_prune, changes_stamp
 
 STAMP_CHANGES = "reports.stamp_changes"
+PRUNE_CHANGES = "reports.prune_changes"
 
 
 @shared_task(name=STAMP_CHANGES, acks_late=True)
@@ -13,3 +14,10 @@ def stamp_changes() -> dict:
     them numbered. The feed stamps on every read too and does not depend on this; a run that
     finds nothing to stamp reads one index and takes no lock."""
     return {"stamped": changes_stamp()}
+
+
+@shared_task(name=PRUNE_CHANGES, acks_late=True)
+def prune_changes() -> dict:
+    """Run by beat, daily: delete change entries older than EVACTRACK_CHANGES_RETENTION_DAYS.
+    Idempotent: a second run finds nothing old."""
+    return {"pruned": changes_prune()}

@@ -95,15 +95,13 @@ def idempotent(handler):
     return wrapper
 
 
-class ApiViewSetMixin:
-    """Base of every API viewset."""
+class ApiViewMixin:
+    """What every API view shares, resource or feed: the role check, the caller, and the
+    refusal of input no view should see (an oversized body, NUL characters in the query)."""
 
     permission_classes = [RolePermission]
-    filter_backends = [FilterBackend]
     # Unsafe actions and the least role that may run them; others need a coordinator.
     action_roles: dict = {}
-    # Whether PUT/PATCH must carry If-Match (428 without it).
-    if_match_required = True
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
@@ -115,6 +113,23 @@ class ApiViewSetMixin:
                if "\x00" in name or any("\x00" in item for item in value)}  # fmt: skip
         if bad:
             raise exceptions.ValidationError(bad)
+
+    @property
+    def caller(self):
+        return caller_of(self.request)
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["caller"] = caller_of(self.request)
+        return context
+
+
+class ApiViewSetMixin(ApiViewMixin):
+    """Base of every API viewset of a resource: lists, single objects with ETags."""
+
+    filter_backends = [FilterBackend]
+    # Whether PUT/PATCH must carry If-Match (428 without it).
+    if_match_required = True
 
     # A hot list's rows, read by id (evactrack.kernel.api.statements.RowsById) and shaped by row_data;
     # None: the list builds instances and serializes them.
@@ -138,15 +153,6 @@ class ApiViewSetMixin:
         """One of `list_statement`'s rows as the API shows it, what the serializer makes of the
         object: a dict, or the object's JSON text as an orjson.Fragment."""
         raise NotImplementedError
-
-    @property
-    def caller(self):
-        return caller_of(self.request)
-
-    def get_serializer_context(self):
-        context = super().get_serializer_context()
-        context["caller"] = caller_of(self.request)
-        return context
 
     def retrieve(self, request, *args, **kwargs):
         instance = self.get_object()

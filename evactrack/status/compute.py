@@ -47,8 +47,10 @@ from evactrack.status.inputs import (
 )
 from evactrack.status.models import AreaStatus, StatusChange
 from locations.models import PATH_SEPARATOR, Area
-from reports.choices import CountKind, OrderState, TargetScope
+from reports.choices import ChangeType, CountKind, OrderState, TargetScope
 from reports.models import ControlDesignation, EvacuationOrder, Incident, OrderTarget, PopulationCount
+from reports.selectors import EVERYONE
+from reports.services import changes_record
 
 WRITE_BATCH = 1000
 # Below this many rows (an incremental run writes a handful) a plain INSERT beats COPY and its
@@ -497,4 +499,11 @@ def persist(computation: Computation, *, origin: str = ChangeOrigin.LIVE, record
             )
     write_rows(AreaStatus, rows, upsert=True)
     write_rows(StatusChange, changes)
+    # The change feed's entries, in the transaction of the rows they announce: one per status
+    # whose stored content changed (the digests above decided), none for an unchanged run.
+    # Every role reads every area's status: the audience is everyone before and after.
+    areas = computation.areas
+    changes_record(
+        type=ChangeType.AREA_STATUS, changes=[(areas[row["area_id"]].code, EVERYONE, EVERYONE) for row in rows]
+    )
     return WriteResult(rows_written=len(rows), changes_appended=len(changes))

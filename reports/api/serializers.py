@@ -16,6 +16,7 @@ from evactrack.access.models import Organization
 from evactrack.kernel.api.columns import JSONObjectsText
 from evactrack.kernel.api.declarations import ExportOnly, Field, Resource
 from evactrack.kernel.api.exports import Column
+from evactrack.kernel.api.schema import ErrorSerializer
 from locations.api.exports import admin_columns
 from locations.api.serializers import iso
 from locations.models import Area
@@ -25,6 +26,7 @@ from reports.models import (
     CITED_FACT_FIELDS,
     REVIEW_NOTE_MAX_LENGTH,
     Citation,
+    ControlDesignation,
     EvacuationOrder,
     Incident,
     PopulationCount,
@@ -452,6 +454,50 @@ class PopulationCountSerializer(FactSerializer):
         return COUNTS.represent(count, caller_of_context(self.context))
 
 
+# Control designations, once: the object (and so the list) and the export. Nothing in them is
+# withheld: the official lists are public acts.
+DESIGNATIONS = Resource(
+    ControlDesignation,
+    [
+        Field("uid", "uuid", hashtag="#meta+id"),
+        *map(ExportOnly, admin_columns(pcode="area__pcode", path="area__path")),
+        Field("area", source="area__code", column="area_code", hashtag="#loc+code"),
+        Field("area_name", source="area__name_en", hashtag="#loc+name"),
+        Field("kind", hashtag="#status+control"),
+        Field("valid_from", "date", hashtag="#date+start"),
+        Field("valid_from_precision", hashtag="#date+start+precision"),
+        Field("valid_until", "date", hashtag="#date+end"),
+        Field("valid_until_precision", hashtag="#date+end+precision"),
+        ExportOnly(Column("latitude", "#geo+lat", "area__latitude")),
+        ExportOnly(Column("longitude", "#geo+lon", "area__longitude")),
+        Field("summary"),
+        Field("citations", "nested", read=citations_out),
+        Field("withheld", "withheld"),
+        Field("created_at", "datetime"),
+        Field("updated_at", "datetime"),
+    ],
+)
+DESIGNATION_FIELDS = DESIGNATIONS.api_names
+
+
+class DesignationSerializer(FactSerializer):
+    area = AreaCodeField(help_text="Code of the area (KATOTTG); the designation holds for everything under it.")
+    area_name = serializers.CharField(source="area.name_en", read_only=True)
+
+    class Meta:
+        model = ControlDesignation
+        list_serializer_class = FactListSerializer
+        fields = DESIGNATION_FIELDS
+        read_only_fields = ["uid", "created_at", "updated_at"]
+        extra_kwargs = {
+            "valid_until": {"help_text": "Empty (null) while it lasts."},
+            "valid_until_precision": {"help_text": "The precision of a known end date; empty without one."},
+        }
+
+    def to_representation(self, designation):
+        return DESIGNATIONS.represent(designation, caller_of_context(self.context))
+
+
 class SourceSerializer(serializers.ModelSerializer):
     class Meta:
         model = Source
@@ -491,7 +537,7 @@ class ChangeQuerySerializer(serializers.Serializer):
     types = serializers.CharField(
         required=False,
         max_length=200,
-        help_text="Comma-separated: any of incident, order, population_count, source. Default: all.",
+        help_text="Comma-separated: any of " + ", ".join(ChangeType.values) + ". Default: all.",
     )
 
     def validate_types(self, value):
@@ -510,7 +556,7 @@ class ChangeSerializer(serializers.Serializer):
 
     seq = serializers.IntegerField()
     type = serializers.ChoiceField(choices=ChangeType.choices)
-    uid = serializers.CharField(help_text="The object's uid; a source's slug.")
+    uid = serializers.CharField(help_text="The object's uid; a source's slug; an area_status's area code.")
     action = serializers.ChoiceField(choices=["upsert", "remove"])
     at = serializers.DateTimeField(help_text="When the change was written.")
     data = serializers.JSONField(
@@ -521,3 +567,9 @@ class ChangeSerializer(serializers.Serializer):
 class ChangePageSerializer(serializers.Serializer):
     results = ChangeSerializer(many=True)
     next_after = serializers.IntegerField(help_text="Send it as `after` next time.")
+
+
+class ChangesPrunedSerializer(ErrorSerializer):
+    """The feed's 410: the error shape, and where to follow from after a full read."""
+
+    next_after = serializers.IntegerField(help_text="Read every list in full, then follow the feed from here.")

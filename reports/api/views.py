@@ -2,7 +2,9 @@
 
 from collections import defaultdict
 
-from django.db.models import Max, Prefetch
+from django.conf import settings
+from django.db import connection
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
@@ -12,10 +14,8 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from evactrack.access.choices import Role
-from evactrack.access.permissions import RolePermission
-from evactrack.access.policy import caller_of
-from evactrack.access.viewsets import ExportMixin, ModelViewSet, ReadOnlyViewSet, idempotent
-from evactrack.kernel.api.exceptions import flatten_errors
+from evactrack.access.viewsets import ApiViewMixin, ExportMixin, ModelViewSet, ReadOnlyViewSet, idempotent
+from evactrack.kernel.api.exceptions import error_body, flatten_errors
 from evactrack.kernel.api.filters import FilterBackend
 from evactrack.kernel.api.schema import AutoSchema, ErrorSerializer
 from evactrack.kernel.api.statements import RowsById
@@ -24,11 +24,14 @@ from locations.models import Area
 from reports import services
 from reports.api.serializers import (
     COUNTS,
+    DESIGNATIONS,
     INCIDENTS,
     ChangePageSerializer,
     ChangeQuerySerializer,
     ChangeSerializer,
+    ChangesPrunedSerializer,
     ConfirmSerializer,
+    DesignationSerializer,
     EvacuationOrderSerializer,
     IncidentSerializer,
     LiftSerializer,
@@ -41,13 +44,23 @@ from reports.api.serializers import (
 )
 from reports.choices import ChangeType, OrderState, Reliability, VerificationState
 from reports.filtersets import (
+    DesignationFilterSet,
     EvacuationOrderFilterSet,
     IncidentFilterSet,
     PopulationCountFilterSet,
     SourceFilterSet,
     TombstoneFilterSet,
 )
-from reports.models import Change, EvacuationOrder, Incident, OrderTarget, PopulationCount, Source, Tombstone
+from reports.models import (
+    Change,
+    ControlDesignation,
+    EvacuationOrder,
+    Incident,
+    OrderTarget,
+    PopulationCount,
+    Source,
+    Tombstone,
+)
 from reports.selectors import changes_visible, incidents_visible
 
 UUID_PATTERN = "[0-9a-fA-F-]{36}"
@@ -368,6 +381,61 @@ class PopulationCountViewSet(FactViewSetMixin, ExportMixin, ModelViewSet):
         )
 
 
+DESIGNATION_EXPORT_COLUMNS = DESIGNATIONS.export_columns()
+DESIGNATION_EXPORT_READS = ("area__path",)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List control designations (occupation, active hostilities)"),
+    create=extend_schema(
+        summary="Record a control designation (coordinators)",
+        parameters=[IDEMPOTENCY_KEY],
+        examples=[
+            OpenApiExample(
+                "Kupiansk hromada occupied",
+                request_only=True,
+                value={
+                    "area": "UA63080090000067457",
+                    "kind": "occupied",
+                    "valid_from": "2022-02-27",
+                    "valid_until": "2022-09-10",
+                    "valid_until_precision": "day",
+                    "summary": "Occupied from the first days of the invasion until the counteroffensive.",
+                    "citations": [{"source": "ukrinform-2022-09-10", "locator": "¶1"}],
+                },
+            )
+        ],
+    ),
+    destroy=extend_schema(summary="Withdraw a designation entered in error (coordinators)"),
+)
+class DesignationViewSet(FactViewSetMixin, ExportMixin, ModelViewSet):
+    """Control designations: the official acts saying an area is occupied or under active
+    hostilities, from when until when. Everyone reads them; coordinators write."""
+
+    serializer_class = DesignationSerializer
+    filterset_class = DesignationFilterSet
+    export_filename = "designations"
+    export_columns = DESIGNATION_EXPORT_COLUMNS
+    export_reads = DESIGNATION_EXPORT_READS
+
+    def get_queryset(self):
+        queryset = ControlDesignation.objects.select_related("area")
+        if getattr(self, "queryset_for_update", False):
+            queryset = queryset.select_for_update(of=("self",))
+        return queryset
+
+    def perform_create(self, serializer):
+        return services.designation_create(actor=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        return services.designation_update(
+            designation=serializer.instance, actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        services.designation_delete(designation=instance, actor=self.request.user)
+
+
 @extend_schema_view(create=extend_schema(parameters=[IDEMPOTENCY_KEY]))
 class SourceViewSet(ModelViewSet):
     """Sources. Partners add the sources their incidents cite; coordinators correct them."""
@@ -425,13 +493,34 @@ class DeletionViewSet(ReadOnlyViewSet):
     lookup_value_regex = "[0-9]+"
 
 
-# The viewset whose single object each type of entry carries, and the field its URL is keyed by.
-CHANGE_OBJECTS = {
-    ChangeType.INCIDENT: (IncidentViewSet, "uid"),
-    ChangeType.ORDER: (EvacuationOrderViewSet, "uid"),
-    ChangeType.POPULATION_COUNT: (PopulationCountViewSet, "uid"),
-    ChangeType.SOURCE: (SourceViewSet, "slug"),
+def detail_data(viewset, key: str):
+    """The data of one type's entries: its objects as `viewset`'s detail endpoint shows them to
+    the caller (the same queryset and serializer, so the same visibility and withholding), by
+    the field its URL is keyed by. One read (with its prefetches) per page."""
+
+    def data(request, keys) -> dict:
+        view = viewset(request=request, format_kwarg=None, action="retrieve", args=(), kwargs={})
+        objects = list(view.get_queryset().filter(**{f"{key}__in": keys}))
+        serialized = view.get_serializer(objects, many=True).data
+        return {str(getattr(instance, key)): item for instance, item in zip(objects, serialized, strict=True)}
+
+    return data
+
+
+# For each type of entry: (request, keys) → {key: data} for the objects the caller may read now.
+CHANGE_DATA = {
+    ChangeType.INCIDENT: detail_data(IncidentViewSet, "uid"),
+    ChangeType.ORDER: detail_data(EvacuationOrderViewSet, "uid"),
+    ChangeType.POPULATION_COUNT: detail_data(PopulationCountViewSet, "uid"),
+    ChangeType.SOURCE: detail_data(SourceViewSet, "slug"),
+    ChangeType.DESIGNATION: detail_data(DesignationViewSet, "uid"),
 }
+
+
+def change_data_register(change_type: str, data) -> None:
+    """Say how entries of a type another layer owns are rendered: the area statuses are the
+    status engine's (evactrack.status.api.views registers them), which reports may not import."""
+    CHANGE_DATA[change_type] = data
 
 
 class ChangeFeedSchema(AutoSchema):
@@ -441,17 +530,30 @@ class ChangeFeedSchema(AutoSchema):
         return False
 
 
+def changes_bounds() -> tuple[int, int | None]:
+    """The highest seq (0 without any) and the lowest (None without any), in one query.
+
+    Two subqueries, not MAX and MIN in one SELECT: SQLite reads a lone MIN or MAX from the
+    index's end, but scans the whole table for both at once."""
+    table = connection.ops.quote_name(Change._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT (SELECT MAX(seq) FROM {table}), (SELECT MIN(seq) FROM {table})")
+        top, oldest = cursor.fetchone()
+    return top or 0, oldest
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="Changes after a position, in commit order: the sync feed",
         operation_id="v1_changes_list",
         parameters=[ChangeQuerySerializer],
-        responses={200: ChangePageSerializer, 400: ErrorSerializer},
+        responses={200: ChangePageSerializer, 400: ErrorSerializer, 410: ChangesPrunedSerializer},
     )
 )
-class ChangeViewSet(viewsets.GenericViewSet):
-    """The change feed: every write of an incident, order, population count or source, in the
-    order the entries became visible; keep `next_after` and send it as `after` next time.
+class ChangeViewSet(ApiViewMixin, viewsets.GenericViewSet):
+    """The change feed: every write of an incident, order, population count, source or
+    designation, and every change of an area's stored status, in the order the entries became
+    visible; keep `next_after` and send it as `after` next time.
 
     Why nothing is missed (reports.services.changes_stamp): entries are written without a seq
     in the writer's transaction; this read first stamps the committed ones, one stamper at a
@@ -467,16 +569,12 @@ class ChangeViewSet(viewsets.GenericViewSet):
     """
 
     serializer_class = ChangeSerializer
-    # Only a list: not ApiViewSetMixin, whose retrieve would make the router add a detail route.
-    permission_classes = [RolePermission]
+    # Only a list: ApiViewMixin, not ApiViewSetMixin, whose retrieve would make the router add
+    # a detail route.
     filter_backends = []
     pagination_class = None
     http_method_names = ["get", "head", "options"]
     schema = ChangeFeedSchema()
-
-    @property
-    def caller(self):
-        return caller_of(self.request)
 
     def list(self, request):
         query = ChangeQuerySerializer(data=self._query())
@@ -485,7 +583,10 @@ class ChangeViewSet(viewsets.GenericViewSet):
         types = query.validated_data.get("types")
         services.changes_stamp()
         # M first, then the rows up to M: a stamp committed in between is left for next time.
-        top = Change.objects.filter(seq__isnull=False).aggregate(top=Max("seq"))["top"] or 0
+        # The oldest kept seq in the same read: below it entries were pruned (changes_prune).
+        top, oldest = changes_bounds()
+        if oldest is not None and after < oldest - 1:
+            return self._pruned(top)
         entries = Change.objects.filter(seq__gt=after, seq__lte=top)
         if types:
             entries = entries.filter(type__in=types)
@@ -509,6 +610,18 @@ class ChangeViewSet(viewsets.GenericViewSet):
         response["Vary"] = "Authorization, Cookie"
         return response
 
+    def _pruned(self, top: int) -> Response:
+        """410: entries after `after` were pruned, so this client may have missed changes."""
+        detail = _(
+            "Changes after this position were pruned (kept %(days)d days). Read every list in full, "
+            "then follow the feed from this answer's next_after: changes made during your full read "
+            "come again after it."
+        ) % {"days": settings.EVACTRACK_CHANGES_RETENTION_DAYS}
+        body = {**error_body(status_code=410, code="changes_pruned", detail=detail), "next_after": top}
+        response = Response(body, status=status.HTTP_410_GONE)
+        response["Vary"] = "Authorization, Cookie"
+        return response
+
     def _query(self) -> dict:
         params = self.request.query_params
         query = {name: params[name] for name in ("after", "limit") if name in params}
@@ -518,15 +631,12 @@ class ChangeViewSet(viewsets.GenericViewSet):
 
     def _current(self, entries) -> dict:
         """The entries' objects this caller may read now, as their detail endpoints show them:
-        (type, uid) → data. One read (with its prefetches) per type."""
+        (type, key) → data. One read per type (CHANGE_DATA)."""
         wanted = defaultdict(set)
         for entry in entries:
             wanted[entry.type].add(entry.uid)
         current = {}
-        for change_type, uids in wanted.items():
-            viewset, key = CHANGE_OBJECTS[change_type]
-            view = viewset(request=self.request, format_kwarg=None, action="retrieve", args=(), kwargs={})
-            objects = list(view.get_queryset().filter(**{f"{key}__in": uids}))
-            for instance, data in zip(objects, view.get_serializer(objects, many=True).data, strict=True):
-                current[(change_type, str(getattr(instance, key)))] = data
+        for change_type, keys in wanted.items():
+            for key, data in CHANGE_DATA[change_type](self.request, keys).items():
+                current[(change_type, key)] = data
         return current

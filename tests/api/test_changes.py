@@ -1,9 +1,12 @@
 """The change feed (/api/v1/changes/): who is told what, paging by next_after, its parameters."""
 
+import datetime
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from evactrack.access.choices import Role
 from reports.choices import OrderState, VerificationState
@@ -11,6 +14,8 @@ from reports.models import Change, Incident
 from reports.services import (
     CitationInput,
     changes_stamp,
+    designation_delete,
+    designation_update,
     incident_create_many,
     incident_review,
     order_lift,
@@ -18,7 +23,14 @@ from reports.services import (
     population_count_update,
     source_upsert,
 )
-from tests.factories import IncidentFactory, OrderFactory, OrganizationFactory, PopulationCountFactory, SourceFactory
+from tests.factories import (
+    DesignationFactory,
+    IncidentFactory,
+    OrderFactory,
+    OrganizationFactory,
+    PopulationCountFactory,
+    SourceFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -145,8 +157,10 @@ def test_data_is_the_detail_of_each_type_for_that_caller(callers, area, source):
     coordinator = callers["coordinator"]
     order = OrderFactory(area=area, source=source, children_subject=5, children_subject_qualifier="exact")
     count = PopulationCountFactory(area=area, source=source, children=7, children_qualifier="exact")
+    designation = DesignationFactory(area=area, source=source)
     routes = {"order": "api:order-detail", "population_count": "api:population-count-detail",
-              "source": "api:source-detail", "incident": "api:incident-detail"}  # fmt: skip
+              "source": "api:source-detail", "incident": "api:incident-detail",
+              "designation": "api:designation-detail"}  # fmt: skip
     for name in ("viewer", "coordinator"):
         client = callers[name]
         entries = read_all(client)[0]
@@ -154,6 +168,7 @@ def test_data_is_the_detail_of_each_type_for_that_caller(callers, area, source):
             ("order", str(order.uid)),
             ("population_count", str(count.uid)),
             ("source", source.slug),
+            ("designation", str(designation.uid)),
         }
         for entry in entries:
             detail = client.get(reverse(routes[entry["type"]], args=[entry["uid"]])).json()
@@ -190,9 +205,14 @@ def test_every_write_path_writes_one_entry(area, source):
     count = PopulationCountFactory(area=area, source=source)
     population_count_update(count=count, total=5)
     source_upsert(slug=source.slug, title="Renamed")
+    designation = DesignationFactory(area=area, source=source)
+    designation_update(designation=designation, summary="Corrected.")
+    designation_delete(designation=designation)
     types = list(Change.objects.order_by("id").values_list("type", flat=True))
     assert types == ["source", "incident", "incident", "incident", "incident", "population_count",
-                     "population_count", "source"]  # fmt: skip
+                     "population_count", "source", "designation", "designation", "designation"]  # fmt: skip
+    audiences = Change.objects.filter(type="designation").order_by("id").values_list("before", "after")
+    assert list(audiences) == [("nobody", "everyone"), ("everyone", "everyone"), ("everyone", "nobody")]
     assert Change.objects.filter(seq__isnull=True).count() == len(types)
     assert changes_stamp() == len(types)
     assert list(Change.objects.order_by("id").values_list("seq", flat=True)) == list(range(1, len(types) + 1))
@@ -236,7 +256,7 @@ def test_types_filter(coordinator, area, source):
         ({"limit": "0"}, "limit"),
         ({"limit": "1001"}, "limit"),
         ({"limit": "x"}, "limit"),
-        ({"types": "incident,designation"}, "types"),
+        ({"types": "incident,designations"}, "types"),
         ({"types": ""}, "types"),
     ],
 )
@@ -261,6 +281,7 @@ def test_same_queries_for_1_and_50_entries(coordinator, area, source):
     IncidentFactory(area=area, source=source)
     OrderFactory(area=area, source=source)
     PopulationCountFactory(area=area, source=source)
+    DesignationFactory(area=area, source=source)
     feed(coordinator)  # stamps what is there, so both reads below stamp
     SourceFactory()
     one = queries()
@@ -268,6 +289,7 @@ def test_same_queries_for_1_and_50_entries(coordinator, area, source):
         IncidentFactory(area=area, source=source)
         OrderFactory(area=area, source=source)
         PopulationCountFactory(area=area, source=source)
+        DesignationFactory(area=area, source=source)
     SourceFactory()
     fifty = queries()
     assert one == fifty
@@ -306,3 +328,71 @@ def test_beat_stamps_too(area, source):
     assert stamp_changes.apply().get() == {"stamped": 2}  # the source and the incident
     assert stamp_changes.apply().get() == {"stamped": 0}
     assert not Change.objects.filter(seq__isnull=True).exists()
+
+
+def test_refuses_what_every_api_view_refuses(coordinator, settings):
+    """The feed shares the API base's input hygiene: NUL characters in the query, oversized bodies."""
+    response = coordinator.get(FEED + "?after=%00")
+    assert response.status_code == 400, response.content
+    assert response.json()["fields"] == {"after": ["Text cannot contain NUL characters."]}
+    assert coordinator.get(FEED + "?types%00=incident").status_code == 400
+    too_long = str(settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
+    assert coordinator.get(FEED, CONTENT_LENGTH=too_long).status_code == 413
+
+
+# --- pruning ----------------------------------------------------------------------------------
+
+
+def test_pruning_deletes_a_prefix_of_old_entries_and_keeps_the_newest(coordinator, settings):
+    from reports.services import changes_prune
+
+    settings.EVACTRACK_CHANGES_RETENTION_DAYS = 90
+    sources = [SourceFactory() for _ in range(5)]
+    changes_stamp()
+    now = timezone.now()
+    Change.objects.filter(seq__lte=3).update(at=now - datetime.timedelta(days=91))
+    assert changes_prune(now=now) == 3
+    assert list(Change.objects.order_by("seq").values_list("seq", flat=True)) == [4, 5]
+    assert changes_prune(now=now) == 0
+    # Everything old: the newest stays, so the next stamp continues above it, never from 1.
+    Change.objects.update(at=now - datetime.timedelta(days=200))
+    assert changes_prune(now=now) == 1
+    assert list(Change.objects.values_list("seq", flat=True)) == [5]
+    source_upsert(slug=sources[0].slug, title="Renamed")
+    changes_stamp()
+    assert list(Change.objects.order_by("seq").values_list("seq", flat=True)) == [5, 6]
+
+
+def test_a_client_behind_the_pruned_entries_gets_410_and_where_to_start(coordinator, viewer):
+    from reports.services import changes_prune
+
+    for _ in range(4):
+        SourceFactory()
+    position = feed(viewer, after=0)["next_after"]
+    assert position == 4
+    Change.objects.filter(seq__lte=2).update(at=timezone.now() - datetime.timedelta(days=365))
+    assert changes_prune() == 2
+    # after=2 missed nothing (3 and 4 are kept); after=1 or 0 may have missed 2.
+    assert feed(viewer, after=2)["results"][0]["seq"] == 3
+    for after in (0, 1):
+        response = viewer.get(FEED, {"after": after})
+        assert response.status_code == 410, response.content
+        body = response.json()
+        assert (body["code"], body["next_after"], body["fields"]) == ("changes_pruned", 4, {})
+        assert "full" in body["detail"] and "next_after" in body["detail"]
+    assert feed(viewer, after=position) == {"results": [], "next_after": 4}
+
+
+def test_beat_prunes(settings):
+    from django_celery_beat.models import PeriodicTask
+
+    from reports.tasks import PRUNE_CHANGES, prune_changes
+
+    schedule = PeriodicTask.objects.get(task=PRUNE_CHANGES)
+    assert (schedule.enabled, schedule.interval.every, schedule.interval.period) == (True, 1, "days")
+    SourceFactory()
+    SourceFactory()
+    changes_stamp()
+    settings.EVACTRACK_CHANGES_RETENTION_DAYS = 0
+    assert prune_changes.apply().get() == {"pruned": 1}
+    assert prune_changes.apply().get() == {"pruned": 0}

@@ -126,6 +126,9 @@ CREATE_MATRIX = [
     ("order-list", COORDINATOR, 201),
     ("population-count-list", PARTNER, 403),
     ("population-count-list", COORDINATOR, 201),
+    ("designation-list", VIEWER, 403),
+    ("designation-list", PARTNER, 403),
+    ("designation-list", COORDINATOR, 201),
     ("source-list", VIEWER, 403),
     ("source-list", PARTNER, 201),
 ]
@@ -156,6 +159,13 @@ def bodies(area, source, incident_body):
             "citations": citations,
         },
         "source-list": {"slug": "new-source", "title": "A statement"},
+        "designation-list": {
+            "area": area.code,
+            "kind": "occupied",
+            "valid_from": "2022-02-27",
+            "summary": "Occupied.",
+            "citations": citations,
+        },
     }
 
 

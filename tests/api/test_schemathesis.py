@@ -23,7 +23,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 from evactrack.kernel.api.conditional import etag_of
 from reports import services
 from reports.models import Tombstone
-from tests.factories import IncidentFactory, OrderFactory, PopulationCountFactory, SourceFactory
+from tests.factories import DesignationFactory, IncidentFactory, OrderFactory, PopulationCountFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -64,15 +64,17 @@ def known(area, coordinator):
     incident = IncidentFactory(area=area, source=source)
     order = OrderFactory(area=area, source=source)
     count = PopulationCountFactory(area=area, source=source)
+    designation = DesignationFactory(area=area, source=source)
     services.incident_delete(incident=IncidentFactory(area=area, source=source), actor=coordinator.user)
     tombstone = Tombstone.objects.get()
     return {
         "area": area.code,
         "source": source.slug,
         "path": {"code": area.code, "uid": str(incident.uid), "slug": source.slug, "id": tombstone.pk},
-        "uids": {"incidents": str(incident.uid), "orders": str(order.uid), "population-counts": str(count.uid)},
+        "uids": {"incidents": str(incident.uid), "orders": str(order.uid), "population-counts": str(count.uid),
+                 "designations": str(designation.uid)},
         "etags": {"incidents": etag_of(incident), "orders": etag_of(order), "population-counts": etag_of(count),
-                  "sources": etag_of(source)},
+                  "sources": etag_of(source), "designations": etag_of(designation)},
     }  # fmt: skip
 
 

@@ -83,6 +83,17 @@ def count_body(area: str, **overrides) -> dict:
     return {**body, **overrides}
 
 
+def designation_body(area: str, **overrides) -> dict:
+    body = {
+        "area": area,
+        "kind": "active_hostilities",
+        "valid_from": "2022-02-27",
+        "summary": "On the list of territories of active hostilities.",
+        "citations": citations(),
+    }
+    return {**body, **overrides}
+
+
 def source_body(**overrides) -> dict:
     body = {"slug": unique("e2e-source"), "title": "A statement of the hromada", "reliability": "f"}
     return {**body, **overrides}

@@ -5,20 +5,34 @@ extra, visibility respected). This is where syncing on `updated_since` lost whol
 that were still committing when the sync read."""
 
 import itertools
+import os
 import threading
 import time
 
 import pytest
 
 from tests.e2e.client import Client, describe
-from tests.e2e.data import count_body, incident_body, settlement
+from tests.e2e.data import count_body, designation_body, incident_body, settlement
 
-pytestmark = pytest.mark.e2e
-
-WRITE_SECONDS = 20
+# The issue asks for 60 s of writing: CI (the CI variable set) runs that; a local run writes for
+# 20 s, which still overlaps dozens of bulk commits with the followers' reads.
+WRITE_SECONDS = 60 if os.environ.get("CI") else 20
 BULK_ROWS = 200
-TYPES = "incident,population_count"
-LISTS = {"incident": "/api/v1/incidents/", "population_count": "/api/v1/population-counts/"}
+# The project's 300 s per test also counts the stack's setup (3-4 minutes here) when this test
+# is the first e2e test to run; a minute of writing and the final full reads come on top.
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600 + WRITE_SECONDS)]
+TYPES = "incident,population_count,designation"
+LISTS = {
+    "incident": "/api/v1/incidents/",
+    "population_count": "/api/v1/population-counts/",
+    "designation": "/api/v1/designations/",
+}
+
+
+DESIGNATION_SUMMARY = "Sync test: on the list of active hostilities."
+COUNT_SUMMARY = "Sync test: a count."
+# What the rows this test writes say (the seeds' rows are read too).
+WRITTEN_SUMMARIES = {"Corrected street.", "Batch row 0.", DESIGNATION_SUMMARY, COUNT_SUMMARY}
 
 
 class Mirror:
@@ -98,10 +112,24 @@ def writers(partner, other_partner, coordinator, stop: threading.Event, errors: 
         assert other_partner.post("/api/v1/incidents/", incident_body(areas[1])).status_code == 201
 
     def counts(coordinator, **_others):
-        body = count_body(areas[next(numbers) % 5], total=1000 + next(numbers))
+        body = count_body(areas[next(numbers) % 5], total=1000 + next(numbers), summary=COUNT_SUMMARY)
         assert coordinator.post("/api/v1/population-counts/", body).status_code == 201
 
-    return [guarded(work) for work in (bulk, edit_review_delete, other_organization, counts)]
+    def designations(coordinator, **_others):
+        created = coordinator.post(
+            "/api/v1/designations/", designation_body(areas[next(numbers) % 5], summary=DESIGNATION_SUMMARY)
+        )
+        assert created.status_code == 201, describe(created)
+        url, etag = created.headers["Location"], created.headers["ETag"]
+        step = next(numbers) % 3
+        if step == 0:  # ended: an update
+            ended = {"valid_until": "2022-09-10", "valid_until_precision": "day"}
+            edited = coordinator.patch(url, ended, headers={"If-Match": etag})
+            assert edited.status_code == 200, describe(edited)
+        elif step == 1:  # withdrawn: everyone must see it leave
+            assert coordinator.delete(url).status_code == 204
+
+    return [guarded(work) for work in (bulk, edit_review_delete, other_organization, counts, designations)]
 
 
 def test_a_mirror_kept_by_the_feed_equals_a_full_read(partner, other_partner, coordinator):
@@ -125,6 +153,8 @@ def test_a_mirror_kept_by_the_feed_equals_a_full_read(partner, other_partner, co
     assert applied > BULK_ROWS, "the followers read while the writers wrote"
     for mirror in mirrors:
         truth = full_read(mirror.client)
+        written = {kind for (kind, _uid), row in truth.items() if row["summary"] in WRITTEN_SUMMARIES}
+        assert written == set(LISTS), f"{mirror.client.name}: rows of this test in {written} only"
         assert mirror.rows.keys() == truth.keys(), (
             f"{mirror.client.name}: missing {len(truth.keys() - mirror.rows.keys())}, "
             f"extra {len(mirror.rows.keys() - truth.keys())}"

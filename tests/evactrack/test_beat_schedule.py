@@ -12,5 +12,5 @@ pytestmark = pytest.mark.django_db
 def test_every_installed_schedule_names_a_registered_task():
     app.loader.import_default_modules()
     scheduled = set(PeriodicTask.objects.values_list("task", flat=True))
-    assert "reports.stamp_changes" in scheduled
+    assert {"reports.stamp_changes", "reports.prune_changes"} <= scheduled
     assert scheduled <= set(app.tasks), scheduled - set(app.tasks)

@@ -16,6 +16,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from evactrack.access.choices import Role
+from evactrack.access.policy import caller_of
 from evactrack.access.viewsets import ExportMixin, ReadOnlyViewSet
 from evactrack.kernel.api.exceptions import flatten_errors
 from evactrack.kernel.api.exports import Column
@@ -24,7 +25,7 @@ from evactrack.kernel.api.pagination import CursorPagination, matching_rows
 from evactrack.kernel.api.schema import ErrorSerializer
 from evactrack.kernel.db import RowsInvalid
 from evactrack.status.choices import LEVEL_RANK, WITHHELD_CHILDREN, ChildrenWithheld, StatusLevel
-from evactrack.status.selectors import status_for_area, status_history, status_summary
+from evactrack.status.selectors import status_for_area, status_history, status_summary, statuses_now
 from locations import filtersets as area_filters
 from locations.api.exports import admin_columns
 from locations.api.serializers import (
@@ -45,6 +46,8 @@ from locations.api.serializers import (
 from locations.choices import AreaLevel
 from locations.filtersets import AreaFilterSet
 from locations.models import Area
+from reports.api.views import change_data_register
+from reports.choices import ChangeType
 from reports.filtersets import area_has_active_order
 
 
@@ -303,6 +306,17 @@ class AreaViewSet(ExportMixin, ReadOnlyViewSet):
         area = self.get_object()
         people = status_people_by_level(area=area, withhold=not self.caller.sees_sensitive)
         return Response({"area": area.code, "areas": status_summary(area=area), "people": people})
+
+
+def area_statuses_data(request, codes) -> dict:
+    """The change feed's data of area_status entries: each area's status now, as the status
+    endpoint answers this caller (status_data: the same withholding)."""
+    caller = caller_of(request)
+    return {code: status_data(caller, view) for code, view in statuses_now(codes=codes).items()}
+
+
+# The feed lives in reports, which may not import the engine: the engine says how its entries read.
+change_data_register(ChangeType.AREA_STATUS, area_statuses_data)
 
 
 PRESENT_WITHHELD = [ChildrenWithheld.PRESENT, ChildrenWithheld.BOTH]
