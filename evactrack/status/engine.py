@@ -15,7 +15,10 @@ Decisions a coordinator should know (also in docs/STATUS.md):
   order: `{"children_with_guardians": "evacuation_mandatory"}`). A parent takes the worst of its
   children's for each, group by group.
 - Designations and orders targeting a subtree apply to every area in it; incidents count for
-  the area they are recorded on (parents see them through the roll-up).
+  the area they are recorded on (parents see them through the roll-up). A `part` target applies
+  the order's level to that area only, but its people subject are unknown unless stated.
+- Figures carry their qualifiers and add by one algebra (add_figures). An order's figure for
+  several targets counts once, at the lowest area holding them all (area_result).
 - Reasons name only what was known at as_of: a designation or order in force is named with its
   start, never its end (on 2022-06-01 nobody knew the occupation would end on 2022-09-10); an
   end is named once it has passed (`order_ended`). The end dates still set `recheck_on`.
@@ -31,6 +34,7 @@ Decisions a coordinator should know (also in docs/STATUS.md):
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import functools
 import hashlib
@@ -40,8 +44,9 @@ from dataclasses import dataclass, field
 
 import orjson
 
-from evactrack.status.choices import CHILDREN_WITHHELD, LEVEL_HEADLINE, LEVEL_RANK, StatusLevel
-from reports.choices import ControlKind, OrderKind, OrderState, PopulationGroup, VerificationState
+from evactrack.kernel.db import Qualifier
+from evactrack.status.choices import CHILDREN_WITHHELD, LEVEL_HEADLINE, LEVEL_RANK, PresentBasis, StatusLevel
+from reports.choices import ControlKind, OrderKind, OrderState, PopulationGroup, TargetScope, VerificationState
 
 DAY = datetime.timedelta(days=1)
 # Reasons name at most this many incidents (newest first); the count says how many there are.
@@ -132,6 +137,30 @@ class OrderFact:
     children_subject: int | None
     target_code: str
     target_scope: str
+    people_subject_qualifier: str | None = None
+    children_subject_qualifier: str | None = None
+    # A `part` target's note ("left bank") and the name of its area, for the reason.
+    target_note: str = ""
+    target_name: str = ""
+    # When the order states a figure for several targets together: the code of the lowest area
+    # holding all of them, where that figure is counted once (see area_result). None otherwise.
+    shared_at: str | None = None
+
+    @property
+    def people_figure(self) -> Figure | None:
+        return (
+            None
+            if self.people_subject is None
+            else Figure(self.people_subject, 0, False, self.people_subject_qualifier)
+        )
+
+    @property
+    def children_figure(self) -> Figure | None:
+        return (
+            None
+            if self.children_subject is None
+            else Figure(self.children_subject, 0, False, self.children_subject_qualifier)
+        )
 
 
 @dataclass(frozen=True)
@@ -165,17 +194,44 @@ class AreaInputs:
     # The area's own counts (latest 'present', else latest baseline); None when no source gave one.
     people_present: int | None = None
     children_present: int | None = None
+    # Their qualifiers (exact when not given) and the kind of count the people figure came from.
+    people_present_qualifier: str | None = None
+    children_present_qualifier: str | None = None
+    people_present_basis: str | None = None
+    # Orders that state a figure for several targets whose lowest common area is this one, each
+    # with the codes of this area's children that hold its targets (area_result).
+    shared_orders: Sequence[SharedFigure] = ()
+
+
+@dataclass(frozen=True)
+class SharedFigure:
+    order: OrderFact
+    branches: frozenset[str]
 
 
 @dataclass(frozen=True)
 class Figure:
-    """A count and how many parts of it are unknown: (None, n) means nothing is known."""
+    """A count, its qualifier and how many parts of it are unknown: (None, n) means nothing is known.
+
+    The qualifier (reports' Qualifier: exact, approximate, at_least, at_most) says what the known
+    value is; None exactly when the value is None. A known value given without one is exact.
+    """
 
     value: int | None
     missing: int
     # Children figures only: roles below coordinator may not see it, because it is a small count
     # or a figure of the same kind somewhere below the area is one (a sum would give it away).
     withheld: bool = False
+    qualifier: str | None = None
+    # People present only: the kind of count it comes from — "present", "baseline" (pre-war), or
+    # "mixed" for a sum of both; None when unknown.
+    basis: str | None = None
+
+    def __post_init__(self):
+        if self.value is None:
+            object.__setattr__(self, "qualifier", None)
+        elif not self.qualifier:
+            object.__setattr__(self, "qualifier", Qualifier.EXACT)
 
     @property
     def complete(self) -> bool:
@@ -184,6 +240,49 @@ class Figure:
 
 UNKNOWN = Figure(None, 1)
 ZERO = Figure(0, 0)
+# A sum of nothing: the identity of add_figures alongside ZERO.
+NOTHING = Figure(None, 0)
+
+
+def add_figures(a: Figure, b: Figure) -> Figure:
+    """The one algebra of figures (docs/STATUS.md, "Figures and their qualifiers").
+
+    Values add; unknown parts are never a value, they add to `missing`. Qualifiers:
+
+    - exact + exact = exact; at least + at least = at least; at most + at most = at most;
+    - anything else → approximately (approximately absorbs everything);
+    - an exact 0 adds nothing, so it keeps the other's qualifier (a village no order covers does
+      not turn "at least 600 children" into "about 600"); an unknown part has no qualifier.
+
+    The qualifier of a sum is thus the join of the qualifiers of its known parts other than exact
+    zeros, whatever the grouping: commutative and associative, with NOTHING the identity and ZERO
+    that of every known figure
+    (tests/status/test_figures.py checks this by property). Withheld marks are not summed here
+    (area_result marks sums over withheld figures). Bases add like qualifiers: the same basis
+    stays, two different ones make "mixed".
+    """
+    if a.value is None:
+        value, qualifier = b.value, b.qualifier
+    elif b.value is None:
+        value, qualifier = a.value, a.qualifier
+    else:
+        value = a.value + b.value
+        if _is_exact_zero(a):
+            qualifier = b.qualifier
+        elif _is_exact_zero(b) or a.qualifier == b.qualifier:
+            qualifier = a.qualifier
+        else:
+            qualifier = Qualifier.APPROXIMATE
+    basis = a.basis if b.basis is None or a.basis == b.basis else b.basis if a.basis is None else PresentBasis.MIXED
+    return Figure(value, a.missing + b.missing, False, qualifier, basis)
+
+
+def _is_exact_zero(figure: Figure) -> bool:
+    return figure.value == 0 and figure.qualifier == Qualifier.EXACT
+
+
+FIGURE_NAMES = ("people_present", "children_present", "people_subject", "children_subject")
+QUALIFIER_FIELDS = (*(f"{name}_qualifier" for name in FIGURE_NAMES), "people_present_basis")
 
 
 @dataclass(frozen=True)
@@ -196,11 +295,31 @@ class Figures:
     @functools.cached_property
     def _fields(self) -> dict:
         fields = {}
-        for name in ("people_present", "children_present", "people_subject", "children_subject"):
+        for name in FIGURE_NAMES:
             figure = getattr(self, name)
             fields[name] = figure.value
             fields[f"{name}_missing"] = figure.missing
         fields["children_withheld"] = CHILDREN_WITHHELD[self.children_present.withheld, self.children_subject.withheld]
+        for name in FIGURE_NAMES:
+            fields[f"{name}_qualifier"] = getattr(self, name).qualifier or ""
+        fields["people_present_basis"] = self.people_present.basis or ""
+        return fields
+
+    @functools.cached_property
+    def digest_fields(self) -> dict:
+        """What the stored digest holds of the figures: qualifiers and the basis only where they say
+        more than the default (exact for a known figure, nothing for an unknown one), so a status
+        digested before figures carried qualifiers keeps its digest when all its figures are exact."""
+        fields = {key: value for key, value in self._fields.items() if key not in QUALIFIER_FIELDS}
+        said = {}
+        for name in FIGURE_NAMES:
+            figure = getattr(self, name)
+            if figure.qualifier not in (None, Qualifier.EXACT):
+                said[f"{name}_qualifier"] = figure.qualifier
+        if self.people_present.basis:
+            said["people_present_basis"] = self.people_present.basis
+        if said:
+            fields["qualifiers"] = said
         return fields
 
     def as_fields(self) -> dict:
@@ -220,8 +339,14 @@ class Evaluation:
     covers_everyone: bool = False
     covers_children: bool = False
     any_order: bool = False
-    stated_people: int | None = None
-    stated_children: int | None = None
+    # The authority's figures for exactly this area (an order's only target, or the lowest area
+    # holding all of an order's targets), and the children of this area that such a shared figure
+    # stands for.
+    stated_people: Figure | None = None
+    stated_children: Figure | None = None
+    shared_people: Figure | None = None
+    shared_children: Figure | None = None
+    shared_branches: frozenset[str] = frozenset()
     # The first day after as_of on which the same inputs could judge differently (a window or a
     # hold ends, an order or designation runs out); None when nothing here depends on the date.
     recheck_on: datetime.date | None = None
@@ -279,7 +404,7 @@ class AreaResult:
             change = orjson.dumps(parts, option=orjson.OPT_SORT_KEYS)
             if cache is not None:
                 cache[key] = change
-        whole = orjson.dumps([self.score, self.figures._fields, self.recheck_on], option=orjson.OPT_SORT_KEYS)
+        whole = orjson.dumps([self.score, self.figures.digest_fields, self.recheck_on], option=orjson.OPT_SORT_KEYS)
         change_digest = hashlib.sha1(change, usedforsecurity=False).hexdigest()
         return hashlib.sha1(change + whole, usedforsecurity=False).hexdigest(), change_digest
 
@@ -416,7 +541,7 @@ def _incident_reason(incidents: Iterable[IncidentFact], rules: PolicyRules, as_o
 
 def evaluate(inputs: AreaInputs, rules: PolicyRules, as_of: datetime.date) -> Evaluation:
     """The area's own level, score and reasons at as_of, before its children are considered."""
-    if not (inputs.designations or inputs.orders or inputs.incidents):
+    if not (inputs.designations or inputs.orders or inputs.incidents or inputs.shared_orders):
         return NOTHING_APPLIES
     everyone = StatusLevel.NORMAL  # what applies to the whole population
     by_group: dict[str, str] = {}  # what group orders add, group by group
@@ -448,13 +573,18 @@ def evaluate(inputs: AreaInputs, rules: PolicyRules, as_of: datetime.date) -> Ev
             else:
                 by_group[order.population_group] = worse(by_group.get(order.population_group, caused), caused)
             any_order = True
-            covers_everyone |= order.population_group == PopulationGroup.EVERYONE
-            covers_children |= order.population_group in CHILD_GROUPS
-            if order.target_code == inputs.code:
+            part = order.target_scope == TargetScope.PART
+            # Who is subject here is known from the area's own count only when the order covers
+            # the whole area and its figure is not one given for several targets together: a part
+            # target, or a target of such an order, is subject to it by an unknown number.
+            counted_here = not part and order.shared_at in (None, inputs.code)
+            covers_everyone |= counted_here and order.population_group == PopulationGroup.EVERYONE
+            covers_children |= counted_here and order.population_group in CHILD_GROUPS
+            if order.target_code == inputs.code and order.shared_at in (None, inputs.code):
                 # The authority's own figure for exactly this area; overlapping orders over the
                 # same area name the same people, so the largest is taken, never the sum.
-                stated_people = _max(stated_people, order.people_subject)
-                stated_children = _max(stated_children, order.children_subject)
+                stated_people = _largest(stated_people, order.people_figure)
+                stated_children = _largest(stated_children, order.children_figure)
             if order.uid in seen_orders:
                 continue
             seen_orders.add(order.uid)
@@ -467,6 +597,9 @@ def evaluate(inputs: AreaInputs, rules: PolicyRules, as_of: datetime.date) -> Ev
                 "area": order.target_code,
                 "since": order.effective_from.isoformat(),
             }
+            if part:
+                # Only part targets carry these, so the reasons of other orders keep their digest.
+                reason["part"] = {"name": order.target_name, "note": order.target_note}
             ranked.append((LEVEL_RANK[caused], 1, reason["since"], order.uid, reason))
             continue
         ended = order_ended_on(order, as_of)
@@ -484,6 +617,16 @@ def evaluate(inputs: AreaInputs, rules: PolicyRules, as_of: datetime.date) -> Ev
             "how": ended[1],
         }
         ranked.append((-1, 3, reason["ended_on"], order.uid, reason))
+    shared_people = shared_children = None
+    shared_branches: frozenset[str] = frozenset()
+    for shared in inputs.shared_orders:
+        order = shared.order
+        recheck += [order.effective_from, order.lifted_on, order.effective_until and order.effective_until + DAY]
+        # Its level reaches this area through its targets' roll-up; here only its figure counts.
+        if order_in_force(order, as_of):
+            shared_people = _largest(shared_people, shared.order.people_figure)
+            shared_children = _largest(shared_children, shared.order.children_figure)
+            shared_branches |= shared.branches
     incident_level, score, incident_reason, incident_recheck = _incident_reason(inputs.incidents, rules, as_of)
     recheck += incident_recheck
     if incident_reason is not None:
@@ -502,6 +645,9 @@ def evaluate(inputs: AreaInputs, rules: PolicyRules, as_of: datetime.date) -> Ev
         any_order=any_order,
         stated_people=stated_people,
         stated_children=stated_children,
+        shared_people=shared_people,
+        shared_children=shared_children,
+        shared_branches=shared_branches,
         recheck_on=min((day for day in recheck if day and day > as_of), default=None),
     )
 
@@ -519,27 +665,30 @@ def groups_worse_than(everyone: str, by_group: Mapping[str, str]) -> dict[str, s
     }
 
 
-def _max(a: int | None, b: int | None) -> int | None:
+def _largest(a: Figure | None, b: Figure | None) -> Figure | None:
     if a is None:
         return b
-    return a if b is None else max(a, b)
+    return a if b is None or a.value >= b.value else b
 
 
 # --- roll-up -----------------------------------------------------------------------------
 
 
-def sum_figures(parts: Sequence[Figure]) -> Figure:
-    """The sum of the known parts, and how many parts are unknown. Nothing known → None."""
-    known = [part.value for part in parts if part.value is not None]
-    return Figure(sum(known) if known else None, sum(part.missing for part in parts))
+def sum_figures(parts: Iterable[Figure]) -> Figure:
+    """The sum of the known parts by add_figures, and how many parts are unknown. Nothing known → None."""
+    return functools.reduce(add_figures, parts, NOTHING)
 
 
-def _own_or_sum(own: int | None, parts: Sequence[Figure]) -> Figure:
-    if own is not None:
-        return Figure(own, 0)
+def _own_or_sum(own: Figure, parts: Sequence[Figure]) -> Figure:
+    if own.value is not None:
+        return own
     if not parts:
         return UNKNOWN
     return sum_figures(parts)
+
+
+def _present(value: int | None, qualifier: str | None, basis: str | None = None) -> Figure:
+    return UNKNOWN if value is None else Figure(value, 0, False, qualifier, basis)
 
 
 def area_result(
@@ -553,8 +702,13 @@ def area_result(
     """Combine an area's own evaluation with its children's: worst level, figures without double counting.
 
     People subject to orders are counted per area without children (each once, however many
-    orders cover it) and summed upwards; an authority's stated figure for exactly the area it
-    targets replaces the sum below it. An area's own population count replaces its children's sum.
+    orders cover it) and summed upwards (add_figures); an authority's stated figure for exactly the
+    area it targets replaces the sum below it. A figure an order states for several targets is
+    counted at the lowest area holding them all (`Evaluation.shared_*`): it replaces the subject
+    figures of the children holding a target, the other children are added to it; the targets
+    themselves are subject by an unknown number, and above the meeting area it is summed once. A
+    `part` target's people subject are unknown unless stated. An area's own population count
+    replaces its children's sum.
 
     A children figure is withheld (`Figure.withheld`) when it is under `small_child_count`, or when
     the same figure of any area below is withheld: every sum that holds a withheld count is withheld
@@ -562,13 +716,14 @@ def area_result(
     no order applies is no count of children (the orders are public) and is not withheld.
     """
     is_leaf = not children if is_leaf is None else is_leaf
+    own_people = _present(inputs.people_present, inputs.people_present_qualifier, inputs.people_present_basis)
+    own_children = _present(inputs.children_present, inputs.children_present_qualifier)
     if is_leaf and not children:
         # Most areas are settlements: no roll-up to do, only their own figures.
-        people_present = UNKNOWN if inputs.people_present is None else Figure(inputs.people_present, 0)
-        children_present = UNKNOWN
-        if inputs.children_present is not None:
-            value = inputs.children_present
-            children_present = Figure(value, 0, value < small_child_count)
+        people_present = own_people
+        children_present = own_children
+        if own_children.value is not None and own_children.value < small_child_count:
+            children_present = dataclasses.replace(own_children, withheld=True)
         children_subject = _leaf_subject(own.covers_children, own.any_order, own.stated_children, children_present)
         return AreaResult(
             level=own.level,
@@ -607,15 +762,24 @@ def area_result(
             },
         ]
         level = worse(level, worst_child)
-    people_present = _own_or_sum(inputs.people_present, [c.figures.people_present for c in children])
-    children_present = _own_or_sum(inputs.children_present, [c.figures.children_present for c in children])
+    people_present = _own_or_sum(own_people, [c.figures.people_present for c in children])
+    children_present = _own_or_sum(own_children, [c.figures.children_present for c in children])
     if is_leaf:
         people_subject = _leaf_subject(own.covers_everyone, own.any_order, own.stated_people, people_present)
         children_subject = _leaf_subject(own.covers_children, own.any_order, own.stated_children, children_present)
     else:
-        people_subject = _branch_subject(own.stated_people, own.covers_everyone, inputs.people_present, children, "p")
+        shared = own.shared_branches
+        people_subject = _branch_subject(
+            own.stated_people, own.covers_everyone, own_people, children, "people_subject", own.shared_people, shared
+        )
         children_subject = _branch_subject(
-            own.stated_children, own.covers_children, inputs.children_present, children, "c"
+            own.stated_children,
+            own.covers_children,
+            own_children,
+            children,
+            "children_subject",
+            own.shared_children,
+            shared,
         )
     children_present = _withhold(
         children_present,
@@ -645,26 +809,46 @@ def _withhold(figure: Figure, small_child_count: int, *, counts_children: bool, 
     """The figure, withheld if it is a small count of children or a withheld figure is below it."""
     small = counts_children and figure.value is not None and figure.value < small_child_count
     withheld = figure.withheld or below or small
-    return figure if withheld == figure.withheld else Figure(figure.value, figure.missing, withheld)
+    return figure if withheld == figure.withheld else dataclasses.replace(figure, withheld=withheld)
 
 
-def _leaf_subject(covered: bool, any_order: bool, stated: int | None, present: Figure) -> Figure:
+def _subject(present: Figure) -> Figure:
+    # Subject figures say how many, not from which kind of count.
+    return present if present.basis is None else dataclasses.replace(present, basis=None)
+
+
+def _leaf_subject(covered: bool, any_order: bool, stated: Figure | None, present: Figure) -> Figure:
     if stated is not None:
-        return Figure(stated, 0)
+        return stated
     if covered:
-        return present
-    # An order for another group (older people, people with limited mobility) covers some of
-    # them, but no source says how many: unknown, not zero.
+        return _subject(present)
+    # An order for another group (older people, people with limited mobility), an order for part
+    # of the area, or one whose figure is given for several targets together covers some of
+    # them, but no source says how many here: unknown, not zero.
     return UNKNOWN if any_order else ZERO
 
 
-def _branch_subject(stated, covered, own_present, children, which) -> Figure:
+def _branch_subject(
+    stated: Figure | None,
+    covered: bool,
+    own_present: Figure,
+    children: Sequence[ChildStatus],
+    attribute: str,
+    shared: Figure | None,
+    shared_branches: frozenset[str],
+) -> Figure:
     if stated is not None:
-        return Figure(stated, 0)
-    if covered and own_present is not None:
-        return Figure(own_present, 0)
-    attribute = "people_subject" if which == "p" else "children_subject"
-    return sum_figures([getattr(child.figures, attribute) for child in children])
+        return stated
+    if covered and own_present.value is not None:
+        return _subject(own_present)
+    parts = [getattr(child.figures, attribute) for child in children]
+    if shared is not None:
+        # An order's figure for several targets stands for the children holding them: counted
+        # once here instead of their sums, never again above (docs/STATUS.md).
+        parts = [getattr(child.figures, attribute) for child in children if child.code not in shared_branches] + [
+            shared
+        ]
+    return sum_figures(parts)
 
 
 # --- words ------------------------------------------------------------------------------------
@@ -700,6 +884,9 @@ def reason_words(reason: dict, level: str) -> str:
         words = f"{prefix} of {_authority(reason['authority'])}"
         if group:
             words += f" for {group}"
+        part = reason.get("part")
+        if part:
+            words += f" in part of {part['name'] or reason['area']}: {part['note']}"
         return words + f", active since {reason['since']}"
     if kind == "order_ended":
         authority = _authority(reason["authority"])
@@ -818,3 +1005,63 @@ def _people_words(entry: Mapping) -> str:
     if entry["people_missing"]:
         return f"{counted} counted, {entry['people_missing']:,} without a count"
     return counted
+
+
+QUALIFIER_WORDS = {
+    Qualifier.EXACT: "",
+    Qualifier.APPROXIMATE: "about ",
+    Qualifier.AT_LEAST: "at least ",
+    Qualifier.AT_MOST: "at most ",
+}
+BASIS_WORDS = {PresentBasis.BASELINE: "pre-war baseline", PresentBasis.MIXED: "partly pre-war baselines"}
+
+
+def figure_words(value: int | None, qualifier: str | None, missing: int, noun: str) -> str | None:
+    """'about 12,000 people', 'at least 600 children (2 areas without a figure)'; None when unknown."""
+    if value is None:
+        return None
+    words = f"{QUALIFIER_WORDS.get(qualifier or '', '')}{value:,} {noun}"
+    if missing:
+        words += f" ({missing:,} {'area' if missing == 1 else 'areas'} without a figure)"
+    return words
+
+
+def figures_words(figures: Mapping) -> str:
+    """The figures in the sentence, each with its qualifier: 'At most 12,000 people subject to
+    orders, at least 600 of them children; 25,836 people present (pre-war baseline)'. Empty when
+    nothing is known and nobody is subject. A figure withheld from the reader is passed as None
+    and not named."""
+    parts = []
+    people = figure_words(
+        figures.get("people_subject"),
+        figures.get("people_subject_qualifier"),
+        figures.get("people_subject_missing", 0),
+        "people",
+    )
+    nobody = figures.get("people_subject") == 0 and not figures.get("people_subject_missing")
+    if people and not nobody:
+        words = f"{people} subject to orders"
+        children = figure_words(
+            figures.get("children_subject"),
+            figures.get("children_subject_qualifier"),
+            figures.get("children_subject_missing", 0),
+            "of them children",
+        )
+        if children:
+            words += f", {children}"
+        parts.append(words)
+    elif figures.get("people_subject") is None and figures.get("people_subject_missing"):
+        parts.append("people subject to orders: unknown")
+    present = figure_words(
+        figures.get("people_present"),
+        figures.get("people_present_qualifier"),
+        figures.get("people_present_missing", 0),
+        "people present",
+    )
+    if present:
+        basis = BASIS_WORDS.get(figures.get("people_present_basis") or "")
+        parts.append(f"{present} ({basis})" if basis else present)
+    if not parts:
+        return ""
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:]

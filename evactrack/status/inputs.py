@@ -55,9 +55,11 @@ INCIDENTS = Input(
         "reporting_organization_id",
     ),
 )
-POPULATION_COUNTS = Input(PopulationCount, ("kind", "reference_date", "total", "children"))
+POPULATION_COUNTS = Input(
+    PopulationCount, ("kind", "reference_date", "total", "children", "total_qualifier", "children_qualifier")
+)
 # An order as each of its targets applies it. How many targets the order has is read too (a
-# figure is attributed only to an order's sole target): a count, not a column.
+# figure given for several targets is counted where they meet): a count, not a column.
 ORDER_TARGETS = Input(
     OrderTarget,
     (
@@ -71,7 +73,10 @@ ORDER_TARGETS = Input(
         "order__lifted_on",
         "order__people_subject",
         "order__children_subject",
+        "order__people_subject_qualifier",
+        "order__children_subject_qualifier",
         "scope",
+        "note",
     ),
 )
 DESIGNATIONS = Input(ControlDesignation, ("uid", "kind", "valid_from", "valid_until"))

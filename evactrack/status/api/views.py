@@ -24,6 +24,7 @@ from evactrack.kernel.api.pagination import CursorPagination, matching_rows
 from evactrack.kernel.api.schema import ErrorSerializer
 from evactrack.kernel.db import RowsInvalid
 from evactrack.status.choices import LEVEL_RANK, WITHHELD_CHILDREN, ChildrenWithheld, StatusLevel
+from evactrack.status.engine import QUALIFIER_FIELDS
 from evactrack.status.selectors import status_for_area, status_history, status_summary
 from locations import filtersets as area_filters
 from locations.api.exports import admin_columns
@@ -334,9 +335,13 @@ def status_data(caller, view) -> dict:
     figures = dict(view.figures)
     withheld = []
     marked = WITHHELD_CHILDREN[figures.pop("children_withheld")]
+    for name in QUALIFIER_FIELDS:
+        # Stored blank for an unknown figure (or basis): null over the API, like the figure.
+        figures[name] = figures.get(name) or None
     for name, marked_withheld in zip(("children_present", "children_subject"), marked, strict=True):
         if marked_withheld and not caller.sees_sensitive:
             figures[name] = None
+            figures[f"{name}_qualifier"] = None
             withheld.append(name)
     return {
         "area": view.area_code,
@@ -346,7 +351,8 @@ def status_data(caller, view) -> dict:
         "group_levels": view.group_levels,
         "distribution": view.distribution,
         "score": view.score,
-        "sentence": view.sentence,
+        # The figures the caller may see, in words after the reasons: a withheld one is not named.
+        "sentence": view.sentence_with(figures),
         "reasons": reasons_for(caller, view.reasons),
         "figures": figures,
         "computed": view.computed,
