@@ -1,6 +1,7 @@
 """Figures over the API with their qualifiers, the authority's figure for several targets, and
 targets for part of an area."""
 
+import csv
 import datetime
 from unittest import mock
 
@@ -130,3 +131,35 @@ def test_the_service_refuses_a_part_target_without_its_note():
     assert "targets" in refused.value.message_dict
     order_targets_set(order=order, targets=[TargetInput(area=area, scope="part", note=" left bank ")])
     assert order.targets.get().note == "left bank"
+
+
+def test_the_area_export_carries_the_status_figures_with_their_qualifiers(partner, coordinator):
+    call_command("seed", verbosity=0)
+    village = AreaFactory()
+    PopulationCountFactory(area=village, kind="present", total=300, children=7, children_qualifier="exact")
+    status_recompute_full()
+    rows = {row["code"]: row for row in csv_rows(partner.get(reverse("api:area-export")))}
+    raion = rows[KUPIANSK_RAION]
+    assert (raion["people_subject"], raion["people_subject_qualifier"]) == ("12000", "at_most")
+    assert (raion["children_subject"], raion["children_subject_qualifier"]) == ("600", "at_least")
+    city = rows[KUPIANSK]
+    assert (city["people_present"], city["people_present_qualifier"], city["people_present_basis"]) == (
+        "25000",
+        "approximate",
+        "baseline",
+    )
+    assert (city["status"], city["people_subject"], city["people_subject_qualifier"]) == (
+        "evacuation_mandatory",
+        "",
+        "",
+    )
+    # A small count of children leaves the export as the API shows it: empty, and named.
+    assert (rows[village.code]["children_present"], rows[village.code]["withheld"]) == ("", "children_present")
+    assert rows[village.code]["people_present_basis"] == "present"
+    seen = {row["code"]: row for row in csv_rows(coordinator.get(reverse("api:area-export")))}
+    assert (seen[village.code]["children_present"], seen[village.code]["children_present_qualifier"]) == ("7", "exact")
+
+
+def csv_rows(response) -> list[dict]:
+    lines = b"".join(response.streaming_content).decode().splitlines()
+    return list(csv.DictReader([lines[0], *lines[2:]]))  # the second line is the HXL hashtags

@@ -112,7 +112,29 @@ AREA_EXPORT_COLUMNS = [
     Column("name_en", "#loc+name+i_en"),
     Column("latitude", "#geo+lat"),
     Column("longitude", "#geo+lon"),
+    # The current status and its figures, each with its qualifier (empty: unknown or withheld).
+    Column("status", "#status+level", "status__level"),
+    Column("people_present", "#population+total", "status__people_present"),
+    Column("people_present_qualifier", "#population+total+qualifier", "status__people_present_qualifier"),
+    Column("people_present_basis", "#population+total+basis", "status__people_present_basis"),
+    Column("people_present_missing", "#population+total+missing", "status__people_present_missing"),
+    Column("children_present", "#population+children", "status__children_present"),
+    Column("children_present_qualifier", "#population+children+qualifier", "status__children_present_qualifier"),
+    Column("people_subject", "#affected+total", "status__people_subject"),
+    Column("people_subject_qualifier", "#affected+total+qualifier", "status__people_subject_qualifier"),
+    Column("people_subject_missing", "#affected+total+missing", "status__people_subject_missing"),
+    Column("children_subject", "#affected+children", "status__children_subject"),
+    Column("children_subject_qualifier", "#affected+children+qualifier", "status__children_subject_qualifier"),
 ]
+
+
+def area_export_withheld(row: dict, context) -> tuple[str, ...]:
+    """The children figures the roll-up marked withheld (a small count, or a sum over one)."""
+    marked = row.get("status__children_withheld")
+    if not marked:
+        return ()
+    present, subject = WITHHELD_CHILDREN[marked]
+    return (*(("children_present",) if present else ()), *(("children_subject",) if subject else ()))
 
 
 class HistoryPagination(CursorPagination):
@@ -137,7 +159,8 @@ class AreaViewSet(ExportMixin, ReadOnlyViewSet):
     action_roles = {"resolve": Role.VIEWER}
     export_filename = "areas"
     export_columns = AREA_EXPORT_COLUMNS
-    export_reads = ("path",)
+    export_reads = ("path", "status__children_withheld")
+    export_withheld = staticmethod(area_export_withheld)
     export_ordering = "code"
 
     def get_queryset(self):
