@@ -155,8 +155,8 @@ def load_and_evaluate(
         .order_by()
         .values_list("area__code", *DESIGNATIONS.columns)
     )
-    for code, uid, kind, valid_from, valid_until in designation_rows:
-        designations[code].append(DesignationFact(str(uid), kind, valid_from, valid_until, code))
+    for code, uid, kind, valid_from, valid_until, valid_from_precision in designation_rows:
+        designations[code].append(DesignationFact(str(uid), kind, valid_from, valid_until, code, valid_from_precision))
 
     # Orders in force, or ended recently enough to be named; the engine re-checks the dates.
     subtree_orders: dict[str, list[OrderFact]] = defaultdict(list)
@@ -210,6 +210,7 @@ def load_and_evaluate(
             target_scope=row["scope"],
             target_note=row["note"],
             target_name=name,
+            effective_from_precision=row["order__effective_from_precision"],
         )
         if targets_of_order != 1 and (order.people_subject is not None or order.children_subject is not None):
             shared[order.uid].append((path, order))

@@ -17,6 +17,8 @@ Decisions a coordinator should know (also in docs/STATUS.md):
 - Designations and orders targeting a subtree apply to every area in it; incidents count for
   the area they are recorded on (parents see them through the roll-up). A `part` target applies
   the order's level to that area only, but its people subject are unknown unless stated.
+- A start known only to the week, month or year counts from the stored date (its first possible
+  day); its reason carries `since_precision`, and `uncertain` while as_of is inside the span.
 - Figures carry their qualifiers and add by one algebra (add_figures). An order's figure for
   several targets counts once, at the lowest area holding them all (area_result).
 - Reasons name only what was known at as_of: a designation or order in force is named with its
@@ -44,7 +46,7 @@ from dataclasses import dataclass, field
 
 import orjson
 
-from evactrack.kernel.db import Qualifier
+from evactrack.kernel.db import DatePrecision, Qualifier
 from evactrack.status.choices import CHILDREN_WITHHELD, LEVEL_HEADLINE, LEVEL_RANK, PresentBasis, StatusLevel
 from reports.choices import ControlKind, OrderKind, OrderState, PopulationGroup, TargetScope, VerificationState
 
@@ -145,6 +147,7 @@ class OrderFact:
     # When the order states a figure for several targets together: the code of the lowest area
     # holding all of them, where that figure is counted once (see area_result). None otherwise.
     shared_at: str | None = None
+    effective_from_precision: str = DatePrecision.DAY
 
     @property
     def people_figure(self) -> Figure | None:
@@ -170,6 +173,7 @@ class DesignationFact:
     valid_from: datetime.date
     valid_until: datetime.date | None
     area_code: str
+    valid_from_precision: str = DatePrecision.DAY
 
 
 @dataclass(frozen=True)
@@ -434,6 +438,36 @@ def order_ended_on(order: OrderFact, as_of: datetime.date) -> tuple[datetime.dat
     return None
 
 
+def precision_last_day(day: datetime.date, precision: str) -> datetime.date:
+    """The last day a start date known only to this precision can have been.
+
+    The stored date is read as the first possible day (the seeds store "February 2022" for
+    Kupiansk's fall as 2022-02-24, the invasion's first day): a fact counts from it, and until the
+    end of its week (6 days on), month or year it is uncertain whether it had started yet.
+    """
+    if precision == DatePrecision.WEEK:
+        return day + datetime.timedelta(days=6)
+    if precision == DatePrecision.MONTH:
+        following = (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+        return following - DAY
+    if precision == DatePrecision.YEAR:
+        return day.replace(month=12, day=31)
+    return day
+
+
+def _mark_precision(reason: dict, day: datetime.date, precision: str, as_of: datetime.date) -> datetime.date | None:
+    """Put the start's precision in the reason, and `uncertain` while as_of is inside its span;
+    the day after the span, to recheck on (the reason changes then). Day-precise starts add
+    nothing, so their reasons digest as before."""
+    if not precision or precision == DatePrecision.DAY:
+        return None
+    reason["since_precision"] = precision
+    last = precision_last_day(day, precision)
+    if as_of <= last:
+        reason["uncertain"] = True
+    return last + DAY
+
+
 def designation_in_force(designation: DesignationFact, as_of: datetime.date) -> bool:
     return designation.valid_from <= as_of and (designation.valid_until is None or designation.valid_until >= as_of)
 
@@ -560,6 +594,7 @@ def evaluate(inputs: AreaInputs, rules: PolicyRules, as_of: datetime.date) -> Ev
             "area": designation.area_code,
             "since": designation.valid_from.isoformat(),
         }
+        recheck.append(_mark_precision(reason, designation.valid_from, designation.valid_from_precision, as_of))
         ranked.append((LEVEL_RANK[caused], 0, reason["since"], designation.uid, reason))
     covers_everyone = covers_children = any_order = False
     stated_people = stated_children = None
@@ -600,6 +635,7 @@ def evaluate(inputs: AreaInputs, rules: PolicyRules, as_of: datetime.date) -> Ev
             if part:
                 # Only part targets carry these, so the reasons of other orders keep their digest.
                 reason["part"] = {"name": order.target_name, "note": order.target_note}
+            recheck.append(_mark_precision(reason, order.effective_from, order.effective_from_precision, as_of))
             ranked.append((LEVEL_RANK[caused], 1, reason["since"], order.uid, reason))
             continue
         ended = order_ended_on(order, as_of)
@@ -869,6 +905,24 @@ GROUP_HEADLINE = {
 DESIGNATION_WORDS = {ControlKind.OCCUPIED: "occupied", ControlKind.ACTIVE_HOSTILITIES: "active hostilities"}
 
 
+def since_words(reason: Mapping) -> str:
+    """'2023-08-10'; 'February 2022, day unknown'; '…; perhaps not yet in force on this date' while
+    as_of is inside the span the start is known to."""
+    since, precision = reason["since"], reason.get("since_precision")
+    if not precision or precision == DatePrecision.DAY:
+        return since
+    day = datetime.date.fromisoformat(since)
+    if precision == DatePrecision.MONTH:
+        words = f"{day:%B %Y}, day unknown"
+    elif precision == DatePrecision.YEAR:
+        words = f"{day.year}, day unknown"
+    else:
+        words = f"the week from {since}, day unknown"
+    if reason.get("uncertain"):
+        words += "; perhaps not yet in force on this date"
+    return words
+
+
 def _authority(name: str) -> str:
     return name if name.lower().startswith("the ") else f"the {name}"
 
@@ -876,7 +930,7 @@ def _authority(name: str) -> str:
 def reason_words(reason: dict, level: str) -> str:
     kind = reason.get("kind")
     if kind == "designation":
-        return f"{DESIGNATION_WORDS.get(reason['designation'], reason['designation'])} since {reason['since']}"
+        return f"{DESIGNATION_WORDS.get(reason['designation'], reason['designation'])} since {since_words(reason)}"
     if kind == "order":
         matches_level = ORDER_LEVEL.get(reason["order_kind"]) == level
         prefix = "order" if matches_level else f"{reason['order_kind']} evacuation order"
@@ -887,7 +941,7 @@ def reason_words(reason: dict, level: str) -> str:
         part = reason.get("part")
         if part:
             words += f" in part of {part['name'] or reason['area']}: {part['note']}"
-        return words + f", active since {reason['since']}"
+        return words + f", active since {since_words(reason)}"
     if kind == "order_ended":
         authority = _authority(reason["authority"])
         return f"{reason['order_kind']} evacuation order of {authority} {reason['how']} on {reason['ended_on']}"

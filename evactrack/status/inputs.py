@@ -69,6 +69,7 @@ ORDER_TARGETS = Input(
         "order__issuing_authority",
         "order__state",
         "order__effective_from",
+        "order__effective_from_precision",
         "order__effective_until",
         "order__lifted_on",
         "order__people_subject",
@@ -79,7 +80,7 @@ ORDER_TARGETS = Input(
         "note",
     ),
 )
-DESIGNATIONS = Input(ControlDesignation, ("uid", "kind", "valid_from", "valid_until"))
+DESIGNATIONS = Input(ControlDesignation, ("uid", "kind", "valid_from", "valid_until", "valid_from_precision"))
 # The tree, checked as a whole through its history (fingerprint.tree_digest), not by these
 # columns: an area changed past the services is seen by the nightly run that judges every area.
 AREAS = Input(Area, ("code", "parent_id", "path", "name_en"))

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from evactrack.status import services
 from evactrack.status.compute import load_and_evaluate
+from evactrack.status.selectors import status_history
 from evactrack.status.services import status_recompute_dirty, status_recompute_full
 from locations.models import Area
 from reports.models import EvacuationOrder, OrderTarget
@@ -163,3 +164,18 @@ def test_the_area_export_carries_the_status_figures_with_their_qualifiers(partne
 def csv_rows(response) -> list[dict]:
     lines = b"".join(response.streaming_content).decode().splitlines()
     return list(csv.DictReader([lines[0], *lines[2:]]))  # the second line is the HXL hashtags
+
+
+def test_kupiansk_occupied_since_february_2022_day_unknown(partner):
+    call_command("seed", verbosity=0)
+    early = status(partner, KUPIANSK, "2022-02-26")
+    (reason,) = [r for r in early["reasons"] if r["kind"] == "designation"]
+    assert (reason["since_precision"], reason["uncertain"]) == ("month", True)
+    assert "occupied since February 2022, day unknown; perhaps not yet in force on this date" in early["sentence"]
+    spring = status(partner, KUPIANSK, "2022-05-01")
+    (reason,) = [r for r in spring["reasons"] if r["kind"] == "designation"]
+    assert "uncertain" not in reason
+    assert "occupied since February 2022, day unknown" in spring["sentence"]
+    # The rebuilt history agrees with a computation for the date.
+    history = status_history(area=Area.objects.get(code=KUPIANSK), until=datetime.date(2022, 2, 26)).last()
+    assert history.reasons == early["reasons"]

@@ -4,6 +4,7 @@ part targets, and where people present comes from. Pure engine, no database."""
 import dataclasses
 import datetime
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -14,6 +15,7 @@ from evactrack.status.engine import (
     AreaInputs,
     AreaResult,
     ChildStatus,
+    DesignationFact,
     Figure,
     Figures,
     OrderFact,
@@ -23,6 +25,7 @@ from evactrack.status.engine import (
     area_result,
     evaluate,
     figures_words,
+    precision_last_day,
     reasons_sentence,
     sum_figures,
 )
@@ -268,3 +271,58 @@ def test_a_status_whose_figures_are_all_exact_digests_as_before_qualifiers():
     assert len(digests) == 3
     # Qualifiers are figures, not reasons: no history row for them alone.
     assert exact.digests()[1] == about.digests()[1]
+
+
+# --- date precision --------------------------------------------------------------------------
+
+
+def occupied(precision):
+    return DesignationFact("d", "occupied", D(2022, 2, 24), None, "CITY", precision)
+
+
+def test_a_start_known_to_the_month_counts_from_its_first_day_and_says_so():
+    inputs = AreaInputs(code="CITY", designations=[occupied("month")])
+    before = evaluate(inputs, RULES, D(2022, 2, 23))
+    assert before.level == "normal"
+    during = evaluate(inputs, RULES, D(2022, 2, 26))
+    assert during.level == "no_access"
+    (reason,) = during.reasons
+    assert (reason["since"], reason["since_precision"], reason["uncertain"]) == ("2022-02-24", "month", True)
+    assert reasons_sentence(during.level, during.reasons) == (
+        "No access: occupied since February 2022, day unknown; perhaps not yet in force on this date"
+    )
+    # The reason changes when the month is over: the status is judged again then.
+    assert during.recheck_on == D(2022, 3, 1)
+    after = evaluate(inputs, RULES, D(2022, 5, 1))
+    (reason,) = after.reasons
+    assert "uncertain" not in reason and reason["since_precision"] == "month"
+    assert reasons_sentence(after.level, after.reasons) == "No access: occupied since February 2022, day unknown"
+
+
+def test_a_day_precise_start_says_nothing_more():
+    (reason,) = evaluate(AreaInputs(code="CITY", designations=[occupied("day")]), RULES, D(2022, 2, 24)).reasons
+    assert set(reason) == {"kind", "designation", "uid", "area", "since"}
+
+
+def test_an_order_known_to_the_week_is_uncertain_for_that_week():
+    week = order(effective_from_precision="week")
+    inputs = AreaInputs(code="CITY", orders=[week])
+    assert evaluate(inputs, RULES, D(2023, 8, 16)).reasons[0]["uncertain"] is True
+    late = evaluate(inputs, RULES, D(2023, 8, 17))
+    assert "uncertain" not in late.reasons[0]
+    assert "active since the week from 2023-08-10, day unknown" in reasons_sentence(late.level, late.reasons)
+
+
+@pytest.mark.parametrize(
+    ("day", "precision", "last"),
+    [
+        (D(2022, 2, 24), "month", D(2022, 2, 28)),
+        (D(2024, 2, 1), "month", D(2024, 2, 29)),
+        (D(2022, 12, 5), "month", D(2022, 12, 31)),
+        (D(2022, 9, 10), "week", D(2022, 9, 16)),
+        (D(2022, 6, 1), "year", D(2022, 12, 31)),
+        (D(2022, 6, 1), "day", D(2022, 6, 1)),
+    ],
+)
+def test_the_last_possible_day(day, precision, last):
+    assert precision_last_day(day, precision) == last
