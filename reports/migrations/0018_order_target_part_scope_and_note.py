@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('locations', '0003_area_level_code_index'),
-        ('reports', '0012_stamp_changes_schedule'),
+        ('reports', '0017_prune_changes_schedule'),
     ]
 
     operations = [

@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('locations', '0003_area_level_code_index'),
-        ('status', '0008_who_must_leave'),
+        ('status', '0011_policy_hazard_types'),
     ]
 
     operations = [
