@@ -127,6 +127,9 @@ class OrderState(models.TextChoices):
 class TargetScope(models.TextChoices):
     SUBTREE = "subtree", _("the area and everything under it")
     SINGLE = "single", _("this area only")
+    # "Left-bank Kupiansk": the order's level applies to the area, but its people are subject
+    # only in part, so their number is unknown unless the order states it.
+    PART = "part", _("part of this area (say which in the note)")
 
 
 class CountKind(models.TextChoices):

@@ -452,7 +452,7 @@ class OrderTargetImporter(Importer):
 
     model = EvacuationOrder
     required_columns = ("order_uid", "area_code")
-    optional_columns = ("scope",)
+    optional_columns = ("scope", "note")
     field_columns = {"area": "area_code", "targets": "area_code", "order": "order_uid"}
 
     def load_references(self, rows):
@@ -476,7 +476,8 @@ class OrderTargetImporter(Importer):
             if (order.pk, area.pk) in self.seen:
                 errors.setdefault("area_code", []).append(_("This area is listed twice for this order."))
             self.seen.add((order.pk, area.pk))
-        return {"order": order, "target": TargetInput(area=area, scope=scope) if area else None}
+        note = text(row.get("note", ""))
+        return {"order": order, "target": TargetInput(area=area, scope=scope, note=note) if area else None}
 
     def validate(self, prepared, errors):
         return  # targets are checked per order in save(), inside the same transaction

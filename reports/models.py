@@ -510,6 +510,12 @@ class OrderTarget(models.Model):
     )
     area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="order_targets")
     scope = models.CharField(_("scope"), max_length=8, choices=TargetScope.choices, default=TargetScope.SUBTREE)
+    note = models.CharField(
+        _("note"),
+        max_length=200,
+        blank=True,
+        help_text=_("Which part of the area a 'part' target covers (\"left bank\"); empty for the other scopes."),
+    )
 
     class Meta:
         verbose_name = _("order target")
@@ -517,6 +523,12 @@ class OrderTarget(models.Model):
         ordering = ["order", "area__path"]
         constraints = [
             choices_constraint("scope", TargetScope.choices),
+            FieldCheckConstraint(
+                condition=Q(scope=TargetScope.PART) & ~Q(note="") | ~Q(scope=TargetScope.PART) & Q(note=""),
+                name="%(app_label)s_%(class)s_note_says_which_part",
+                field="note",
+                violation_error_message=_("A 'part' target says which part in its note; other scopes have none."),
+            ),
             models.UniqueConstraint(fields=["order", "area"], name="%(app_label)s_%(class)s_unique_area_per_order"),
         ]
 

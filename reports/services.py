@@ -82,6 +82,8 @@ class CitationInput:
 class TargetInput:
     area: Area
     scope: str = TargetScope.SUBTREE
+    # Which part of the area a `part` target covers ("left bank"); empty for the other scopes.
+    note: str = ""
 
 
 class Unset:
@@ -918,15 +920,21 @@ def order_targets_set(*, order: EvacuationOrder, targets: Iterable[TargetInput])
         raise ValidationError({"targets": _("An order covers at least one area.")})
     if len({target.area.pk for target in targets}) != len(targets):
         raise ValidationError({"targets": _("Each area can be targeted once per order.")})
+    for target in targets:
+        if (target.scope == TargetScope.PART) != bool(target.note.strip()):
+            raise ValidationError(
+                {"targets": _("A target for part of an area says which part in its note; other scopes have none.")}
+            )
     _mark_order_areas_dirty(order)  # the areas it covered before
     existing = {target.area_id: target for target in order.targets.all()}
     wanted = {target.area.pk: target for target in targets}
     OrderTarget.objects.filter(order=order).exclude(area_id__in=wanted).delete()
     for area_id, target in wanted.items():
         row = existing.get(area_id) or OrderTarget(order=order, area=target.area)
-        if row.pk and row.scope == target.scope:
+        note = target.note.strip()
+        if row.pk and row.scope == target.scope and row.note == note:
             continue
-        row.scope = target.scope
+        row.scope, row.note = target.scope, note
         _save(row)
     _mark_order_areas_dirty(order)  # and the ones it covers now
 
@@ -947,7 +955,8 @@ def order_confirm(*, order: EvacuationOrder, confirmed_on=None, actor=None) -> E
 def _mark_order_areas_dirty(order: EvacuationOrder) -> None:
     targets = list(order.targets.select_related("area"))
     areas_mark_dirty(
-        areas=[t.area for t in targets if t.scope == TargetScope.SINGLE],
+        # A part target applies to that area only, like a single one.
+        areas=[t.area for t in targets if t.scope in (TargetScope.SINGLE, TargetScope.PART)],
         subtrees=[t.area for t in targets if t.scope == TargetScope.SUBTREE],
     )
 

@@ -92,3 +92,12 @@ CHILDREN_WITHHELD = {
     (True, True): ChildrenWithheld.BOTH,
 }
 WITHHELD_CHILDREN = {choice: flags for flags, choice in CHILDREN_WITHHELD.items()}
+
+
+class PresentBasis(models.TextChoices):
+    """Where a people-present figure comes from: a count of who is there now, or a pre-war baseline
+    standing in for one (reports' CountKind), or, for a sum, both."""
+
+    PRESENT = "present", _("present count")
+    BASELINE = "baseline", _("pre-war baseline")
+    MIXED = "mixed", _("present counts and pre-war baselines")

@@ -33,6 +33,7 @@ from evactrack.status.engine import (
     IncidentFact,
     OrderFact,
     PolicyRules,
+    SharedFigure,
     area_result,
     evaluate,
     incident_casualties,
@@ -164,14 +165,16 @@ def load_and_evaluate(
         .order_by()
         .values_list("area__code", *DESIGNATIONS.columns)
     )
-    for code, uid, kind, valid_from, valid_until in designation_rows:
-        designations[code].append(DesignationFact(str(uid), kind, valid_from, valid_until, code))
+    for code, uid, kind, valid_from, valid_until, valid_from_precision in designation_rows:
+        designations[code].append(DesignationFact(str(uid), kind, valid_from, valid_until, code, valid_from_precision))
 
     # Orders in force, or ended recently enough to be named; the engine re-checks the dates.
     subtree_orders: dict[str, list[OrderFact]] = defaultdict(list)
     own_orders: dict[str, list[OrderFact]] = defaultdict(list)
+    shared_orders: dict[str, list[SharedFigure]] = defaultdict(list)
     # How many areas each order targets: an authority's figure describes all its targets together,
-    # so it is attributed to an area only when the order targets that area alone.
+    # so it is attributed to an area only when the order targets that area alone; otherwise it is
+    # counted at the lowest area holding all the targets.
     target_count = (
         OrderTarget.objects.filter(order_id=OuterRef("order_id"))
         .order_by()
@@ -186,8 +189,13 @@ def load_and_evaluate(
         .order_by("effective_from")
         .values("effective_from")[:1]
     )
+    order_filter = _fact_filter(scope, areas, inherited=True)
+    if not scope.is_all:
+        # Every target of an order whose figure is shared: where the targets meet can lie in the
+        # scope when the targets do not (an incident elsewhere in the raion recomputes the raion).
+        order_filter |= Q(order_id__in=_orders_with_shared_figures())
     order_rows = (
-        OrderTarget.objects.filter(_fact_filter(scope, areas, inherited=True))
+        OrderTarget.objects.filter(order_filter)
         .filter(
             order__state__in=[OrderState.ACTIVE, OrderState.LIFTED, OrderState.EXPIRED],
             order__effective_from__lte=as_of,
@@ -196,15 +204,52 @@ def load_and_evaluate(
         .filter(Q(order__effective_until__isnull=True) | Q(order__effective_until__gte=as_of - shown))
         .annotate(targets_of_order=Subquery(target_count), superseded_from=Subquery(superseded_from))
         .order_by()
-        .values_list("area__code", *ORDER_TARGETS.columns, "targets_of_order", "superseded_from")
+        .values_list(
+            "area__code", "area__path", "area__name_en", *ORDER_TARGETS.columns, "targets_of_order", "superseded_from"
+        )
     )
-    for code, uid, *fields, target_scope, issued, confirmed, review, targets_of_order, superseded in order_rows:
-        order = OrderFact(str(uid), *fields, code, target_scope, issued, confirmed, review, superseded)
-        if targets_of_order != 1:
-            order = dataclasses.replace(order, people_subject=None, children_subject=None)
+    # Orders whose figure is shared by several targets: each target's fact, with its path.
+    shared: dict[str, list[tuple[str, OrderFact]]] = defaultdict(list)
+    for code, path, name, *columns, targets_of_order, superseded in order_rows:
+        row = dict(zip(ORDER_TARGETS.columns, columns, strict=True))
+        order = OrderFact(
+            uid=str(row["order__uid"]),
+            kind=row["order__kind"],
+            population_group=row["order__population_group"],
+            authority=row["order__issuing_authority"],
+            state=row["order__state"],
+            effective_from=row["order__effective_from"],
+            effective_until=row["order__effective_until"],
+            lifted_on=row["order__lifted_on"],
+            people_subject=row["order__people_subject"],
+            children_subject=row["order__children_subject"],
+            people_subject_qualifier=row["order__people_subject_qualifier"] or None,
+            children_subject_qualifier=row["order__children_subject_qualifier"] or None,
+            target_code=code,
+            target_scope=row["scope"],
+            target_note=row["note"],
+            target_name=name,
+            effective_from_precision=row["order__effective_from_precision"],
+            issued_on=row["order__issued_on"],
+            confirmed_on=row["order__confirmed_on"],
+            review_on=row["order__review_on"],
+            superseded_from=superseded,
+        )
+        if targets_of_order != 1 and (order.people_subject is not None or order.children_subject is not None):
+            shared[order.uid].append((path, order))
+            continue
         own_orders[order.target_code].append(order)
         if order.target_scope == TargetScope.SUBTREE:
             subtree_orders[order.target_code].append(order)
+    for targets in shared.values():
+        meeting, branches = _meeting_area([path for path, _order in targets])
+        for _path, order in targets:
+            order = dataclasses.replace(order, shared_at=meeting)
+            own_orders[order.target_code].append(order)
+            if order.target_scope == TargetScope.SUBTREE:
+                subtree_orders[order.target_code].append(order)
+        if branches:
+            shared_orders[meeting].append(SharedFigure(targets[0][1], branches))
 
     incidents: dict[int, list[IncidentFact]] = defaultdict(list)
     first_day = as_of - datetime.timedelta(days=rules.incident_lookback_days() - 1)
@@ -224,19 +269,19 @@ def load_and_evaluate(
 
     # Present counts beat baselines; within a kind the latest reference date wins, figure by
     # figure (a count giving only children does not erase a known total).
-    people: dict[int, dict[str, int]] = defaultdict(dict)
-    kids: dict[int, dict[str, int]] = defaultdict(dict)
+    people: dict[int, dict[str, tuple]] = defaultdict(dict)
+    kids: dict[int, dict[str, tuple]] = defaultdict(dict)
     count_rows = (
         PopulationCount.objects.filter(_fact_filter(scope, areas, inherited=False))
         .filter(kind__in=[CountKind.PRESENT, CountKind.BASELINE], reference_date__lte=as_of)
         .order_by("reference_date", "id")
         .values_list("area_id", *POPULATION_COUNTS.columns)
     )
-    for area_id, kind, _reference_date, total, children in count_rows:
+    for area_id, kind, _reference_date, total, children, total_qualifier, children_qualifier in count_rows:
         if total is not None:
-            people[area_id][kind] = total
+            people[area_id][kind] = (total, total_qualifier)
         if children is not None:
-            kids[area_id][kind] = children
+            kids[area_id][kind] = (children, children_qualifier)
 
     evaluations, inputs_by_area = computation.evaluations, computation.inputs
     # What an area inherits from its ancestors is the same for all its siblings: built once per
@@ -263,16 +308,23 @@ def load_and_evaluate(
         own_designations = designations.get(area.code)
         own = own_orders.get(area.code)
         area_incidents = incidents.get(area.id)
+        people_present, people_qualifier, people_basis = _pick(people.get(area.id))
+        children_present, children_qualifier, _basis = _pick(kids.get(area.id))
+        area_shared = shared_orders.get(area.code, ())
         inputs = AreaInputs(
             code=area.code,
             designations=inherited_designations + own_designations if own_designations else inherited_designations,
             orders=inherited_orders + own if own else inherited_orders,
             incidents=area_incidents or (),
-            people_present=_pick(people.get(area.id)),
-            children_present=_pick(kids.get(area.id)),
+            people_present=people_present,
+            children_present=children_present,
+            people_present_qualifier=people_qualifier,
+            children_present_qualifier=children_qualifier,
+            people_present_basis=people_basis,
+            shared_orders=area_shared,
         )
         inputs_by_area[area.id] = inputs
-        if own_designations or own or area_incidents:
+        if own_designations or own or area_incidents or area_shared:
             evaluations[area.id] = evaluate(inputs, rules, as_of)
             continue
         evaluation = shared.get(parent_path)
@@ -282,10 +334,36 @@ def load_and_evaluate(
     return computation
 
 
-def _pick(by_kind: dict[str, int] | None) -> int | None:
+def _orders_with_shared_figures():
+    """The orders that state a figure for more than one target (few: a subquery, not a query)."""
+    return (
+        EvacuationOrder.objects.filter(Q(people_subject__isnull=False) | Q(children_subject__isnull=False))
+        .annotate(targets_of_order=Count("targets"))
+        .filter(targets_of_order__gt=1)
+        .values("id")
+    )
+
+
+def _meeting_area(paths: list[str]) -> tuple[str, frozenset[str]]:
+    """(the code of the lowest area holding every one of these paths, the codes of its children
+    on the way to them). No children when the meeting area is itself one of the targets."""
+    split = [path.rstrip(PATH_SEPARATOR).split(PATH_SEPARATOR) for path in paths]
+    depth = 0
+    while all(len(codes) > depth and codes[depth] == split[0][depth] for codes in split):
+        depth += 1
+    meeting = split[0][depth - 1]
+    if any(len(codes) == depth for codes in split):
+        return meeting, frozenset()
+    return meeting, frozenset(codes[depth] for codes in split)
+
+
+def _pick(by_kind: dict[str, tuple] | None) -> tuple:
+    """(value, qualifier, kind) of the count to use: a present count, else a baseline."""
     if not by_kind:
-        return None
-    return by_kind.get(CountKind.PRESENT, by_kind.get(CountKind.BASELINE))
+        return None, None, None
+    kind = CountKind.PRESENT if CountKind.PRESENT in by_kind else CountKind.BASELINE
+    value, qualifier = by_kind[kind]
+    return value, qualifier or None, kind
 
 
 def roll_up(computation: Computation, *, outside_children: dict[int, list[ChildStatus]] | None = None) -> None:
@@ -344,17 +422,27 @@ def load_outside_children(computation: Computation) -> dict[int, list[ChildStatu
             "status__children_subject",
             "status__children_subject_missing",
             "status__children_withheld",
+            "status__people_present_qualifier",
+            "status__children_present_qualifier",
+            "status__people_subject_qualifier",
+            "status__children_subject_qualifier",
+            "status__people_present_basis",
         )
     )
     outside: dict[int, list[ChildStatus]] = defaultdict(list)
-    for parent_id, code, name, level, level_for_everyone, group_levels, score, *figures, children_withheld in rows:
+    for parent_id, code, name, level, level_for_everyone, group_levels, score, *figures in rows:
+        figures, children_withheld, qualifiers, basis = figures[:8], figures[8], figures[9:13], figures[13]
         if level is None:
             # Never computed yet: counts as normal with nothing known until the next full run.
             outside[parent_id].append(ChildStatus(code, name, StatusLevel.NORMAL, 0.0, Figures()))
             continue
         present_withheld, subject_withheld = WITHHELD_CHILDREN[children_withheld]
         withheld = [False, present_withheld, False, subject_withheld]
-        values = [Figure(figures[i], figures[i + 1], withheld[i // 2]) for i in range(0, 8, 2)]
+        values = [
+            Figure(figures[i], figures[i + 1], withheld[i // 2], qualifiers[i // 2] or None, None)
+            for i in range(0, 8, 2)
+        ]
+        values[0] = dataclasses.replace(values[0], basis=basis or None)
         outside[parent_id].append(
             ChildStatus(
                 code,

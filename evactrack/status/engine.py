@@ -25,7 +25,12 @@ Decisions a coordinator should know (also in docs/STATUS.md):
   order: `{"children_with_guardians": "evacuation_mandatory"}`). A parent takes the worst of its
   children's for each, group by group.
 - Designations and orders targeting a subtree apply to every area in it; incidents count for
-  the area they are recorded on (parents see them through the roll-up).
+  the area they are recorded on (parents see them through the roll-up). A `part` target applies
+  the order's level to that area only, but its people subject are unknown unless stated.
+- A start known only to the week, month or year counts from the stored date (its first possible
+  day); its reason carries `since_precision`, and `uncertain` while as_of is inside the span.
+- Figures carry their qualifiers and add by one algebra (add_figures). An order's figure for
+  several targets counts once, at the lowest area holding them all (area_result).
 - Reasons name only what was known at as_of: a designation or order in force is named with its
   start, never its end (on 2022-06-01 nobody knew the occupation would end on 2022-09-10); an
   end is named once it has passed (`order_ended`). The end dates still set `recheck_on`.
@@ -53,6 +58,7 @@ Decisions a coordinator should know (also in docs/STATUS.md):
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import functools
 import hashlib
@@ -62,12 +68,14 @@ from dataclasses import dataclass, field
 
 import orjson
 
+from evactrack.kernel.db import DatePrecision, Qualifier
 from evactrack.status.choices import (
     CHILDREN_WITHHELD,
     DESIGNATION_LEVEL_DEFAULTS,
     DESIGNATION_LEVEL_FIELDS,
     LEVEL_HEADLINE,
     LEVEL_RANK,
+    PresentBasis,
     StatusLevel,
 )
 from reports.choices import (
@@ -78,6 +86,7 @@ from reports.choices import (
     OrderKind,
     OrderState,
     PopulationGroup,
+    TargetScope,
     VerificationState,
 )
 from reports.lifecycle import to_confirm_from, unconfirmed_since
@@ -182,6 +191,31 @@ class OrderFact:
     confirmed_on: datetime.date | None = None
     review_on: datetime.date | None = None
     superseded_from: datetime.date | None = None
+    people_subject_qualifier: str | None = None
+    children_subject_qualifier: str | None = None
+    # A `part` target's note ("left bank") and the name of its area, for the reason.
+    target_note: str = ""
+    target_name: str = ""
+    # When the order states a figure for several targets together: the code of the lowest area
+    # holding all of them, where that figure is counted once (see area_result). None otherwise.
+    shared_at: str | None = None
+    effective_from_precision: str = DatePrecision.DAY
+
+    @property
+    def people_figure(self) -> Figure | None:
+        return (
+            None
+            if self.people_subject is None
+            else Figure(self.people_subject, 0, False, self.people_subject_qualifier)
+        )
+
+    @property
+    def children_figure(self) -> Figure | None:
+        return (
+            None
+            if self.children_subject is None
+            else Figure(self.children_subject, 0, False, self.children_subject_qualifier)
+        )
 
 
 @dataclass(frozen=True)
@@ -191,6 +225,7 @@ class DesignationFact:
     valid_from: datetime.date
     valid_until: datetime.date | None
     area_code: str
+    valid_from_precision: str = DatePrecision.DAY
 
 
 @dataclass(frozen=True)
@@ -242,17 +277,44 @@ class AreaInputs:
     # The area's own counts (latest 'present', else latest baseline); None when no source gave one.
     people_present: int | None = None
     children_present: int | None = None
+    # Their qualifiers (exact when not given) and the kind of count the people figure came from.
+    people_present_qualifier: str | None = None
+    children_present_qualifier: str | None = None
+    people_present_basis: str | None = None
+    # Orders that state a figure for several targets whose lowest common area is this one, each
+    # with the codes of this area's children that hold its targets (area_result).
+    shared_orders: Sequence[SharedFigure] = ()
+
+
+@dataclass(frozen=True)
+class SharedFigure:
+    order: OrderFact
+    branches: frozenset[str]
 
 
 @dataclass(frozen=True)
 class Figure:
-    """A count and how many parts of it are unknown: (None, n) means nothing is known."""
+    """A count, its qualifier and how many parts of it are unknown: (None, n) means nothing is known.
+
+    The qualifier (reports' Qualifier: exact, approximate, at_least, at_most) says what the known
+    value is; None exactly when the value is None. A known value given without one is exact.
+    """
 
     value: int | None
     missing: int
     # Children figures only: roles below coordinator may not see it, because it is a small count
     # or a figure of the same kind somewhere below the area is one (a sum would give it away).
     withheld: bool = False
+    qualifier: str | None = None
+    # People present only: the kind of count it comes from — "present", "baseline" (pre-war), or
+    # "mixed" for a sum of both; None when unknown.
+    basis: str | None = None
+
+    def __post_init__(self):
+        if self.value is None:
+            object.__setattr__(self, "qualifier", None)
+        elif not self.qualifier:
+            object.__setattr__(self, "qualifier", Qualifier.EXACT)
 
     @property
     def complete(self) -> bool:
@@ -261,6 +323,49 @@ class Figure:
 
 UNKNOWN = Figure(None, 1)
 ZERO = Figure(0, 0)
+# A sum of nothing: the identity of add_figures alongside ZERO.
+NOTHING = Figure(None, 0)
+
+
+def add_figures(a: Figure, b: Figure) -> Figure:
+    """The one algebra of figures (docs/STATUS.md, "Figures and their qualifiers").
+
+    Values add; unknown parts are never a value, they add to `missing`. Qualifiers:
+
+    - exact + exact = exact; at least + at least = at least; at most + at most = at most;
+    - anything else → approximately (approximately absorbs everything);
+    - an exact 0 adds nothing, so it keeps the other's qualifier (a village no order covers does
+      not turn "at least 600 children" into "about 600"); an unknown part has no qualifier.
+
+    The qualifier of a sum is thus the join of the qualifiers of its known parts other than exact
+    zeros, whatever the grouping: commutative and associative, with NOTHING the identity and ZERO
+    that of every known figure
+    (tests/status/test_figures.py checks this by property). Withheld marks are not summed here
+    (area_result marks sums over withheld figures). Bases add like qualifiers: the same basis
+    stays, two different ones make "mixed".
+    """
+    if a.value is None:
+        value, qualifier = b.value, b.qualifier
+    elif b.value is None:
+        value, qualifier = a.value, a.qualifier
+    else:
+        value = a.value + b.value
+        if _is_exact_zero(a):
+            qualifier = b.qualifier
+        elif _is_exact_zero(b) or a.qualifier == b.qualifier:
+            qualifier = a.qualifier
+        else:
+            qualifier = Qualifier.APPROXIMATE
+    basis = a.basis if b.basis is None or a.basis == b.basis else b.basis if a.basis is None else PresentBasis.MIXED
+    return Figure(value, a.missing + b.missing, False, qualifier, basis)
+
+
+def _is_exact_zero(figure: Figure) -> bool:
+    return figure.value == 0 and figure.qualifier == Qualifier.EXACT
+
+
+FIGURE_NAMES = ("people_present", "children_present", "people_subject", "children_subject")
+QUALIFIER_FIELDS = (*(f"{name}_qualifier" for name in FIGURE_NAMES), "people_present_basis")
 
 
 @dataclass(frozen=True)
@@ -273,11 +378,31 @@ class Figures:
     @functools.cached_property
     def _fields(self) -> dict:
         fields = {}
-        for name in ("people_present", "children_present", "people_subject", "children_subject"):
+        for name in FIGURE_NAMES:
             figure = getattr(self, name)
             fields[name] = figure.value
             fields[f"{name}_missing"] = figure.missing
         fields["children_withheld"] = CHILDREN_WITHHELD[self.children_present.withheld, self.children_subject.withheld]
+        for name in FIGURE_NAMES:
+            fields[f"{name}_qualifier"] = getattr(self, name).qualifier or ""
+        fields["people_present_basis"] = self.people_present.basis or ""
+        return fields
+
+    @functools.cached_property
+    def digest_fields(self) -> dict:
+        """What the stored digest holds of the figures: qualifiers and the basis only where they say
+        more than the default (exact for a known figure, nothing for an unknown one), so a status
+        digested before figures carried qualifiers keeps its digest when all its figures are exact."""
+        fields = {key: value for key, value in self._fields.items() if key not in QUALIFIER_FIELDS}
+        said = {}
+        for name in FIGURE_NAMES:
+            figure = getattr(self, name)
+            if figure.qualifier not in (None, Qualifier.EXACT):
+                said[f"{name}_qualifier"] = figure.qualifier
+        if self.people_present.basis:
+            said["people_present_basis"] = self.people_present.basis
+        if said:
+            fields["qualifiers"] = said
         return fields
 
     def as_fields(self) -> dict:
@@ -297,8 +422,14 @@ class Evaluation:
     covers_everyone: bool = False
     covers_children: bool = False
     any_order: bool = False
-    stated_people: int | None = None
-    stated_children: int | None = None
+    # The authority's figures for exactly this area (an order's only target, or the lowest area
+    # holding all of an order's targets), and the children of this area that such a shared figure
+    # stands for.
+    stated_people: Figure | None = None
+    stated_children: Figure | None = None
+    shared_people: Figure | None = None
+    shared_children: Figure | None = None
+    shared_branches: frozenset[str] = frozenset()
     # The first day after as_of on which the same inputs could judge differently (a window or a
     # hold ends, an order or designation runs out); None when nothing here depends on the date.
     recheck_on: datetime.date | None = None
@@ -356,7 +487,7 @@ class AreaResult:
             change = orjson.dumps(parts, option=orjson.OPT_SORT_KEYS)
             if cache is not None:
                 cache[key] = change
-        whole = orjson.dumps([self.score, self.figures._fields, self.recheck_on], option=orjson.OPT_SORT_KEYS)
+        whole = orjson.dumps([self.score, self.figures.digest_fields, self.recheck_on], option=orjson.OPT_SORT_KEYS)
         change_digest = hashlib.sha1(change, usedforsecurity=False).hexdigest()
         return hashlib.sha1(change + whole, usedforsecurity=False).hexdigest(), change_digest
 
@@ -390,6 +521,36 @@ def order_ended_on(order: OrderFact, as_of: datetime.date) -> tuple[datetime.dat
     if order.superseded_from is not None and order.superseded_from <= as_of:
         endings.append((order.superseded_from, "superseded"))
     return min(endings, default=None)
+
+
+def precision_last_day(day: datetime.date, precision: str) -> datetime.date:
+    """The last day a start date known only to this precision can have been.
+
+    The stored date is read as the first possible day (the seeds store "February 2022" for
+    Kupiansk's fall as 2022-02-24, the invasion's first day): a fact counts from it, and until the
+    end of its week (6 days on), month or year it is uncertain whether it had started yet.
+    """
+    if precision == DatePrecision.WEEK:
+        return day + datetime.timedelta(days=6)
+    if precision == DatePrecision.MONTH:
+        following = (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+        return following - DAY
+    if precision == DatePrecision.YEAR:
+        return day.replace(month=12, day=31)
+    return day
+
+
+def _mark_precision(reason: dict, day: datetime.date, precision: str, as_of: datetime.date) -> datetime.date | None:
+    """Put the start's precision in the reason, and `uncertain` while as_of is inside its span;
+    the day after the span, to recheck on (the reason changes then). Day-precise starts add
+    nothing, so their reasons digest as before."""
+    if not precision or precision == DatePrecision.DAY:
+        return None
+    reason["since_precision"] = precision
+    last = precision_last_day(day, precision)
+    if as_of <= last:
+        reason["uncertain"] = True
+    return last + DAY
 
 
 def designation_in_force(designation: DesignationFact, as_of: datetime.date) -> bool:
@@ -535,7 +696,7 @@ def _incident_reason(incidents: Iterable[IncidentFact], rules: PolicyRules, as_o
 
 def evaluate(inputs: AreaInputs, rules: PolicyRules, as_of: datetime.date) -> Evaluation:
     """The area's own level, score and reasons at as_of, before its children are considered."""
-    if not (inputs.designations or inputs.orders or inputs.incidents):
+    if not (inputs.designations or inputs.orders or inputs.incidents or inputs.shared_orders):
         return NOTHING_APPLIES
     everyone = StatusLevel.NORMAL  # what applies to the whole population
     by_group: dict[str, str] = {}  # what group orders add, group by group
@@ -554,6 +715,7 @@ def evaluate(inputs: AreaInputs, rules: PolicyRules, as_of: datetime.date) -> Ev
             "area": designation.area_code,
             "since": designation.valid_from.isoformat(),
         }
+        recheck.append(_mark_precision(reason, designation.valid_from, designation.valid_from_precision, as_of))
         ranked.append((LEVEL_RANK[caused], 0, reason["since"], designation.uid, reason))
     covers_everyone = covers_children = any_order = False
     stated_people = stated_children = None
@@ -573,13 +735,18 @@ def evaluate(inputs: AreaInputs, rules: PolicyRules, as_of: datetime.date) -> Ev
             else:
                 by_group[order.population_group] = worse(by_group.get(order.population_group, caused), caused)
             any_order = True
-            covers_everyone |= order.population_group == PopulationGroup.EVERYONE
-            covers_children |= order.population_group in CHILD_GROUPS
-            if order.target_code == inputs.code:
+            part = order.target_scope == TargetScope.PART
+            # Who is subject here is known from the area's own count only when the order covers
+            # the whole area and its figure is not one given for several targets together: a part
+            # target, or a target of such an order, is subject to it by an unknown number.
+            counted_here = not part and order.shared_at in (None, inputs.code)
+            covers_everyone |= counted_here and order.population_group == PopulationGroup.EVERYONE
+            covers_children |= counted_here and order.population_group in CHILD_GROUPS
+            if order.target_code == inputs.code and order.shared_at in (None, inputs.code):
                 # The authority's own figure for exactly this area; overlapping orders over the
                 # same area name the same people, so the largest is taken, never the sum.
-                stated_people = _max(stated_people, order.people_subject)
-                stated_children = _max(stated_children, order.children_subject)
+                stated_people = _largest(stated_people, order.people_figure)
+                stated_children = _largest(stated_children, order.children_figure)
             if order.uid in seen_orders:
                 continue
             seen_orders.add(order.uid)
@@ -603,6 +770,10 @@ def evaluate(inputs: AreaInputs, rules: PolicyRules, as_of: datetime.date) -> Ev
                     as_of=as_of,
                 ).isoformat()
             recheck.append(due)
+            if part:
+                # Only part targets carry these, so the reasons of other orders keep their digest.
+                reason["part"] = {"name": order.target_name, "note": order.target_note}
+            recheck.append(_mark_precision(reason, order.effective_from, order.effective_from_precision, as_of))
             ranked.append((LEVEL_RANK[caused], 1, reason["since"], order.uid, reason))
             continue
         ended = order_ended_on(order, as_of)
@@ -620,6 +791,16 @@ def evaluate(inputs: AreaInputs, rules: PolicyRules, as_of: datetime.date) -> Ev
             "how": ended[1],
         }
         ranked.append((-1, 3, reason["ended_on"], order.uid, reason))
+    shared_people = shared_children = None
+    shared_branches: frozenset[str] = frozenset()
+    for shared in inputs.shared_orders:
+        order = shared.order
+        recheck += [order.effective_from, order.lifted_on, order.effective_until and order.effective_until + DAY]
+        # Its level reaches this area through its targets' roll-up; here only its figure counts.
+        if order_in_force(order, as_of):
+            shared_people = _largest(shared_people, shared.order.people_figure)
+            shared_children = _largest(shared_children, shared.order.children_figure)
+            shared_branches |= shared.branches
     incident_level, score, incident_reason, incident_recheck = _incident_reason(inputs.incidents, rules, as_of)
     recheck += incident_recheck
     if incident_reason is not None:
@@ -638,6 +819,9 @@ def evaluate(inputs: AreaInputs, rules: PolicyRules, as_of: datetime.date) -> Ev
         any_order=any_order,
         stated_people=stated_people,
         stated_children=stated_children,
+        shared_people=shared_people,
+        shared_children=shared_children,
+        shared_branches=shared_branches,
         recheck_on=min((day for day in recheck if day and day > as_of), default=None),
     )
 
@@ -667,27 +851,30 @@ def groups_worse_than(everyone: str, by_group: Mapping[str, str]) -> dict[str, s
     }
 
 
-def _max(a: int | None, b: int | None) -> int | None:
+def _largest(a: Figure | None, b: Figure | None) -> Figure | None:
     if a is None:
         return b
-    return a if b is None else max(a, b)
+    return a if b is None or a.value >= b.value else b
 
 
 # --- roll-up -----------------------------------------------------------------------------
 
 
-def sum_figures(parts: Sequence[Figure]) -> Figure:
-    """The sum of the known parts, and how many parts are unknown. Nothing known → None."""
-    known = [part.value for part in parts if part.value is not None]
-    return Figure(sum(known) if known else None, sum(part.missing for part in parts))
+def sum_figures(parts: Iterable[Figure]) -> Figure:
+    """The sum of the known parts by add_figures, and how many parts are unknown. Nothing known → None."""
+    return functools.reduce(add_figures, parts, NOTHING)
 
 
-def _own_or_sum(own: int | None, parts: Sequence[Figure]) -> Figure:
-    if own is not None:
-        return Figure(own, 0)
+def _own_or_sum(own: Figure, parts: Sequence[Figure]) -> Figure:
+    if own.value is not None:
+        return own
     if not parts:
         return UNKNOWN
     return sum_figures(parts)
+
+
+def _present(value: int | None, qualifier: str | None, basis: str | None = None) -> Figure:
+    return UNKNOWN if value is None else Figure(value, 0, False, qualifier, basis)
 
 
 def area_result(
@@ -701,8 +888,13 @@ def area_result(
     """Combine an area's own evaluation with its children's: worst level, figures without double counting.
 
     People subject to orders are counted per area without children (each once, however many
-    orders cover it) and summed upwards; an authority's stated figure for exactly the area it
-    targets replaces the sum below it. An area's own population count replaces its children's sum.
+    orders cover it) and summed upwards (add_figures); an authority's stated figure for exactly the
+    area it targets replaces the sum below it. A figure an order states for several targets is
+    counted at the lowest area holding them all (`Evaluation.shared_*`): it replaces the subject
+    figures of the children holding a target, the other children are added to it; the targets
+    themselves are subject by an unknown number, and above the meeting area it is summed once. A
+    `part` target's people subject are unknown unless stated. An area's own population count
+    replaces its children's sum.
 
     A children figure is withheld (`Figure.withheld`) when it is under `small_child_count`, or when
     the same figure of any area below is withheld: every sum that holds a withheld count is withheld
@@ -710,13 +902,14 @@ def area_result(
     no order applies is no count of children (the orders are public) and is not withheld.
     """
     is_leaf = not children if is_leaf is None else is_leaf
+    own_people = _present(inputs.people_present, inputs.people_present_qualifier, inputs.people_present_basis)
+    own_children = _present(inputs.children_present, inputs.children_present_qualifier)
     if is_leaf and not children:
         # Most areas are settlements: no roll-up to do, only their own figures.
-        people_present = UNKNOWN if inputs.people_present is None else Figure(inputs.people_present, 0)
-        children_present = UNKNOWN
-        if inputs.children_present is not None:
-            value = inputs.children_present
-            children_present = Figure(value, 0, value < small_child_count)
+        people_present = own_people
+        children_present = own_children
+        if own_children.value is not None and own_children.value < small_child_count:
+            children_present = dataclasses.replace(own_children, withheld=True)
         children_subject = _leaf_subject(own.covers_children, own.any_order, own.stated_children, children_present)
         return AreaResult(
             level=own.level,
@@ -755,15 +948,24 @@ def area_result(
             },
         ]
         level = worse(level, worst_child)
-    people_present = _own_or_sum(inputs.people_present, [c.figures.people_present for c in children])
-    children_present = _own_or_sum(inputs.children_present, [c.figures.children_present for c in children])
+    people_present = _own_or_sum(own_people, [c.figures.people_present for c in children])
+    children_present = _own_or_sum(own_children, [c.figures.children_present for c in children])
     if is_leaf:
         people_subject = _leaf_subject(own.covers_everyone, own.any_order, own.stated_people, people_present)
         children_subject = _leaf_subject(own.covers_children, own.any_order, own.stated_children, children_present)
     else:
-        people_subject = _branch_subject(own.stated_people, own.covers_everyone, inputs.people_present, children, "p")
+        shared = own.shared_branches
+        people_subject = _branch_subject(
+            own.stated_people, own.covers_everyone, own_people, children, "people_subject", own.shared_people, shared
+        )
         children_subject = _branch_subject(
-            own.stated_children, own.covers_children, inputs.children_present, children, "c"
+            own.stated_children,
+            own.covers_children,
+            own_children,
+            children,
+            "children_subject",
+            own.shared_children,
+            shared,
         )
     children_present = _withhold(
         children_present,
@@ -793,26 +995,46 @@ def _withhold(figure: Figure, small_child_count: int, *, counts_children: bool, 
     """The figure, withheld if it is a small count of children or a withheld figure is below it."""
     small = counts_children and figure.value is not None and figure.value < small_child_count
     withheld = figure.withheld or below or small
-    return figure if withheld == figure.withheld else Figure(figure.value, figure.missing, withheld)
+    return figure if withheld == figure.withheld else dataclasses.replace(figure, withheld=withheld)
 
 
-def _leaf_subject(covered: bool, any_order: bool, stated: int | None, present: Figure) -> Figure:
+def _subject(present: Figure) -> Figure:
+    # Subject figures say how many, not from which kind of count.
+    return present if present.basis is None else dataclasses.replace(present, basis=None)
+
+
+def _leaf_subject(covered: bool, any_order: bool, stated: Figure | None, present: Figure) -> Figure:
     if stated is not None:
-        return Figure(stated, 0)
+        return stated
     if covered:
-        return present
-    # An order for another group (older people, people with limited mobility) covers some of
-    # them, but no source says how many: unknown, not zero.
+        return _subject(present)
+    # An order for another group (older people, people with limited mobility), an order for part
+    # of the area, or one whose figure is given for several targets together covers some of
+    # them, but no source says how many here: unknown, not zero.
     return UNKNOWN if any_order else ZERO
 
 
-def _branch_subject(stated, covered, own_present, children, which) -> Figure:
+def _branch_subject(
+    stated: Figure | None,
+    covered: bool,
+    own_present: Figure,
+    children: Sequence[ChildStatus],
+    attribute: str,
+    shared: Figure | None,
+    shared_branches: frozenset[str],
+) -> Figure:
     if stated is not None:
-        return Figure(stated, 0)
-    if covered and own_present is not None:
-        return Figure(own_present, 0)
-    attribute = "people_subject" if which == "p" else "children_subject"
-    return sum_figures([getattr(child.figures, attribute) for child in children])
+        return stated
+    if covered and own_present.value is not None:
+        return _subject(own_present)
+    parts = [getattr(child.figures, attribute) for child in children]
+    if shared is not None:
+        # An order's figure for several targets stands for the children holding them: counted
+        # once here instead of their sums, never again above (docs/STATUS.md).
+        parts = [getattr(child.figures, attribute) for child in children if child.code not in shared_branches] + [
+            shared
+        ]
+    return sum_figures(parts)
 
 
 # --- words ------------------------------------------------------------------------------------
@@ -851,6 +1073,24 @@ HOSTILITIES_KINDS = {
 }
 
 
+def since_words(reason: Mapping) -> str:
+    """'2023-08-10'; 'February 2022, day unknown'; '…; perhaps not yet in force on this date' while
+    as_of is inside the span the start is known to."""
+    since, precision = reason["since"], reason.get("since_precision")
+    if not precision or precision == DatePrecision.DAY:
+        return since
+    day = datetime.date.fromisoformat(since)
+    if precision == DatePrecision.MONTH:
+        words = f"{day:%B %Y}, day unknown"
+    elif precision == DatePrecision.YEAR:
+        words = f"{day.year}, day unknown"
+    else:
+        words = f"the week from {since}, day unknown"
+    if reason.get("uncertain"):
+        words += "; perhaps not yet in force on this date"
+    return words
+
+
 def _authority(name: str) -> str:
     return name if name.lower().startswith("the ") else f"the {name}"
 
@@ -859,7 +1099,7 @@ def reason_words(reason: dict, level: str) -> str:
     kind = reason.get("kind")
     if kind == "designation":
         designation = reason["designation"]
-        words = f"{DESIGNATION_WORDS.get(designation, designation)} since {reason['since']}"
+        words = f"{DESIGNATION_WORDS.get(designation, designation)} since {since_words(reason)}"
         return words + LEGAL_CONTEXT if designation in HOSTILITIES_KINDS else words
     if kind == "order":
         matches_level = ORDER_LEVEL.get(reason["order_kind"]) == level
@@ -868,7 +1108,10 @@ def reason_words(reason: dict, level: str) -> str:
         words = f"{prefix} of {_authority(reason['authority'])}"
         if group:
             words += f" for {group}"
-        words += f", active since {reason['since']}"
+        part = reason.get("part")
+        if part:
+            words += f" in part of {part['name'] or reason['area']}: {part['note']}"
+        words += f", active since {since_words(reason)}"
         if reason.get("to_confirm"):
             words += f", not confirmed since {reason['unconfirmed_since']} (to confirm)"
         return words
@@ -1013,3 +1256,63 @@ def _people_words(entry: Mapping) -> str:
     if entry["people_missing"]:
         return f"{counted} counted, {entry['people_missing']:,} without a count"
     return counted
+
+
+QUALIFIER_WORDS = {
+    Qualifier.EXACT: "",
+    Qualifier.APPROXIMATE: "about ",
+    Qualifier.AT_LEAST: "at least ",
+    Qualifier.AT_MOST: "at most ",
+}
+BASIS_WORDS = {PresentBasis.BASELINE: "pre-war baseline", PresentBasis.MIXED: "partly pre-war baselines"}
+
+
+def figure_words(value: int | None, qualifier: str | None, missing: int, noun: str) -> str | None:
+    """'about 12,000 people', 'at least 600 children (2 areas without a figure)'; None when unknown."""
+    if value is None:
+        return None
+    words = f"{QUALIFIER_WORDS.get(qualifier or '', '')}{value:,} {noun}"
+    if missing:
+        words += f" ({missing:,} {'area' if missing == 1 else 'areas'} without a figure)"
+    return words
+
+
+def figures_words(figures: Mapping) -> str:
+    """The figures in the sentence, each with its qualifier: 'At most 12,000 people subject to
+    orders, at least 600 of them children; 25,836 people present (pre-war baseline)'. Empty when
+    nothing is known and nobody is subject. A figure withheld from the reader is passed as None
+    and not named."""
+    parts = []
+    people = figure_words(
+        figures.get("people_subject"),
+        figures.get("people_subject_qualifier"),
+        figures.get("people_subject_missing", 0),
+        "people",
+    )
+    nobody = figures.get("people_subject") == 0 and not figures.get("people_subject_missing")
+    if people and not nobody:
+        words = f"{people} subject to orders"
+        children = figure_words(
+            figures.get("children_subject"),
+            figures.get("children_subject_qualifier"),
+            figures.get("children_subject_missing", 0),
+            "of them children",
+        )
+        if children:
+            words += f", {children}"
+        parts.append(words)
+    elif figures.get("people_subject") is None and figures.get("people_subject_missing"):
+        parts.append("people subject to orders: unknown")
+    present = figure_words(
+        figures.get("people_present"),
+        figures.get("people_present_qualifier"),
+        figures.get("people_present_missing", 0),
+        "people present",
+    )
+    if present:
+        basis = BASIS_WORDS.get(figures.get("people_present_basis") or "")
+        parts.append(f"{present} ({basis})" if basis else present)
+    if not parts:
+        return ""
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:]

@@ -81,10 +81,12 @@ def incidents_in_reach_sql(alias: str, first_day: datetime.date, as_of: datetime
     return sql, [first_day, as_of, IncidentKind.PATTERN.value, first_day, first_day]
 
 
-POPULATION_COUNTS = Input(PopulationCount, ("kind", "reference_date", "total", "children"))
+POPULATION_COUNTS = Input(
+    PopulationCount, ("kind", "reference_date", "total", "children", "total_qualifier", "children_qualifier")
+)
 # An order as each of its targets applies it. How many targets the order has is read too (a
-# figure is attributed only to an order's sole target), and the earliest start of the orders that
-# replace it (ORDER_SUPERSEDED_FROM): derived values, not columns.
+# figure given for several targets is counted where they meet), and the earliest start of the
+# orders that replace it (ORDER_SUPERSEDED_FROM): derived values, not columns.
 ORDER_TARGETS = Input(
     OrderTarget,
     (
@@ -94,18 +96,22 @@ ORDER_TARGETS = Input(
         "order__issuing_authority",
         "order__state",
         "order__effective_from",
+        "order__effective_from_precision",
         "order__effective_until",
         "order__lifted_on",
         "order__people_subject",
         "order__children_subject",
+        "order__people_subject_qualifier",
+        "order__children_subject_qualifier",
         "scope",
+        "note",
         # Its life cycle: when it is "to confirm" (reports.lifecycle).
         "order__issued_on",
         "order__confirmed_on",
         "order__review_on",
     ),
 )
-DESIGNATIONS = Input(ControlDesignation, ("uid", "kind", "valid_from", "valid_until"))
+DESIGNATIONS = Input(ControlDesignation, ("uid", "kind", "valid_from", "valid_until", "valid_from_precision"))
 # The tree, checked as a whole through its history (fingerprint.tree_digest), not by these
 # columns: an area changed past the services is seen by the nightly run that judges every area.
 AREAS = Input(Area, ("code", "parent_id", "path", "name_en"))

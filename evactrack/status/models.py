@@ -9,12 +9,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from evactrack.kernel.db import FieldCheckConstraint, choices_constraint
+from evactrack.kernel.db import FieldCheckConstraint, Qualifier, choices_constraint
 from evactrack.status.choices import (
     DESIGNATION_LEVEL_DEFAULTS,
     DESIGNATION_LEVEL_FIELDS,
     ChangeOrigin,
     ChildrenWithheld,
+    PresentBasis,
     RunKind,
     StatusLevel,
     who_must_leave_label,
@@ -250,6 +251,21 @@ class OrderToConfirm(EvacuationOrder):
         verbose_name_plural = _("orders to confirm")
 
 
+# Blank: the figure is unknown.
+FIGURE_QUALIFIERS = [("", ""), *Qualifier.choices]
+FIGURE_BASES = [("", ""), *PresentBasis.choices]
+
+
+def figure_qualifier_constraints():
+    return [
+        *(
+            choices_constraint(f"{name}_qualifier", FIGURE_QUALIFIERS)
+            for name in ("people_present", "children_present", "people_subject", "children_subject")
+        ),
+        choices_constraint("people_present_basis", FIGURE_BASES),
+    ]
+
+
 class StatusFigures(models.Model):
     """People and children present and subject to active orders, with how many parts are unknown.
 
@@ -265,6 +281,27 @@ class StatusFigures(models.Model):
     people_subject_missing = models.PositiveIntegerField(_("areas without a people-subject figure"), default=0)
     children_subject = models.PositiveIntegerField(_("children subject to active orders"), null=True, blank=True)
     children_subject_missing = models.PositiveIntegerField(_("areas without a children-subject figure"), default=0)
+    # What each known figure is (Qualifier: exact, approximate, at_least, at_most), summed by
+    # engine.add_figures; empty when the figure is unknown.
+    people_present_qualifier = models.CharField(
+        _("people present (qualifier)"), max_length=12, choices=Qualifier.choices, blank=True
+    )
+    children_present_qualifier = models.CharField(
+        _("children present (qualifier)"), max_length=12, choices=Qualifier.choices, blank=True
+    )
+    people_subject_qualifier = models.CharField(
+        _("people subject (qualifier)"), max_length=12, choices=Qualifier.choices, blank=True
+    )
+    children_subject_qualifier = models.CharField(
+        _("children subject (qualifier)"), max_length=12, choices=Qualifier.choices, blank=True
+    )
+    people_present_basis = models.CharField(
+        _("people present from"),
+        max_length=8,
+        choices=PresentBasis.choices,
+        blank=True,
+        help_text=_("The kind of count behind people present: present, pre-war baseline, or both (a sum)."),
+    )
     # Shown only to coordinators and admins: a small count, or a sum over one (anywhere below the
     # area). Computed in the recompute's roll-up, so an API answer never walks the subtree.
     children_withheld = models.CharField(
@@ -349,6 +386,7 @@ class AreaStatus(WhoMustLeave, StatusFigures):
             choices_constraint("level", StatusLevel.choices),
             choices_constraint("level_for_everyone", StatusLevel.choices),
             choices_constraint("children_withheld", ChildrenWithheld.choices),
+            *figure_qualifier_constraints(),
         ]
 
     def __str__(self):
@@ -380,6 +418,7 @@ class StatusChange(WhoMustLeave, StatusFigures):
             choices_constraint("level_for_everyone", StatusLevel.choices),
             choices_constraint("origin", ChangeOrigin.choices),
             choices_constraint("children_withheld", ChildrenWithheld.choices),
+            *figure_qualifier_constraints(),
             FieldCheckConstraint(
                 condition=Q(previous_level="") | Q(previous_level__in=StatusLevel.values),
                 name="%(app_label)s_%(class)s_previous_level_valid",

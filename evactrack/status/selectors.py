@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from evactrack.status.choices import StatusLevel, who_must_leave_label
 from evactrack.status.compute import BLANK, Scope, load_and_evaluate, roll_up
-from evactrack.status.engine import distribution_words, reasons_sentence, settlement_distribution
+from evactrack.status.engine import distribution_words, figures_words, reasons_sentence, settlement_distribution
 from evactrack.status.models import AreaStatus, StatusChange
 from evactrack.status.services import policy_rules_active
 from locations.choices import AreaLevel
@@ -64,6 +64,12 @@ class StatusView:
             return worst
         # Above the settlement the spread leads: the worst-of level alone overstates an oblast.
         return f"{distribution_words(self.distribution)}. Most severe: {worst}"
+
+    def sentence_with(self, figures: dict) -> str:
+        """The sentence, then these figures (as the reader may see them) with their qualifiers."""
+        words = figures_words(figures)
+        sentence = self.sentence
+        return f"{sentence.rstrip('.')}. {words}." if words else sentence
 
 
 def status_for_area(*, area: Area, as_of: datetime.date | None = None) -> StatusView:

@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.db.models import Max, Min, Q
 from django.utils import timezone
 
+from evactrack.kernel.db import DatePrecision
 from evactrack.status import fingerprint
 from evactrack.status.choices import ChangeOrigin, RunKind, StatusLevel
 from evactrack.status.compute import (
@@ -34,7 +35,7 @@ from evactrack.status.compute import (
     roll_up,
     write_rows,
 )
-from evactrack.status.engine import AreaResult, PolicyRules
+from evactrack.status.engine import AreaResult, PolicyRules, precision_last_day
 from evactrack.status.locks import RECOMPUTE_LOCK, single_flight
 from evactrack.status.models import AreaStatus, FullRunRequest, Policy, RecomputeRun, StatusChange
 from locations.models import PATH_SEPARATOR, Area
@@ -327,20 +328,32 @@ def history_dates(*, since: datetime.date, until: datetime.date, rules: PolicyRu
             superseded_from=Min("superseded_by__effective_from", filter=Q(superseded_by__state__in=IN_FORCE_STATES))
         )
         .order_by()
-        .values_list("effective_from", "effective_until", "lifted_on", "superseded_from", *LIFE_CYCLE)
+        .values_list(
+            "effective_from", "effective_until", "lifted_on", "superseded_from", "effective_from_precision", *LIFE_CYCLE
+        )
     )
-    for effective_from, effective_until, lifted_on, superseded_from, *life_cycle in orders:
-        dates.add(effective_from)
+    # A start known only to the week, month or year is uncertain until its span ends: the reason
+    # changes the day after (engine.precision_last_day).
+    for effective_from, effective_until, lifted_on, superseded_from, precision, *life_cycle in orders:
+        dates.update({effective_from, uncertain_until(effective_from, precision)})
         for ended in (lifted_on, effective_until + day if effective_until else None, superseded_from):
             if ended:
                 dates.update({ended, ended + shown})
         dates.update(_to_confirm_dates(effective_from, effective_until, *life_cycle, rules=rules, until=until))
-    for valid_from, valid_until in ControlDesignation.objects.order_by().values_list("valid_from", "valid_until"):
-        dates.add(valid_from)
+    designations = ControlDesignation.objects.order_by().values_list(
+        "valid_from", "valid_until", "valid_from_precision"
+    )
+    for valid_from, valid_until, precision in designations:
+        dates.update({valid_from, uncertain_until(valid_from, precision)})
         if valid_until:
             dates.add(valid_until + day)
     dates.update(PopulationCount.objects.order_by().values_list("reference_date", flat=True).distinct())
-    return sorted(date for date in dates if since <= date <= until)
+    return sorted(date for date in dates if date and since <= date <= until)
+
+
+def uncertain_until(start: datetime.date, precision: str) -> datetime.date | None:
+    """The day a start of this precision stops being uncertain; None for a day-precise one."""
+    return None if precision == DatePrecision.DAY else precision_last_day(start, precision) + datetime.timedelta(days=1)
 
 
 LIFE_CYCLE = ("issued_on", "confirmed_on", "review_on")

@@ -84,6 +84,12 @@ def _json_object(value) -> dict:
     return value if isinstance(value, dict) else orjson.loads(value)
 
 
+QUALIFIER_HELP = (
+    "exact, approximate, at_least or at_most; null when the figure is unknown (or withheld). A sum is exact "
+    "when all its parts are, at_least / at_most when all are, else approximate (an exact 0 changes nothing)."
+)
+
+
 class StatusFiguresSerializer(serializers.Serializer):
     people_present = serializers.IntegerField(allow_null=True)
     people_present_missing = serializers.IntegerField()
@@ -93,6 +99,15 @@ class StatusFiguresSerializer(serializers.Serializer):
     people_subject_missing = serializers.IntegerField()
     children_subject = serializers.IntegerField(allow_null=True)
     children_subject_missing = serializers.IntegerField()
+    people_present_qualifier = serializers.CharField(allow_null=True, help_text=QUALIFIER_HELP)
+    children_present_qualifier = serializers.CharField(allow_null=True, help_text=QUALIFIER_HELP)
+    people_subject_qualifier = serializers.CharField(allow_null=True, help_text=QUALIFIER_HELP)
+    children_subject_qualifier = serializers.CharField(allow_null=True, help_text=QUALIFIER_HELP)
+    people_present_basis = serializers.CharField(
+        allow_null=True,
+        help_text="What people_present counts: present (a count of who is there), baseline (a pre-war "
+        "baseline standing in for one), mixed (a sum of both); null when unknown.",
+    )
 
 
 LEVELS_HELP = "normal, advisory, evacuation_recommended, evacuation_mandatory, no_access"

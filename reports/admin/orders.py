@@ -25,7 +25,7 @@ class OrderTargetInline(PartOfFactInlineMixin, admin.TabularInline):
 
     model = OrderTarget
     formset = ServiceInlineFormSet
-    fields = ("area", "scope")
+    fields = ("area", "scope", "note")
     autocomplete_fields = ("area",)
     extra = 0
     min_num = 1
@@ -129,7 +129,10 @@ class EvacuationOrderAdmin(FactAdmin):
         kwargs = {}
         targets = formset_for(formsets, OrderTarget)
         if not change or formset_changed(targets):
-            kwargs["targets"] = [TargetInput(area=row["area"], scope=row["scope"]) for row in kept_rows(targets)]
+            kwargs["targets"] = [
+                TargetInput(area=row["area"], scope=row["scope"], note=row.get("note") or "")
+                for row in kept_rows(targets)
+            ]
         if not change or "destination_areas" in form.changed_data:
             kwargs["destinations"] = list(form.cleaned_data.get("destination_areas") or [])
         return kwargs

@@ -20,7 +20,7 @@ from evactrack.kernel.api.schema import ErrorSerializer
 from locations.api.exports import admin_columns
 from locations.api.serializers import iso
 from locations.models import Area
-from reports.choices import ChangeType
+from reports.choices import ChangeType, TargetScope
 from reports.models import (
     CITATIONS_PER_FACT_MAX,
     CITED_FACT_FIELDS,
@@ -302,7 +302,27 @@ class ReviewSerializer(serializers.Serializer):
 
 class TargetSerializer(serializers.Serializer):
     area = AreaCodeField()
-    scope = serializers.ChoiceField(choices=["subtree", "single"], default="subtree")
+    scope = serializers.ChoiceField(
+        choices=TargetScope.values,
+        default=TargetScope.SUBTREE,
+        help_text="subtree: the area and everything under it; single: this area only; part: part of this area "
+        "(its level applies to the area, the people subject are unknown unless the order states them).",
+    )
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=200,
+        help_text='Which part a `part` target covers ("left bank"); required for part, empty otherwise.',
+    )
+
+    def validate(self, attrs):
+        scope, note = attrs.get("scope", TargetScope.SUBTREE), attrs.get("note", "").strip()
+        if scope == TargetScope.PART and not note:
+            raise serializers.ValidationError({"note": _("Say which part of the area the order covers.")})
+        if scope != TargetScope.PART and note:
+            raise serializers.ValidationError({"note": _("Only a target for part of an area has a note.")})
+        return {**attrs, "note": note}
 
 
 ORDER_FIELDS = [
@@ -349,7 +369,7 @@ class EvacuationOrderSerializer(FactSerializer):
         # defaults; yet the list replaces all the order's targets, so each needs its area.
         if any("area" not in target for target in value):
             raise serializers.ValidationError(_("Each target names its area."))
-        return [TargetInput(area=t["area"], scope=t.get("scope", "subtree")) for t in value]
+        return [TargetInput(area=t["area"], scope=t.get("scope", "subtree"), note=t.get("note", "")) for t in value]
 
     def to_representation(self, order):
         caller = caller_of_context(self.context)
@@ -374,7 +394,7 @@ class EvacuationOrderSerializer(FactSerializer):
             "people_subject_qualifier": order.people_subject_qualifier,
             "children_subject": order.children_subject,
             "children_subject_qualifier": order.children_subject_qualifier,
-            "targets": [{"area": t.area.code, "scope": t.scope} for t in order.targets.all()],
+            "targets": [{"area": t.area.code, "scope": t.scope, "note": t.note} for t in order.targets.all()],
             "destinations": [area.code for area in order.destination_areas.all()],
             "summary": order.summary,
             "citations": citations_out(order),

@@ -159,4 +159,4 @@ def test_a_patch_of_targets_defaults_their_scope_and_needs_their_area(coordinato
     assert "targets" in " ".join(response.json()["fields"]), response.json()
     response = coordinator.patch(url, {"targets": [{"area": area.code}]}, format="json", HTTP_IF_MATCH=etag)
     assert response.status_code == 200, response.content
-    assert response.json()["targets"] == [{"area": area.code, "scope": "subtree"}]
+    assert response.json()["targets"] == [{"area": area.code, "scope": "subtree", "note": ""}]

@@ -74,7 +74,12 @@ def order_target(area, column):
         children_subject=10,
         children_subject_qualifier="exact",
     )
-    return order.targets.get()
+    target = order.targets.get()
+    if column == "note":
+        # Only a part target has a note (a constraint).
+        target.scope, target.note = "part", "left bank"
+        target.save()
+    return target
 
 
 def designation(area, column):

@@ -25,6 +25,7 @@ from evactrack.kernel.api.pagination import CursorPagination, matching_rows
 from evactrack.kernel.api.schema import ErrorSerializer
 from evactrack.kernel.db import RowsInvalid
 from evactrack.status.choices import LEVEL_RANK, WITHHELD_CHILDREN, ChildrenWithheld, StatusLevel
+from evactrack.status.engine import QUALIFIER_FIELDS
 from evactrack.status.selectors import status_for_area, status_history, status_summary, statuses_now
 from locations import filtersets as area_filters
 from locations.api.exports import admin_columns
@@ -114,7 +115,29 @@ AREA_EXPORT_COLUMNS = [
     Column("name_en", "#loc+name+i_en"),
     Column("latitude", "#geo+lat"),
     Column("longitude", "#geo+lon"),
+    # The current status and its figures, each with its qualifier (empty: unknown or withheld).
+    Column("status", "#status+level", "status__level"),
+    Column("people_present", "#population+total", "status__people_present"),
+    Column("people_present_qualifier", "#population+total+qualifier", "status__people_present_qualifier"),
+    Column("people_present_basis", "#population+total+basis", "status__people_present_basis"),
+    Column("people_present_missing", "#population+total+missing", "status__people_present_missing"),
+    Column("children_present", "#population+children", "status__children_present"),
+    Column("children_present_qualifier", "#population+children+qualifier", "status__children_present_qualifier"),
+    Column("people_subject", "#affected+total", "status__people_subject"),
+    Column("people_subject_qualifier", "#affected+total+qualifier", "status__people_subject_qualifier"),
+    Column("people_subject_missing", "#affected+total+missing", "status__people_subject_missing"),
+    Column("children_subject", "#affected+children", "status__children_subject"),
+    Column("children_subject_qualifier", "#affected+children+qualifier", "status__children_subject_qualifier"),
 ]
+
+
+def area_export_withheld(row: dict, context) -> tuple[str, ...]:
+    """The children figures the roll-up marked withheld (a small count, or a sum over one)."""
+    marked = row.get("status__children_withheld")
+    if not marked:
+        return ()
+    present, subject = WITHHELD_CHILDREN[marked]
+    return (*(("children_present",) if present else ()), *(("children_subject",) if subject else ()))
 
 
 class HistoryPagination(CursorPagination):
@@ -139,7 +162,8 @@ class AreaViewSet(ExportMixin, ReadOnlyViewSet):
     action_roles = {"resolve": Role.VIEWER}
     export_filename = "areas"
     export_columns = AREA_EXPORT_COLUMNS
-    export_reads = ("path",)
+    export_reads = ("path", "status__children_withheld")
+    export_withheld = staticmethod(area_export_withheld)
     export_ordering = "code"
 
     def get_queryset(self):
@@ -348,9 +372,13 @@ def status_data(caller, view) -> dict:
     figures = dict(view.figures)
     withheld = []
     marked = WITHHELD_CHILDREN[figures.pop("children_withheld")]
+    for name in QUALIFIER_FIELDS:
+        # Stored blank for an unknown figure (or basis): null over the API, like the figure.
+        figures[name] = figures.get(name) or None
     for name, marked_withheld in zip(("children_present", "children_subject"), marked, strict=True):
         if marked_withheld and not caller.sees_sensitive:
             figures[name] = None
+            figures[f"{name}_qualifier"] = None
             withheld.append(name)
     return {
         "area": view.area_code,
@@ -360,7 +388,8 @@ def status_data(caller, view) -> dict:
         "group_levels": view.group_levels,
         "distribution": view.distribution,
         "score": view.score,
-        "sentence": view.sentence,
+        # The figures the caller may see, in words after the reasons: a withheld one is not named.
+        "sentence": view.sentence_with(figures),
         "reasons": reasons_for(caller, view.reasons),
         "figures": figures,
         "computed": view.computed,
