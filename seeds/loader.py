@@ -144,9 +144,10 @@ class _Loader:
         if "area" in row:
             row["area"] = _area(row["area"])
         if "issuer" in row:
-            # Orders name their issuer in text only (no organization field yet): the seed file
-            # names the organization, so the text is always that organization's name.
-            row["issuing_authority"] = Organization.objects.get(slug=row.pop("issuer")).name
+            # The seed file names the organization; the order links it and keeps its name as the
+            # issuing authority's text, so the two never disagree.
+            issuer = Organization.objects.get(slug=row.pop("issuer"))
+            row["issuing_organization"], row["issuing_authority"] = issuer, issuer.name
         if "reporting_organization" in row:
             row["reporting_organization"] = Organization.objects.get(slug=row["reporting_organization"])
         if "targets" in row:

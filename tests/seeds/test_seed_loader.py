@@ -148,8 +148,21 @@ def test_every_fact_cites_a_source_with_a_locator(seeded):
 def test_izium_dead_are_a_floor_found_in_september(seeded):
     grave = Incident.objects.get(uid=seed_uid("izium-mass-grave-2022-09"))
     assert (grave.fatalities, grave.fatalities_qualifier) == (443, "at_least")  # still being exhumed
-    assert (grave.occurred_on, grave.occurred_on_precision) == (datetime.date(2022, 9, 18), "week")
+    # The deaths "since February", until at the latest the discovery on Sunday 18 September.
+    assert (grave.occurred_on, grave.occurred_on_precision) == (datetime.date(2022, 2, 24), "month")
+    assert (grave.occurred_until, grave.discovered_on) == (datetime.date(2022, 9, 18), datetime.date(2022, 9, 18))
     assert grave.injured is None and grave.injured_qualifier == ""
+
+
+def test_evidence_of_past_violence_does_not_raise_izium_and_trends_are_patterns(seeded):
+    from evactrack.status.selectors import status_for_area
+
+    izium = Area.objects.get(code="UA63040090010029555")
+    # Only the grave and the detention site are recorded there: evidence, not a present hazard.
+    assert status_for_area(area=izium, as_of=datetime.date(2022, 9, 20)).level == "normal"
+    patterns = set(Incident.objects.filter(kind="pattern").values_list("uid", flat=True))
+    assert seed_uid("kupiansk-shelling-2023-08") in patterns
+    assert seed_uid("zaporizhzhia-shelling-2023-08") not in patterns
 
 
 def test_luhansk_oblast_is_not_occupied_open_ended(seeded):
