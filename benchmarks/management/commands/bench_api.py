@@ -8,7 +8,9 @@ database, serves the app with gunicorn on 127.0.0.1 (benchmarks.wsgi), and measu
 time each: the areas list (/api/v1/areas/?level=settlement&limit=100), the incidents list
 (/api/v1/incidents/?within=UA63&limit=100), the floor (benchmarks.floor: the areas page's rows
 through .values() and orjson) and the peer of each list (benchmarks.peer: ModelViewSet,
-ModelSerializer, FilterSet), in rounds in which the five take turns. Prints each list's median
+ModelSerializer, FilterSet), and a page of 1,000 incident entries of the change feed
+(/api/v1/changes/, one entry per incident) against its own floor, in rounds in which the seven
+take turns. Prints each list's median
 time per request and, round by round, its ratio to the floor and its speedup over the peer;
 then streams the CSV export of every incident and reports rows/s and the worker's peak memory
 (RSS). Only loopback traffic; every loop is bounded by time or count."""
@@ -32,13 +34,16 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
+from django.db.models import Max, Min
 
 from evactrack.access.choices import Role
 from evactrack.access.models import Organization
 from evactrack.access.services import membership_set, token_issue
 from locations.models import Area
-from reports.models import Citation, Incident
-from reports.services import oblast_and_raion_ids, source_upsert
+from reports.choices import ChangeType
+from reports.models import Change, Citation, Incident
+from reports.selectors import EVERYONE, NOBODY
+from reports.services import changes_record, changes_stamp, oblast_and_raion_ids, source_upsert
 
 BENCH_ORG = "bench-org"
 OBLASTS = ["UA63", "UA23", "UA14", "UA65", "UA59"]
@@ -73,6 +78,7 @@ class Command(BaseCommand):
         self._build_tree()
         self._build_incidents(incidents)
         self._build_citations()
+        after = self._build_changes()
         raw_key = self._token()
         # Planner statistics, as a production database has them (PostgreSQL's autovacuum; on
         # SQLite the nightly refresh_planner_statistics).
@@ -87,8 +93,12 @@ class Command(BaseCommand):
                 "floor": "/bench/floor/",
                 "areas_peer": "/bench/peer/areas/?level=settlement&limit=100",
                 "incidents_peer": "/bench/peer/incidents/?within=UA63&limit=100",
+                # A page of 1,000 entries from the middle of the feed, as a partner catching up reads it.
+                "changes": f"/api/v1/changes/?after={after}&limit=1000&types=incident",
+                "changes_floor": f"/bench/floor/changes/?after={after}",
             }
-            headers = {name: {} if name == "floor" else {"Authorization": f"Bearer {raw_key}"} for name in targets}
+            floors = ("floor", "changes_floor")
+            headers = {name: {} if name in floors else {"Authorization": f"Bearer {raw_key}"} for name in targets}
             pages = {name: _get(port, url, headers[name]) for name, url in targets.items()}  # warm-up
             _same_rows(pages)
             # Short windows, the endpoints taking turns (each round starting with the next one):
@@ -135,6 +145,12 @@ class Command(BaseCommand):
                 f"  {'peer':<10} {median(ms[peer]):7.2f} ms  {targets[peer]}\n"
                 f"  {name}: real/floor {_ratio(to_floor)}; real/peer: {_ratio(speedup)} faster than the peer"
             )
+        to_floor = [real / floor for real, floor in zip(ms["changes"], ms["changes_floor"], strict=True)]
+        self.stdout.write(
+            f"  changes    {median(ms['changes']):7.2f} ms  {targets['changes']}\n"
+            f"  its floor  {median(ms['changes_floor']):7.2f} ms  {targets['changes_floor']}\n"
+            f"  changes: real/floor {_ratio(to_floor)}"
+        )
 
     # --- data -------------------------------------------------------------------------------
 
@@ -232,6 +248,26 @@ class Command(BaseCommand):
             if cursor.rowcount:
                 self.stdout.write(f"  {cursor.rowcount:,} citations")
 
+    def _build_changes(self) -> int:
+        """The feed's entries for the incidents, as the services write them (one per created
+        incident, stamped in id order); returns the seq in the middle of them, where the
+        benchmark's page starts."""
+        entries = Change.objects.filter(type=ChangeType.INCIDENT)
+        if not entries.exists():
+            uids = Incident.objects.order_by("id").values_list("uid", flat=True)
+            batch = []
+            for uid in uids.iterator(chunk_size=50_000):
+                batch.append((uid, NOBODY, EVERYONE))
+                if len(batch) == 50_000:
+                    with transaction.atomic():
+                        changes_record(type=ChangeType.INCIDENT, changes=batch)
+                    batch = []
+            with transaction.atomic():
+                changes_record(type=ChangeType.INCIDENT, changes=batch)
+            self.stdout.write(f"  {changes_stamp():,} change entries")
+        low, high = entries.aggregate(low=Min("seq"), high=Max("seq")).values()
+        return (low + high) // 2
+
     def _token(self) -> str:
         user, _ = get_user_model().objects.get_or_create(username="bench-client")
         org = Organization.objects.get(slug=BENCH_ORG)
@@ -269,10 +305,11 @@ def _ratio(values: list[float]) -> str:
 
 def _same_rows(pages: dict[str, bytes]) -> None:
     """The peer must show the rows the real list shows, or the comparison means nothing."""
-    for name, key in (("areas", "code"), ("incidents", "uid")):
-        real, peer = ([row[key] for row in orjson.loads(pages[n])["results"]] for n in (name, f"{name}_peer"))
+    for name, other, key in (("areas", "areas_peer", "code"), ("incidents", "incidents_peer", "uid"),
+                             ("changes", "changes_floor", "uid")):  # fmt: skip
+        real, peer = ([row[key] for row in orjson.loads(pages[n])["results"]] for n in (name, other))
         if real != peer or not real:
-            raise RuntimeError(f"{name}: the peer's first page differs from the API's ({len(real)}, {len(peer)} rows)")
+            raise RuntimeError(f"{name}: {other}'s first page differs from the API's ({len(real)}, {len(peer)} rows)")
 
 
 def _free_port() -> int:
