@@ -1,5 +1,6 @@
 """A partner's mirror kept by the change feed, as the README's recipe says, while writers from
-several threads post bulk batches, edit, review and delete: at the end the mirror equals a
+several threads post bulk batches, edit, review and delete incidents, and write orders, counts
+and designations: at the end the mirror equals a
 fresh full read, row for row, for a partner and for a coordinator (nothing missed, nothing
 extra, visibility respected). This is where syncing on `updated_since` lost whole bulk batches
 that were still committing when the sync read."""
@@ -12,7 +13,7 @@ import time
 import pytest
 
 from tests.e2e.client import Client, describe
-from tests.e2e.data import count_body, designation_body, incident_body, settlement
+from tests.e2e.data import count_body, designation_body, incident_body, order_body, settlement
 
 # The issue asks for 60 s of writing: CI (the CI variable set) runs that; a local run writes for
 # 20 s, which still overlaps dozens of bulk commits with the followers' reads.
@@ -21,9 +22,10 @@ BULK_ROWS = 200
 # The project's 300 s per test also counts the stack's setup (3-4 minutes here) when this test
 # is the first e2e test to run; a minute of writing and the final full reads come on top.
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600 + WRITE_SECONDS)]
-TYPES = "incident,population_count,designation"
+TYPES = "incident,order,population_count,designation"
 LISTS = {
     "incident": "/api/v1/incidents/",
+    "order": "/api/v1/orders/",
     "population_count": "/api/v1/population-counts/",
     "designation": "/api/v1/designations/",
 }
@@ -31,8 +33,11 @@ LISTS = {
 
 DESIGNATION_SUMMARY = "Sync test: on the list of active hostilities."
 COUNT_SUMMARY = "Sync test: a count."
+ORDER_SUMMARY = "Sync test: an order."
 # What the rows this test writes say (the seeds' rows are read too).
-WRITTEN_SUMMARIES = {"Corrected street.", "Batch row 0.", DESIGNATION_SUMMARY, COUNT_SUMMARY}
+WRITTEN_SUMMARIES = {
+    "Corrected street.", "Batch row 0.", DESIGNATION_SUMMARY, COUNT_SUMMARY, ORDER_SUMMARY, "Sync test: order edited."
+}  # fmt: skip
 
 
 class Mirror:
@@ -129,7 +134,19 @@ def writers(partner, other_partner, coordinator, stop: threading.Event, errors: 
         elif step == 1:  # withdrawn: everyone must see it leave
             assert coordinator.delete(url).status_code == 204
 
-    return [guarded(work) for work in (bulk, edit_review_delete, other_organization, counts, designations)]
+    def orders(coordinator, **_others):
+        created = coordinator.post("/api/v1/orders/", order_body(areas[next(numbers) % 5], summary=ORDER_SUMMARY))
+        assert created.status_code == 201, describe(created)
+        url, etag, uid = created.headers["Location"], created.headers["ETag"], created.json()["uid"]
+        step = next(numbers) % 3
+        if step == 0:  # lifted: an update every caller sees
+            lifted = coordinator.post(f"/api/v1/orders/{uid}/lift/", {})
+            assert lifted.status_code == 200, describe(lifted)
+        elif step == 1:
+            edited = coordinator.patch(url, {"summary": "Sync test: order edited."}, headers={"If-Match": etag})
+            assert edited.status_code == 200, describe(edited)
+
+    return [guarded(work) for work in (bulk, edit_review_delete, other_organization, counts, designations, orders)]
 
 
 def test_a_mirror_kept_by_the_feed_equals_a_full_read(partner, other_partner, coordinator):
