@@ -52,11 +52,8 @@ class AreaAwareAutocompleteJsonView(AutocompleteJsonView):
             key = "name_uk" if ukrainian else "name_en"
             chain = [ancestor[key] for ancestor in reversed(getattr(self, "ancestors", {}).get(obj.path, []))]
             where = " · ".join([str(obj.get_category_display()), *chain])
-            result["text"] = (
-                f"{name} ({other}) — {where} · {obj.code}"
-                if other and other != name
-                else (f"{name} — {where} · {obj.code}")
-            )
+            both = f"{name} ({other})" if other and other != name else name
+            result["text"] = f"{both} — {where} · {obj.code}"
         return result
 
 
@@ -105,16 +102,16 @@ def _settlement_spread(country) -> dict:
         {"value": value, "label": label, "colour": LEVEL_COLOURS[value], **spread[value]}
         for value, label in reversed(StatusLevel.choices)
     ]
-    names = dict(Area.objects.filter(parent=country).values_list("code", "name_en"))
-    ids = dict(Area.objects.filter(parent=country).values_list("code", "id"))
+    children = Area.objects.filter(parent=country).values_list("code", "id", "name_en")
+    oblasts = {code: (pk, name) for code, pk, name in children}
     oblast_rows = []
     for code, oblast_spread in distribution_by_child(country).items():
         total = sum(entry["settlements"] for entry in oblast_spread.values())
         oblast_rows.append(
             {
                 "code": code,
-                "id": ids[code],
-                "name": names[code],
+                "id": oblasts[code][0],
+                "name": oblasts[code][1],
                 "settlements": total,
                 # Worst level first, as the headline: no access, mandatory, recommended, advisory.
                 "cells": [oblast_spread[value] for value, _label in reversed(StatusLevel.choices[1:])],
